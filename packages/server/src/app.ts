@@ -1,0 +1,39 @@
+// The app factory: everything but listen(), so tests drive it in-process.
+import express, { type Express } from "express";
+import { createServices, type Services } from "./domain";
+import type { BlobStore } from "./store/blob";
+import type { Prisma } from "./store/db/connect";
+import { parseBodies, pythonJson } from "./http/bodies";
+import { errorHandler, rememberPathParams } from "./http/errors";
+import { requestLog } from "./http/logging";
+import { docsRouter } from "./http/pages";
+import { RegisterRoutes } from "./http/routes.generated";
+import { upload } from "./http/upload";
+import spec from "../openapi.json";
+
+export interface AppOptions {
+  prisma: Prisma;
+  blobs: BlobStore;
+  /** null turns authentication off */
+  token: string | null;
+  logRequests?: boolean;
+}
+
+export function createApp(options: AppOptions): Express & { locals: { services: Services } } {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.locals.services = createServices({ prisma: options.prisma, blobs: options.blobs });
+  app.locals.token = options.token;
+  app.use(requestLog(options.logRequests ?? false));
+  app.use(pythonJson);
+  app.use(docsRouter(spec));
+  app.use(parseBodies);
+  rememberPathParams(app);
+  RegisterRoutes(app, { multer: upload });
+  app.use((req, res) => {
+    res.status(404).json({ detail: "Not Found" });
+  });
+  app.use(errorHandler);
+  return app as Express & { locals: { services: Services } };
+}

@@ -1,0 +1,97 @@
+// Table views of stored matrices: selecting a row or a column, stacking
+// per-realization records into one frame (pandas concat semantics).
+import { formatLabels } from "../formats/labels";
+import { as2d, FormatError, rangeLabels, type Labels, type Matrix } from "../formats/matrix";
+
+/** A per-realization record: its rows are labelled with the realization index. */
+export function withRealizationIndex(m: Matrix, realization: number): Matrix {
+  if (m.shape.length > 2) return m;
+  const { rows } = as2d(m);
+  return { ...m, index: { kind: "int", values: new Array(rows).fill(realization) } };
+}
+
+/** Row `row` of an ensemble-wide matrix, as a 1-row frame labelled `row`; null if out of range. */
+export function selectRow(m: Matrix, row: number): Matrix | null {
+  if (m.shape.length <= 1) return row === 0 ? { ...m, index: { kind: "int", values: [row] } } : null;
+  const rows = m.shape[0];
+  if (row < 0 || row >= rows) return null;
+  const width = m.data.length / Math.max(rows, 1);
+  return {
+    shape: m.shape.slice(1).length === 1 ? [1, m.shape[1]] : [1, ...m.shape.slice(1)],
+    data: m.data.slice(row * width, (row + 1) * width),
+    columns: m.columns,
+    index: { kind: "int", values: [row] },
+  };
+}
+
+export function columnKeys(m: Matrix): string[] {
+  const { cols } = as2d(m);
+  return formatLabels(m.columns ?? rangeLabels(cols));
+}
+
+/** Only the column labelled `label`; null when there is no such label. */
+export function selectColumn(m: Matrix, label: string): Matrix | null {
+  if (!m.columns) return null;
+  const { rows, cols } = as2d(m);
+  const c = columnKeys(m).indexOf(label);
+  if (c < 0) return null;
+  const data = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) data[r] = m.data[r * cols + c];
+  return {
+    shape: [rows, 1],
+    data,
+    columns: { kind: m.columns.kind, values: [m.columns.values[c]] },
+    index: m.index,
+  };
+}
+
+/** Stacks frames as rows; columns are the union in first-seen order, missing cells NaN. */
+export function stackRows(frames: Matrix[]): Matrix {
+  if (frames.length === 1) return as2dMatrix(frames[0]);
+  const keys: string[] = [];
+  const keyPos = new Map<string, number>();
+  let columnLabels: Labels | null = null;
+  const labelled = frames.some((f) => f.columns);
+  for (const f of frames) {
+    const fk = columnKeys(f);
+    fk.forEach((k, i) => {
+      if (!keyPos.has(k)) {
+        keyPos.set(k, keys.length);
+        keys.push(k);
+        if (labelled) {
+          const source = f.columns ?? rangeLabels(fk.length);
+          columnLabels ??= { kind: source.kind, values: [] };
+          columnLabels.values.push(source.values[i]);
+        }
+      }
+    });
+  }
+  const cols = keys.length;
+  const totalRows = frames.reduce((n, f) => n + as2d(f).rows, 0);
+  const data = new Float64Array(totalRows * cols).fill(NaN);
+  const index: (string | number)[] = [];
+  let indexKind: Labels["kind"] = "int";
+  let r0 = 0;
+  for (const f of frames) {
+    const { rows, cols: fc } = as2d(f);
+    const map = columnKeys(f).map((k) => keyPos.get(k)!);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < fc; c++) data[(r0 + r) * cols + map[c]] = f.data[r * fc + c];
+    }
+    const labels = f.index ?? rangeLabels(rows);
+    if (labels.kind !== "int") indexKind = labels.kind;
+    index.push(...labels.values);
+    r0 += rows;
+  }
+  return { shape: [totalRows, cols], data, columns: columnLabels, index: { kind: indexKind, values: index } };
+}
+
+function as2dMatrix(m: Matrix): Matrix {
+  if (m.shape.length > 2) return m;
+  const { rows, cols } = as2d(m);
+  return { ...m, shape: [rows, cols] };
+}
+
+export function requireTable(m: Matrix): void {
+  if (m.shape.length > 2) throw new FormatError(`a ${m.shape.length}-dimensional matrix has no table form`);
+}

@@ -1,0 +1,76 @@
+// Picks the codec for a media type, both ways.
+import { readCsv, writeCsv } from "./csv";
+import { matrixFromJson, parseJson, writeNestedJson } from "./json";
+import { as2d, FormatError, type Matrix } from "./matrix";
+import { readNpy, writeNpy } from "./npy";
+import { readParquet, writeParquet } from "./parquet";
+
+export type MatrixMediaType = "application/json" | "application/x-numpy" | "text/csv" | "application/x-parquet";
+
+export const MATRIX_MEDIA_TYPES: MatrixMediaType[] = [
+  "application/json",
+  "application/x-numpy",
+  "text/csv",
+  "application/x-parquet",
+];
+
+/** The media type of a Content-Type header; `application/x-dataframe` is the old name of text/csv. */
+export function matrixMediaType(header: string | undefined): MatrixMediaType | null {
+  const type = (header ?? "application/json").split(";")[0].trim().toLowerCase() || "application/json";
+  if (type === "application/x-dataframe") return "text/csv";
+  return (MATRIX_MEDIA_TYPES as string[]).includes(type) ? (type as MatrixMediaType) : null;
+}
+
+/** The answer's media type from an Accept header; JSON unless another matrix type is asked for. */
+export function acceptedMediaType(accept: string | undefined): MatrixMediaType {
+  const a = (accept ?? "").toLowerCase();
+  if (a.includes("application/x-numpy")) return "application/x-numpy";
+  if (a.includes("text/csv") || a.includes("application/x-dataframe")) return "text/csv";
+  if (a.includes("application/x-parquet")) return "application/x-parquet";
+  return "application/json";
+}
+
+/** body is the raw bytes, or for JSON the already parsed value. */
+export function decodeMatrix(type: MatrixMediaType, body: unknown): Matrix {
+  switch (type) {
+    case "application/json":
+      return matrixFromJson(Buffer.isBuffer(body) ? parseJson(body.toString("utf8")) : body);
+    case "application/x-numpy":
+      return readNpy(asBuffer(body));
+    case "text/csv":
+      return readCsv(asBuffer(body).toString("utf8"));
+    case "application/x-parquet":
+      return readParquet(asBuffer(body));
+  }
+}
+
+function asBuffer(body: unknown): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === "string") return Buffer.from(body, "utf8");
+  throw new FormatError("the request body is empty");
+}
+
+export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
+  switch (type) {
+    case "application/json": {
+      if (m.shape.length > 2) {
+        const [first, ...rest] = m.shape;
+        return Buffer.from(first === 1 ? writeNestedJson(m.data, rest) : writeNestedJson(m.data, m.shape));
+      }
+      const { rows, cols } = as2d(m);
+      return Buffer.from(rows === 1 ? writeNestedJson(m.data, [cols]) : writeNestedJson(m.data, [rows, cols]));
+    }
+    case "application/x-numpy": {
+      if (m.shape.length > 2) return writeNpy(m.data, m.shape);
+      const { rows, cols } = as2d(m);
+      return writeNpy(m.data, [rows, cols]);
+    }
+    case "text/csv":
+      return Buffer.from(writeCsv(m));
+    case "application/x-parquet":
+      return writeParquet(m);
+  }
+}
+
+export { FormatError } from "./matrix";
+export type { Matrix } from "./matrix";

@@ -1,0 +1,43 @@
+// The in-memory form of a stored matrix: float64 values in C order, a shape,
+// and optional column and row labels that remember their kind.
+
+export type LabelKind = "string" | "int" | "float" | "datetime";
+
+/** Datetime values are ISO-8601 strings without a zone, e.g. "2010-01-01T00:00:00". */
+export interface Labels {
+  kind: LabelKind;
+  values: (string | number)[];
+}
+
+export interface Matrix {
+  shape: number[];
+  data: Float64Array;
+  columns: Labels | null;
+  index: Labels | null;
+}
+
+export class FormatError extends Error {}
+
+export function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function labelsOf(kind: LabelKind, values: (string | number)[]): Labels {
+  return { kind, values };
+}
+
+/** Range labels 0..n-1 as pandas gives a frame without labels. */
+export function rangeLabels(n: number, start = 0): Labels {
+  return { kind: "int", values: Array.from({ length: n }, (_, i) => i + start) };
+}
+
+/**
+ * A 2-D view of a matrix as pandas would make a DataFrame of it: a scalar is
+ * 1x1, a vector is one row, a 2-D matrix is itself.
+ */
+export function as2d(m: Matrix): { rows: number; cols: number } {
+  if (m.shape.length === 0) return { rows: 1, cols: 1 };
+  if (m.shape.length === 1) return { rows: 1, cols: m.shape[0] };
+  if (m.shape.length === 2) return { rows: m.shape[0], cols: m.shape[1] };
+  throw new FormatError(`a ${m.shape.length}-dimensional matrix has no table form`);
+}

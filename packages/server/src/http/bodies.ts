@@ -1,0 +1,43 @@
+// Request bodies: JSON with NaN/Infinity for the API models, raw bytes for matrices.
+// Block uploads and multipart files are left unread so they stream.
+import express, { type RequestHandler } from "express";
+import { parseJson, stringifyJson } from "../formats/json";
+import { BodyError } from "./errors";
+
+const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
+const BLOCK_PATH = /\/records\/[^/]+\/blob$/;
+
+const raw = express.raw({ type: () => true, limit: "4gb" });
+const text = express.text({ type: () => true, limit: "512mb" });
+
+export const parseBodies: RequestHandler = (req, res, next) => {
+  if (req.method === "PUT" && BLOCK_PATH.test(req.path)) return next();
+  if (req.is("multipart/*")) return next();
+  if (MATRIX_PATH.test(req.path)) return raw(req, res, next);
+  text(req, res, (error?: unknown) => {
+    if (error) return next(error);
+    if (typeof req.body !== "string") {
+      req.body = undefined;
+      return next();
+    }
+    if (req.body.trim() === "") {
+      req.body = undefined;
+      return next();
+    }
+    try {
+      req.body = parseJson(req.body);
+      next();
+    } catch (e) {
+      next(new BodyError([{ loc: ["body", 0], msg: `invalid JSON: ${(e as Error).message}`, type: "value_error.jsondecode" }]));
+    }
+  });
+};
+
+/** res.json writes NaN and Infinity as Python's json module does. */
+export const pythonJson: RequestHandler = (_req, res, next) => {
+  res.json = (body: unknown) => {
+    if (!res.get("Content-Type")) res.type("application/json");
+    return res.send(stringifyJson(body));
+  };
+  next();
+};

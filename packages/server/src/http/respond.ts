@@ -1,0 +1,39 @@
+// Answers that tsoa's JSON return path cannot give: matrices by Accept, files, CSV, a JSON null.
+import { pipeline } from "node:stream/promises";
+import type { Request, Response } from "express";
+import { acceptedMediaType, encodeMatrix, type Matrix, type MatrixMediaType } from "../formats";
+import { Errors } from "../domain/errors";
+import type { RecordData } from "../domain/records";
+
+/** FastAPI answers `null` with 200 for handlers that return nothing; so do we. */
+export function sendNull(req: Request): void {
+  req.res!.status(200).type("application/json").send("null");
+}
+
+export function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType = acceptedMediaType(req.header("accept"))): void {
+  let body: Buffer;
+  try {
+    body = encodeMatrix(type, matrix);
+  } catch (error) {
+    throw Errors.unprocessable(`Cannot answer as ${type}: ${(error as Error).message}`);
+  }
+  req.res!.status(200).type(type).send(body);
+}
+
+export async function sendRecordData(req: Request, data: RecordData): Promise<void> {
+  if (data.kind === "matrix") return sendMatrix(req, data.matrix);
+  const res = req.res!;
+  res.status(200);
+  res.setHeader("Content-Type", data.file.contentType);
+  res.setHeader("Content-Disposition", contentDisposition(data.file.filename));
+  if (data.file.size !== null) res.setHeader("Content-Length", data.file.size.toString());
+  await pipeline(data.content, res);
+}
+
+/** RFC 6266: a quoted ASCII fallback, and filename* in UTF-8 when the name needs it. */
+export function contentDisposition(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  if (fallback === filename) return `attachment; filename="${filename}"`;
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}

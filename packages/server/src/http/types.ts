@@ -1,0 +1,26 @@
+// Types shared by the controllers; tsoa reads their JSDoc for validation.
+
+/**
+ * A UUID.
+ * @pattern ^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$
+ * @example "8b3a6f0e-2f54-4b7c-9d1e-3f0a2b4c5d6e"
+ */
+export type UUID = string;
+
+/**
+ * A whole number.
+ * @isInt
+ */
+export type Int = number;
+
+export type { Userdata } from "../domain/userdata";
+
+/** A domain error: the request's query and path parameters, extra fields, and `error`. */
+export interface ErrorBody {
+  detail: { error: string; [key: string]: unknown } | string;
+}
+
+/** A schema validation error, one entry per offending field. */
+export interface ValidationErrorBody {
+  detail: { loc: (string | number)[]; msg: string; type: string }[];
+}

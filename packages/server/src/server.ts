@@ -1,0 +1,82 @@
+// Starts and stops a listening server: database, app, discovery file, signals.
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { createApp } from "./app";
+import type { Config } from "./config";
+import { createBlobStore } from "./store/blob";
+import { openDatabase, type Database } from "./store/db/connect";
+
+export interface Running {
+  url: string;
+  token: string | null;
+  server: Server;
+  db: Database;
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  config: Config;
+  /** where storage_server.json goes; null: write none */
+  discoveryDir: string | null;
+}
+
+export async function serve(options: ServeOptions): Promise<Running> {
+  const { config } = options;
+  const token = config.token ?? (config.tokenGenerated ? randomBytes(24).toString("base64url") : null);
+  const discovery = options.discoveryDir ? path.join(options.discoveryDir, "storage_server.json") : null;
+  if (discovery) await refuseIfRunning(discovery);
+
+  const db = await openDatabase(config.database);
+  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db.prisma), token, logRequests: config.logRequests });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(options.port, options.host, () => resolve(s));
+    s.once("error", reject);
+  }).catch(async (error) => {
+    await db.close();
+    throw error;
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}`;
+  if (discovery) {
+    fs.writeFileSync(discovery, JSON.stringify({ urls: [url], authtoken: token }, null, 2) + "\n", { mode: 0o600 });
+  }
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await db.close();
+      if (discovery && fs.existsSync(discovery)) fs.rmSync(discovery);
+    })());
+  return { url, token, server, db, stop };
+}
+
+/** An existing discovery file whose server still answers must not be overwritten. */
+async function refuseIfRunning(file: string): Promise<void> {
+  if (!fs.existsSync(file)) return;
+  let urls: string[] = [];
+  try {
+    const content = JSON.parse(fs.readFileSync(file, "utf8"));
+    urls = content.urls ?? (content.base_url ? [content.base_url] : []);
+  } catch {
+    return;
+  }
+  for (const url of urls) {
+    try {
+      const res = await fetch(`${url}/healthcheck`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) {
+        throw new Error(`${file} belongs to a server that still answers at ${url}; stop it first or start elsewhere`);
+      }
+    } catch (error) {
+      if (error instanceof Error && error.message.includes("still answers")) throw error;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// Opens the database: PostgreSQL through the pg driver adapter, or the
+// embedded PGlite (in memory or in a directory) behind a loopback socket.
+import { PrismaPg } from "@prisma/adapter-pg";
+import { Client } from "pg";
+import type { DatabaseConfig } from "../../config";
+import { PrismaClient } from "../../generated/prisma/client";
+import { applyMigrations, migrationStatus, type SqlRunner } from "./migrations";
+import { openMemoryPglite } from "./pgliteSnapshot";
+import type { PGlite } from "@electric-sql/pglite";
+
+export type Prisma = PrismaClient;
+
+export interface Database {
+  prisma: PrismaClient;
+  /** the PostgreSQL URL Prisma talks to (for the embedded database, its loopback socket) */
+  url: string;
+  describe: string;
+  close(): Promise<void>;
+}
+
+export class MigrationRequired extends Error {}
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  return config.kind === "postgres" ? openPostgres(config.url) : openPglite(config.dataDir);
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const status = await migrationStatus(pgRunner(client));
+    if (status.failed.length > 0 || status.pending.length > 0) {
+      const what =
+        status.failed.length > 0
+          ? `failed migration(s): ${status.failed.join(", ")}`
+          : `pending migration(s): ${status.pending.join(", ")}`;
+      throw new MigrationRequired(
+        `The database has ${what}. Run \`ert-storage migrate deploy\` with the same ERT_STORAGE_DATABASE_URL first.`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+  return { prisma, url, describe: redact(url), close: () => prisma.$disconnect() };
+}
+
+async function openPglite(dataDir: string | null): Promise<Database> {
+  // PGlite and its socket server are ESM-first; Node 20.19+ loads them with require().
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  let pglite: PGlite;
+  if (dataDir) {
+    pglite = new PGlite(dataDir);
+    await pglite.waitReady;
+    await applyMigrations(pglite as unknown as SqlRunner);
+  } else pglite = await openMemoryPglite();
+  const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0 });
+  await server.start();
+  const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
+  // PGlite is a single session: one connection, so transactions never interleave.
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) });
+  return {
+    prisma,
+    url,
+    describe: dataDir ? `embedded PostgreSQL (PGlite) in ${dataDir}` : "embedded PostgreSQL (PGlite) in memory",
+    close: async () => {
+      await prisma.$disconnect();
+      await server.stop();
+      await pglite.close();
+    },
+  };
+}
+
+export function pgRunner(client: Client): SqlRunner {
+  return {
+    query: async (sql, params) => ({ rows: (await client.query(sql, params as unknown[])).rows }),
+    exec: (sql) => client.query(sql),
+  };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+}
