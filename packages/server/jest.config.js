@@ -1,0 +1,9 @@
+// Unit tests sit beside their source (src, *.test.ts); integration tests live in test/.
+module.exports = {
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
+  testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
+  globalSetup: "<rootDir>/test/globalSetup.ts",
+  testTimeout: 120000,
+  maxWorkers: 2,
+};
