@@ -65,7 +65,12 @@ export function writeParquet(m: Matrix): Buffer {
   });
   const table = new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
   const wasmTable = parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream"));
-  return Buffer.from(parquet.writeParquet(wasmTable));
+  // Also a key-value entry of the file, where pyarrow and fastparquet look for it.
+  const properties = new parquet.WriterPropertiesBuilder()
+    .setCompression(parquet.Compression.SNAPPY)
+    .setKeyValueMetadata(new Map([["pandas", JSON.stringify(meta)]]))
+    .build();
+  return Buffer.from(parquet.writeParquet(wasmTable, properties));
 }
 
 function labelVector(labels: Labels): arrow.Vector {

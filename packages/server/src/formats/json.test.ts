@@ -1,0 +1,42 @@
+import { matrixFromJson, parseJson, stringifyJson, writeNestedJson } from "./json";
+import { FormatError } from "./matrix";
+
+describe("JSON with NaN and Infinity", () => {
+  test("parses bare NaN and Infinity tokens, but not inside strings", () => {
+    expect(parseJson('[NaN, Infinity, -Infinity, "NaN", "a Infinity"]')).toEqual([NaN, Infinity, -Infinity, "NaN", "a Infinity"]);
+    expect(parseJson('{"k": "x\\"NaN", "v": NaN}')).toEqual({ k: 'x"NaN', v: NaN });
+  });
+
+  test("rejects what is not JSON", () => {
+    expect(() => parseJson("[1, 2")).toThrow(SyntaxError);
+    expect(() => parseJson("[Nan]")).toThrow(SyntaxError);
+  });
+
+  test("writes them back as Python does", () => {
+    expect(stringifyJson({ a: [NaN, Infinity, -Infinity, 1.5, null] })).toBe('{"a":[NaN,Infinity,-Infinity,1.5,null]}');
+  });
+
+  test("nested arrays of any dimension become a matrix; ragged ones are an error", () => {
+    const m = matrixFromJson([[[1, 2], [3, 4]], [[5, 6], [7, NaN]]]);
+    expect(m.shape).toEqual([2, 2, 2]);
+    expect(Array.from(m.data)).toEqual([1, 2, 3, 4, 5, 6, 7, NaN]);
+    expect(matrixFromJson(2.5).shape).toEqual([]);
+    expect(matrixFromJson([]).shape).toEqual([0]);
+    expect(() => matrixFromJson([[1, 2], [3]])).toThrow(FormatError);
+    expect(() => matrixFromJson([[1, 2], 3])).toThrow(FormatError);
+    expect(() => matrixFromJson([["a"]])).toThrow(FormatError);
+    expect(Array.from(matrixFromJson([null, true, "2.5"]).data)).toEqual([NaN, 1, 2.5]);
+  });
+
+  test("writes nested arrays with Python's float text", () => {
+    expect(writeNestedJson(new Float64Array([1, 1e-5, NaN, 1e16]), [2, 2])).toBe("[[1.0, 1e-05], [NaN, 1e+16]]");
+    expect(writeNestedJson(new Float64Array([3]), [])).toBe("3.0");
+  });
+
+  test("every float64 survives a round trip to the bit", () => {
+    const values = new Float64Array([0.1, 1 / 3, 5e-324, 1.7976931348623157e308, -0, 123456.789e-200]);
+    const text = writeNestedJson(values, [values.length]);
+    const back = matrixFromJson(parseJson(text)).data;
+    expect(Buffer.from(back.buffer).equals(Buffer.from(values.buffer))).toBe(true);
+  });
+});
