@@ -5,6 +5,7 @@ import multer from "multer";
 import type { Services } from "../domain";
 import type { UploadedFile } from "../domain/records";
 import { blobKeys } from "../store/blob";
+import { BodyError } from "./errors";
 
 class BlobStorage implements multer.StorageEngine {
   _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void) {
@@ -28,7 +29,9 @@ class BlobStorage implements multer.StorageEngine {
 
 export const upload = multer({ storage: new BlobStorage(), defParamCharset: "utf8", limits: { files: 1 } });
 
-export function uploadedFile(file: Express.Multer.File): UploadedFile {
+/** The stored upload; a request without the `file` field is a 422 like any missing field. */
+export function uploadedFile(file: Express.Multer.File | undefined): UploadedFile {
+  if (!file) throw new BodyError([{ loc: ["body", "file"], msg: "field required", type: "value_error.missing" }]);
   const stored = file as unknown as UploadedFile & Express.Multer.File;
   return {
     fileId: stored.fileId,
