@@ -40,7 +40,7 @@ export class Client {
     const res = await fetch(this.url(path, options.query), {
       method,
       headers,
-      body: body as BodyInit | undefined,
+      body: body as RequestInit["body"],
       redirect: "manual",
       ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
     } as RequestInit);

@@ -1,0 +1,106 @@
+// The ert-storage command as an operator runs it (needs `pnpm build`: it runs dist/).
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Client as PgClient } from "pg";
+import { Client } from "../helpers/client";
+import { testDatabaseUrl } from "../helpers/env";
+
+const bin = path.join(__dirname, "..", "..", "bin", "ert-storage.js");
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number>;
+}
+
+function run(args: string[], env: Record<string, string | undefined>, cwd: string): Run {
+  const childEnv = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: childEnv });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor(r: Run, text: string | RegExp, ms = 30000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (typeof text === "string" ? r.output().includes(text) : text.test(r.output())) return;
+    if (r.child.exitCode !== null) throw new Error(`exited early: ${r.output()}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`timed out waiting for ${text}: ${r.output()}`);
+}
+
+const baseEnv = { ERT_STORAGE_TOKEN: undefined, ERT_STORAGE_NO_TOKEN: undefined, ERT_STORAGE_DATABASE_URL: undefined, ERT_STORAGE_QUIET: "1" };
+
+describe("ert-storage command", () => {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "ert-cli-"));
+  afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
+
+  test("serves the embedded database with a generated token and a discovery file; SIGTERM stops it cleanly", async () => {
+    const server = run(["--port", "0"], baseEnv, cwd);
+    await waitFor(server, "Token:");
+    const discovery = JSON.parse(fs.readFileSync(path.join(cwd, "storage_server.json"), "utf8"));
+    expect(discovery.urls).toHaveLength(1);
+    expect(discovery.authtoken).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(server.output()).toContain("discarded at exit");
+    const api = new Client(discovery.urls[0], discovery.authtoken);
+    expect((await api.get("/healthcheck")).json).toBe("ALL OK!");
+    expect((await api.get("/experiments")).status).toBe(200);
+    expect((await new Client(discovery.urls[0]).get("/experiments")).status).toBe(403);
+
+    const second = run(["--port", "0"], baseEnv, cwd);
+    expect(await second.exited).not.toBe(0);
+    expect(second.output()).toMatch(/still answers/);
+
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    expect(fs.existsSync(path.join(cwd, "storage_server.json"))).toBe(false);
+  });
+
+  test("a sqlite URL is refused with a pointer to the embedded database", async () => {
+    const r = run([], { ...baseEnv, ERT_STORAGE_DATABASE_URL: "sqlite:///ert.db" }, cwd);
+    expect(await r.exited).toBe(2);
+    expect(r.output()).toMatch(/pglite:\/\/\/ert-data/);
+  });
+
+  test("on PostgreSQL: refuses to serve before `migrate deploy`, serves after", async () => {
+    const url = new URL(testDatabaseUrl());
+    const name = `ert_storage_cli_${process.pid}`;
+    const admin = new URL(url);
+    admin.pathname = "/postgres";
+    const pg = new PgClient({ connectionString: admin.toString() });
+    await pg.connect();
+    await pg.query(`DROP DATABASE IF EXISTS ${name}`);
+    await pg.query(`CREATE DATABASE ${name}`);
+    url.pathname = `/${name}`;
+    const env = { ...baseEnv, ERT_STORAGE_DATABASE_URL: url.toString(), ERT_STORAGE_NO_TOKEN: "1" };
+    try {
+      const early = run(["--port", "0"], env, cwd);
+      expect(await early.exited).toBe(2);
+      expect(early.output()).toMatch(/ert-storage migrate deploy/);
+
+      const deploy = run(["migrate", "deploy"], env, os.tmpdir());
+      expect(await deploy.exited).toBe(0);
+      const status = run(["migrate", "status"], env, os.tmpdir());
+      expect(await status.exited).toBe(0);
+
+      const server = run(["--port", "0"], env, cwd);
+      await waitFor(server, /ERT Storage on (http:\/\/\S+)/);
+      const base = /ERT Storage on (http:\/\/\S+)/.exec(server.output())![1];
+      const api = new Client(base);
+      const exp = await api.post("/experiments", { json: { name: "cli" } });
+      expect(exp.status).toBe(200);
+      server.child.kill("SIGINT");
+      expect(await server.exited).toBe(0);
+    } finally {
+      await pg.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await pg.end();
+    }
+  });
+});
