@@ -14,7 +14,7 @@ let client: ErtStorageClient;
 
 beforeAll(async () => {
   db = await openDatabase({ kind: "pglite", dataDir: null });
-  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db.prisma), token: "sdk-token" });
+  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token: "sdk-token" });
   server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });

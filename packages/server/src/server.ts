@@ -32,7 +32,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
   if (discovery) await refuseIfRunning(discovery);
 
   const db = await openDatabase(config.database);
-  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db.prisma), token, logRequests: config.logRequests });
+  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token, logRequests: config.logRequests });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port, options.host, () => resolve(s));
     s.once("error", reject);

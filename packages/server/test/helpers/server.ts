@@ -27,7 +27,7 @@ let counter = 0;
 
 export async function startTestServer(backend: Backend, options: { token?: string } = {}): Promise<TestServer> {
   const db = await openDatabase(backend === "pglite" ? { kind: "pglite", dataDir: null } : { kind: "postgres", url: testDatabaseUrl() });
-  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db.prisma), token: options.token ?? null });
+  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token: options.token ?? null });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });

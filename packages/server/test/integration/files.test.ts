@@ -134,7 +134,7 @@ describe("staged blocks survive a restart of a server on a pglite directory", ()
 
   async function start(): Promise<{ db: Database; server: Server; api: Client }> {
     const db = await openDatabase({ kind: "pglite", dataDir: dir });
-    const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db.prisma), token: null });
+    const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token: null });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });

@@ -1,4 +1,4 @@
-import type { Prisma } from "../db/connect";
+import type { Database } from "../db/connect";
 import type { BlobStore } from "./blobStore";
 import { DatabaseBlobStore } from "./databaseBlobStore";
 
@@ -6,6 +6,6 @@ export type { BlobStore } from "./blobStore";
 export { blobKeys } from "./blobStore";
 
 /** The one place that picks where file content goes. */
-export function createBlobStore(prisma: Prisma): BlobStore {
-  return new DatabaseBlobStore(prisma);
+export function createBlobStore(db: Database): BlobStore {
+  return new DatabaseBlobStore(db.pool);
 }

@@ -1,7 +1,7 @@
 // Opens the database: PostgreSQL through the pg driver adapter, or the
 // embedded PGlite (in memory or in a directory) behind a loopback socket.
 import { PrismaPg } from "@prisma/adapter-pg";
-import { Client } from "pg";
+import { Client, Pool } from "pg";
 import type { DatabaseConfig } from "../../config";
 import { PrismaClient } from "../../generated/prisma/client";
 import { applyMigrations, migrationStatus, type SqlRunner } from "./migrations";
@@ -12,6 +12,8 @@ export type Prisma = PrismaClient;
 
 export interface Database {
   prisma: PrismaClient;
+  /** the pool Prisma uses, for the few paths where Prisma's overhead matters (blob chunks) */
+  pool: Pool;
   /** the PostgreSQL URL Prisma talks to (for the embedded database, its loopback socket) */
   url: string;
   describe: string;
@@ -41,8 +43,18 @@ async function openPostgres(url: string): Promise<Database> {
   } finally {
     await client.end();
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
-  return { prisma, url, describe: redact(url), close: () => prisma.$disconnect() };
+  const pool = new Pool({ connectionString: url, max: 10 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    url,
+    describe: redact(url),
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
 }
 
 async function openPglite(dataDir: string | null): Promise<Database> {
@@ -59,13 +71,16 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   await server.start();
   const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   // PGlite is a single session: one connection, so transactions never interleave.
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) });
+  const pool = new Pool({ connectionString: url, max: 1 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
+    pool,
     url,
     describe: dataDir ? `embedded PostgreSQL (PGlite) in ${dataDir}` : "embedded PostgreSQL (PGlite) in memory",
     close: async () => {
       await prisma.$disconnect();
+      await pool.end();
       await server.stop();
       await pglite.close();
     },
