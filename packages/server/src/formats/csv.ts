@@ -36,6 +36,11 @@ export function readCsv(text: string): Matrix {
 }
 
 function parseCell(cell: string, line: number, column: string): number {
+  if (cell !== "") {
+    const fast = Number(cell);
+    // Number() also takes hex, binary and blank text, which pandas does not read as numbers
+    if (!Number.isNaN(fast) && cell.charCodeAt(1) !== 120 && cell.charCodeAt(1) !== 111 && cell.charCodeAt(1) !== 98 && cell.trim() !== "") return fast;
+  }
   const t = cell.trim();
   if (NA_TOKENS.has(t)) return NaN;
   const lower = t.toLowerCase();
@@ -48,8 +53,17 @@ function parseCell(cell: string, line: number, column: string): number {
   return v;
 }
 
-/** RFC 4180 records, as Python's csv module reads them. */
+/** RFC 4180 records, as Python's csv module reads them; lines without quotes take a fast path. */
 function parseRecords(text: string): string[][] {
+  if (!text.includes('"')) {
+    const lines = text.split(/\r?\n|\r/);
+    if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    return lines.map((line) => line.split(","));
+  }
+  return parseQuotedRecords(text);
+}
+
+function parseQuotedRecords(text: string): string[][] {
   const records: string[][] = [];
   let field = "";
   let record: string[] = [];

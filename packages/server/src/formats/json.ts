@@ -96,17 +96,16 @@ function toFloat(node: unknown): number {
 /** Nested arrays in Python's float notation (1.0, 1e-05, NaN), the way the original answers. */
 export function writeNestedJson(data: Float64Array, shape: number[]): string {
   if (shape.length === 0) return pyJsonFloat(data[0]);
-  const parts: string[] = [];
+  const width = shape[shape.length - 1];
   let offset = 0;
-  const walk = (depth: number): void => {
-    parts.push("[");
-    for (let i = 0; i < shape[depth]; i++) {
-      if (i > 0) parts.push(", ");
-      if (depth === shape.length - 1) parts.push(pyJsonFloat(data[offset++]));
-      else walk(depth + 1);
+  const walk = (depth: number): string => {
+    const items = new Array<string>(shape[depth]);
+    if (depth === shape.length - 1) {
+      for (let i = 0; i < width; i++) items[i] = pyJsonFloat(data[offset++]);
+    } else {
+      for (let i = 0; i < shape[depth]; i++) items[i] = walk(depth + 1);
     }
-    parts.push("]");
+    return `[${items.join(", ")}]`;
   };
-  walk(0);
-  return parts.join("");
+  return walk(0);
 }

@@ -1,6 +1,13 @@
 // Python's repr() of a float64, which is what pandas and json.dumps write.
 
 export function pyFloat(x: number): string {
+  // Between 1e-4 and 1e16 both languages print the same shortest digits without an
+  // exponent; Python adds ".0" to whole numbers.
+  const abs = Math.abs(x);
+  if (abs >= 1e-4 && abs < 1e16) {
+    const s = String(x);
+    return Number.isInteger(x) ? `${s}.0` : s;
+  }
   if (Number.isNaN(x)) return "nan";
   if (x === Infinity) return "inf";
   if (x === -Infinity) return "-inf";
