@@ -6,6 +6,7 @@ import type { Prisma } from "./store/db/connect";
 import { parseBodies, pythonJson } from "./http/bodies";
 import { errorHandler, rememberPathParams } from "./http/errors";
 import { requestLog } from "./http/logging";
+import { graphqlRouter } from "./http/graphql";
 import { docsRouter } from "./http/pages";
 import { RegisterRoutes } from "./http/routes.generated";
 import { upload } from "./http/upload";
@@ -29,6 +30,7 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   app.use(pythonJson);
   app.use(docsRouter(spec));
   app.use(parseBodies);
+  app.use(graphqlRouter(app.locals.services));
   rememberPathParams(app);
   RegisterRoutes(app, { multer: upload });
   app.use((req, res) => {

@@ -1,0 +1,94 @@
+import { Client } from "../helpers/client";
+import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
+
+describe.each(BACKENDS)("GraphQL on %s", (backend) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(backend, { token: "gql-token" });
+  });
+  afterAll(() => t.close());
+
+  const gql = async (query: string, variables?: Record<string, unknown>, client: Client = t.api) => {
+    const res = await client.post("/gql", { json: { query, variables } });
+    return res;
+  };
+
+  async function family() {
+    const experimentId = await t.experiment(undefined, { a: { function: "normal", mean: 0, std: 1 } });
+    const mk = async (body: Record<string, unknown> = {}) =>
+      (await t.api.post(`/experiments/${experimentId}/ensembles`, { json: { size: 2, parameter_names: ["a"], response_names: ["R"], ...body } })).json;
+    const first = await mk({ userdata: { k: "v" } });
+    const update = (await t.api.post("/updates", { json: { algorithm: "es", ensemble_reference_id: first.id } })).json;
+    const second = await mk({ update_id: update.id });
+    await t.api.post(`/ensembles/${first.id}/records/a/matrix`, { json: [[1], [2]], query: { prior: "a" } });
+    await t.api.post(`/ensembles/${first.id}/records/R/matrix`, { json: [1, 2], query: { realization_index: 1 } });
+    await t.api.post(`/ensembles/${first.id}/records/R/matrix`, { json: [3, 4], query: { realization_index: 0 } });
+    return { experimentId, first, second };
+  }
+
+  test("the queries real clients send work verbatim", async () => {
+    const { experimentId, first, second } = await family();
+
+    const all = await gql("{experiments {name ensembles {id timeCreated parentEnsemble {id} childEnsembles {id}}}}");
+    expect(all.status).toBe(200);
+    expect(all.json.errors).toBeUndefined();
+    const mine = all.json.data.experiments.find((e: { ensembles: { id: string }[] }) => e.ensembles.some((x) => x.id === first.id));
+    expect(mine.ensembles).toEqual([
+      { id: first.id, timeCreated: expect.any(String), parentEnsemble: null, childEnsembles: [{ id: second.id }] },
+      { id: second.id, timeCreated: expect.any(String), parentEnsemble: { id: first.id }, childEnsembles: [] },
+    ]);
+
+    const ens = await gql(
+      "query($id: ID!) {ensemble(id: $id) {id size activeRealizations timeCreated children {ensembleResult {id}} userdata parent {ensembleReference {id}} experiment {id name}}}",
+      { id: first.id },
+    );
+    expect(ens.json.data.ensemble).toMatchObject({
+      id: first.id,
+      size: 2,
+      activeRealizations: [0, 1],
+      children: [{ ensembleResult: { id: second.id } }],
+      parent: null,
+      experiment: { id: experimentId },
+    });
+    expect(JSON.parse(ens.json.data.ensemble.userdata)).toEqual({ k: "v" });
+    const child = await gql("query($id: ID!) {ensemble(id: $id) {parent {ensembleReference {id}}}}", { id: second.id });
+    expect(child.json.data.ensemble.parent).toEqual({ ensembleReference: { id: first.id } });
+
+    const priors = await gql("query($id: ID!) {experiment(id: $id) {priors}}", { id: experimentId });
+    expect(JSON.parse(priors.json.data.experiment.priors)).toEqual({ a: { function: "normal", mean: 0, std: 1 } });
+
+    const responses = await gql("{experiments {ensembles {responses {id name realizationIndex timeCreated timeUpdated userdata}}}}");
+    const found = responses.json.data.experiments
+      .flatMap((e: { ensembles: { responses: { name: string; realizationIndex: number }[] }[] }) => e.ensembles)
+      .flatMap((e: { responses: unknown[] }) => e.responses)
+      .filter((r: { name: string }) => r.name === "R");
+    expect(found.map((r: { realizationIndex: number }) => r.realizationIndex).sort()).toEqual([0, 1]);
+    expect(JSON.parse(found[0].userdata)).toEqual({});
+  });
+
+  test("parameters, named responses and unique responses", async () => {
+    const { first } = await family();
+    const res = await gql("query($id: ID!) {ensemble(id: $id) {parameters {id name prior} responses(names: [\"R\"]) {realizationIndex} uniqueResponses {name}}}", { id: first.id });
+    const e = res.json.data.ensemble;
+    expect(e.parameters).toEqual([{ id: expect.any(String), name: "a", prior: JSON.stringify({ function: "normal", mean: 0, std: 1 }) }]);
+    expect(e.responses).toEqual([{ realizationIndex: 0 }, { realizationIndex: 1 }]);
+    expect(e.uniqueResponses).toEqual([{ name: "R" }]);
+  });
+
+  test("mutations: createExperiment with nested createEnsemble, and createEnsemble", async () => {
+    const res = await gql('mutation {createExperiment(name: "gql") {id name createEnsemble(size: 3, parameterNames: ["p"]) {id size activeRealizations parameterNames}}}');
+    expect(res.json.errors).toBeUndefined();
+    const created = res.json.data.createExperiment;
+    expect(created.name).toBe("gql");
+    expect(created.createEnsemble).toMatchObject({ size: 3, activeRealizations: [0, 1, 2], parameterNames: ["p"] });
+    const more = await gql("mutation($e: ID!) {createEnsemble(experimentId: $e, size: 2, activeRealizations: [1]) {id activeRealizations experiment {id}}}", { e: created.id });
+    expect(more.json.data.createEnsemble).toMatchObject({ activeRealizations: [1], experiment: { id: created.id } });
+    expect((await t.api.get(`/experiments/${created.id}`)).json.ensemble_ids).toHaveLength(2);
+    await t.api.delete(`/experiments/${created.id}`);
+  });
+
+  test("same token rule as REST", async () => {
+    const anonymous = new Client(t.api.base);
+    expect((await gql("{experiments {id}}", undefined, anonymous))).toMatchObject({ status: 403, json: { detail: "Not authenticated" } });
+  });
+});
