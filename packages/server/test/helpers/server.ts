@@ -27,10 +27,16 @@ let counter = 0;
 
 export async function startTestServer(backend: Backend, options: { token?: string } = {}): Promise<TestServer> {
   const db = await openDatabase(backend === "pglite" ? { kind: "pglite", dataDir: null } : { kind: "postgres", url: testDatabaseUrl() });
-  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token: options.token ?? null });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
+  let server: Server;
+  try {
+    const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token: options.token ?? null });
+    server = await new Promise((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const api = new Client(base, options.token ?? null);
   const created: string[] = [];

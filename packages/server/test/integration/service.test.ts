@@ -37,8 +37,8 @@ describe("service routes and auth", () => {
 
   test("docs pages and the spec are served without a token and without a CDN", async () => {
     const anonymous = new Client(t.api.base);
-    for (const path of ["/docs/", "/doc/", "/redoc"]) {
-      const res = await anonymous.get(path);
+    for (const path of ["/docs/", "/doc/", "/redoc", "/gql"]) {
+      const res = await anonymous.get(path, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
       expect(res.status).toBe(200);
       expect(res.text).toContain("<html");
       expect(res.text).not.toMatch(/unpkg|jsdelivr|googleapis|cdnjs/);
@@ -47,8 +47,10 @@ describe("service routes and auth", () => {
     expect(spec.status).toBe(200);
     expect(spec.json.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.json.paths)).toEqual(expect.arrayContaining(["/experiments", "/ensembles/{ensemble_id}/records/{name}/matrix"]));
-    const bundle = await anonymous.get("/redoc-assets/redoc.standalone.js");
-    expect(bundle.status).toBe(200);
+    for (const asset of ["/redoc-assets/redoc.standalone.js", "/gql-assets/graphiql.min.js", "/gql-assets/react.production.min.js"]) {
+      expect((await anonymous.get(asset)).status).toBe(200);
+    }
+    expect((await anonymous.get("/gql-assets/../package.json")).status).toBe(404);
   });
 
   test("the refresh facade answers 200 and does nothing", async () => {
