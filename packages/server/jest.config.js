@@ -2,7 +2,9 @@
 module.exports = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
-  testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
+  testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/integration/**/*.test.ts", "<rootDir>/test/browser/**/*.test.ts"],
+  // browser tests need Chromium: `pnpm test:pages`
+  testPathIgnorePatterns: process.env.ERT_STORAGE_PAGES ? [] : ["/test/browser/"],
   globalSetup: "<rootDir>/test/globalSetup.ts",
   testTimeout: 120000,
   maxWorkers: 2,

@@ -5,6 +5,11 @@ import express, { Router } from "express";
 import swaggerUi from "swagger-ui-express";
 import { redocHtml } from "redoc-express/dist/redoc-html-template";
 
+/** Our pages load nothing from elsewhere (ReDoc's bundle would fetch its footer logo from a CDN). */
+const SELF_ONLY =
+  "default-src 'self'; script-src 'self' 'unsafe-inline' blob:; worker-src 'self' blob:; " +
+  "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'";
+
 export function docsRouter(spec: object): Router {
   const router = Router();
   router.get("/", (_req, res) => res.redirect("/docs"));
@@ -18,12 +23,14 @@ export function docsRouter(spec: object): Router {
     const html = redocHtml({ title: "ERT Storage API", specUrl: "/openapi.json" })
       .replace(/<link href="https:\/\/fonts\.googleapis\.com[^>]*>/, "")
       .replace(/src="https:\/\/unpkg\.com\/redoc[^"]*"/, 'src="/redoc-assets/redoc.standalone.js"');
+    res.setHeader("Content-Security-Policy", SELF_ONLY);
     res.type("html").send(html);
   });
   router.use("/gql-assets", graphiqlAssets());
   router.get("/gql", (req, res, next) => {
     // A browser gets GraphiQL; GraphQL clients fall through to the endpoint.
     if (req.accepts(["application/json", "application/graphql-response+json", "text/html"]) !== "text/html") return next();
+    res.setHeader("Content-Security-Policy", SELF_ONLY);
     res.type("html").send(GRAPHIQL_PAGE);
   });
   return router;
@@ -76,7 +83,7 @@ const GRAPHIQL_PAGE = `<!doctype html>
         React.createElement(GraphiQL, {
           fetcher,
           defaultHeaders: '{"Token": ""}',
-          defaultQuery: "{\n  experiments {\n    id\n    name\n    ensembles {\n      id\n      size\n    }\n  }\n}\n",
+          defaultQuery: "{ experiments { id name ensembles { id size } } }",
         }),
       );
     </script>
