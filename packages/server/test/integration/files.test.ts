@@ -82,10 +82,12 @@ describe.each(BACKENDS)("file records on %s", (backend) => {
 
   test("deleting the experiment removes the file content", async () => {
     const { experimentId, ensembleId } = await t.ensemble({ size: 1 });
-    await upload(ensembleId, "f", new Blob([randomBytes(100)]), "f.bin");
-    const before = await t.db.prisma.blobChunk.count();
+    await upload(ensembleId, "f", new Blob([randomBytes(CHUNK_SIZE + 100)]), "f.bin");
+    const file = await t.db.prisma.file.findFirstOrThrow({ where: { record: { recordInfo: { ensembleId } } } });
+    const chunks = () => t.db.prisma.blobChunk.count({ where: { blobKey: file.blobKey } });
+    expect(await chunks()).toBe(2);
     await t.api.delete(`/experiments/${experimentId}`);
-    expect(await t.db.prisma.blobChunk.count()).toBe(before - 1);
+    expect(await chunks()).toBe(0);
   });
 
   test(`a large file streams through (${backend === "postgres" ? 300 : 64} MB)`, async () => {

@@ -1,5 +1,21 @@
 import { ENSEMBLE_WIDE } from "../../domain/records";
-import { builder, jsonString } from "../builder";
+import { builder, jsonString, type Context } from "../builder";
+
+interface EnsembleArgs {
+  size: number;
+  parameterNames?: (string | null | undefined)[] | null;
+  activeRealizations?: (number | null | undefined)[] | null;
+}
+
+/** Both createEnsemble mutations: through the service's rules, then loaded as the query asks. */
+export async function createEnsemble(ctx: Context, query: object, experimentId: string, args: EnsembleArgs) {
+  const created = await ctx.services.ensembles.create(experimentId, {
+    size: args.size,
+    parameter_names: present(args.parameterNames),
+    active_realizations: present(args.activeRealizations),
+  });
+  return ctx.prisma.ensemble.findUniqueOrThrow({ ...query, where: { id: created.id } });
+}
 
 /** A list argument whose items may be null, without the nulls. */
 function present<T>(list: (T | null | undefined)[] | null | undefined): T[] {
@@ -104,13 +120,6 @@ builder.mutationFields((t) => ({
       parameterNames: t.arg.stringList({ required: { list: false, items: false } }),
       activeRealizations: t.arg.intList({ required: { list: false, items: false } }),
     },
-    resolve: async (query, _root, args, ctx) => {
-      const created = await ctx.services.ensembles.create(String(args.experimentId), {
-        size: args.size,
-        parameter_names: present(args.parameterNames),
-        active_realizations: present(args.activeRealizations),
-      });
-      return ctx.prisma.ensemble.findUniqueOrThrow({ ...query, where: { id: created.id } });
-    },
+    resolve: (query, _root, args, ctx) => createEnsemble(ctx, query, String(args.experimentId), args),
   }),
 }));

@@ -1,5 +1,5 @@
 import { builder, jsonString } from "../builder";
-import { Ensemble } from "./ensemble";
+import { createEnsemble, Ensemble } from "./ensemble";
 
 export const Experiment = builder.prismaObject("Experiment", {
   fields: (t) => ({
@@ -32,14 +32,7 @@ const CreatedExperiment = builder.prismaObject("Experiment", {
         parameterNames: t.arg.stringList({ required: false }),
         activeRealizations: t.arg.intList({ required: false }),
       },
-      resolve: async (query, experiment, args, ctx) => {
-        const created = await ctx.services.ensembles.create(experiment.id, {
-          size: args.size,
-          parameter_names: args.parameterNames ?? [],
-          active_realizations: args.activeRealizations ?? [],
-        });
-        return ctx.prisma.ensemble.findUniqueOrThrow({ ...query, where: { id: created.id } });
-      },
+      resolve: (query, experiment, args, ctx) => createEnsemble(ctx, query, experiment.id, args),
     }),
   }),
 });
