@@ -4,7 +4,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createApp, createBlobStore, openDatabase, type Database } from "@ert-storage/server";
+import { createApp, openDatabase, type Database } from "@ert-storage/server";
 import { createClient, ErtStorageError, findConnection, postMatrix, unwrap, type ErtStorageClient } from "../src";
 
 let db: Database;
@@ -14,7 +14,7 @@ let client: ErtStorageClient;
 
 beforeAll(async () => {
   db = await openDatabase({ kind: "pglite", dataDir: null });
-  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token: "sdk-token" });
+  const app = createApp({ db, token: "sdk-token" });
   server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });

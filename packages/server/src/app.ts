@@ -1,8 +1,8 @@
 // The app factory: everything but listen(), so tests drive it in-process.
 import express, { type Express } from "express";
 import { createServices, type Services } from "./domain";
-import type { BlobStore } from "./store/blob";
-import type { Prisma } from "./store/db/connect";
+import { createBlobStore, type BlobStore } from "./store/blob";
+import type { Database } from "./store/db/connect";
 import { parseBodies, pythonJson } from "./http/bodies";
 import { errorHandler, rememberPathParams } from "./http/errors";
 import { requestLog } from "./http/logging";
@@ -13,8 +13,9 @@ import { upload } from "./http/upload";
 import spec from "../openapi.json";
 
 export interface AppOptions {
-  prisma: Prisma;
-  blobs: BlobStore;
+  db: Database;
+  /** where file content goes; by default the database */
+  blobs?: BlobStore;
   /** null turns authentication off */
   token: string | null;
   logRequests?: boolean;
@@ -24,7 +25,8 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.locals.services = createServices({ prisma: options.prisma, blobs: options.blobs });
+  const { db } = options;
+  app.locals.services = createServices({ prisma: db.prisma, pool: db.pool, blobs: options.blobs ?? createBlobStore(db) });
   app.locals.token = options.token;
   app.use(requestLog(options.logRequests ?? false));
   app.use(pythonJson);

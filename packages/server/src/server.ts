@@ -4,9 +4,7 @@ import fs from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { createApp } from "./app";
 import type { Config } from "./config";
-import { createBlobStore } from "./store/blob";
 import { openDatabase, type Database } from "./store/db/connect";
 
 export interface Running {
@@ -31,8 +29,17 @@ export async function serve(options: ServeOptions): Promise<Running> {
   const discovery = options.discoveryDir ? path.join(options.discoveryDir, "storage_server.json") : null;
   if (discovery) await refuseIfRunning(discovery);
 
-  const db = await openDatabase(config.database);
-  const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token, logRequests: config.logRequests });
+  // The embedded database compiles its WASM in the background while the app's modules load.
+  const opening = openDatabase(config.database);
+  let createApp: typeof import("./app").createApp;
+  try {
+    ({ createApp } = await import("./app"));
+  } catch (error) {
+    await (await opening).close();
+    throw error;
+  }
+  const db = await opening;
+  const app = createApp({ db, token, logRequests: config.logRequests });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port, options.host, () => resolve(s));
     s.once("error", reject);

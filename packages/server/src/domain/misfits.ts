@@ -6,7 +6,8 @@ import { pyFloat } from "../formats/pyfloat";
 import type { Deps } from "./context";
 import { Errors, ItemNotFound } from "./errors";
 import { columnKeys } from "./frames";
-import { ENSEMBLE_WIDE, matrixOf } from "./records";
+import { linkedResponseMatrices } from "../store/db/matrices";
+import { matrixOf } from "./records";
 
 export interface ObservedPoints {
   values: number[];
@@ -80,28 +81,23 @@ export class MisfitService {
     const { prisma } = this.deps;
     const ensemble = await prisma.ensemble.findUnique({ where: { id: ensembleId }, select: { id: true } });
     if (!ensemble) throw new ItemNotFound("ensemble");
-    const records = await prisma.record.findMany({
-      where: {
-        recordInfo: { ensembleId, name: responseName, recordType: "matrix" },
-        realization: realizationIndex === undefined ? { not: ENSEMBLE_WIDE } : realizationIndex,
-        observations: { some: {} },
-      },
-      include: {
-        matrix: true,
-        observations: { take: 1, include: { observation: true }, orderBy: { observation: { timeCreated: "asc" } } },
-      },
-      orderBy: { realization: "asc" },
-    });
+    const records = await linkedResponseMatrices(this.deps.pool, ensembleId, responseName, realizationIndex);
     if (records.length === 0) {
       const which = realizationIndex === undefined ? "" : ` for realization ${realizationIndex}`;
       throw Errors.unprocessable(
         `Unable to compute misfits: no record of response '${responseName}'${which} is linked to an observation`,
       );
     }
-    const observation = records[0].observations[0].observation;
+    // One observation per response: the first one linked to the first realization's record.
+    const link = await prisma.observationRecord.findFirstOrThrow({
+      where: { recordId: records[0].recordId },
+      include: { observation: true },
+      orderBy: { observation: { timeCreated: "asc" } },
+    });
+    const observation = link.observation;
     try {
       return computeMisfits(
-        records.map((r) => ({ realization: r.realization, matrix: matrixOf(r.matrix!) })),
+        records.map((r) => ({ realization: r.realization, matrix: matrixOf(r) })),
         { values: observation.values, errors: observation.errors, xAxis: observation.xAxis as unknown[] },
         summary,
       );

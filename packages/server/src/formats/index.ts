@@ -3,7 +3,11 @@ import { readCsv, writeCsv } from "./csv";
 import { matrixFromJson, parseJson, writeNestedJson } from "./json";
 import { as2d, FormatError, type Matrix } from "./matrix";
 import { readNpy, writeNpy } from "./npy";
-import { readParquet, writeParquet } from "./parquet";
+
+/** Arrow and the Parquet WASM load on first use: ~150 ms off every start. */
+function parquet(): typeof import("./parquet") {
+  return require("./parquet");
+}
 
 export type MatrixMediaType = "application/json" | "application/x-numpy" | "text/csv" | "application/x-parquet";
 
@@ -40,7 +44,7 @@ export function decodeMatrix(type: MatrixMediaType, body: unknown): Matrix {
     case "text/csv":
       return readCsv(asBuffer(body).toString("utf8"));
     case "application/x-parquet":
-      return readParquet(asBuffer(body));
+      return parquet().readParquet(asBuffer(body));
   }
 }
 
@@ -68,7 +72,7 @@ export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
     case "text/csv":
       return Buffer.from(writeCsv(m));
     case "application/x-parquet":
-      return writeParquet(m);
+      return parquet().writeParquet(m);
   }
 }
 

@@ -4,7 +4,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app";
-import { createBlobStore } from "../../src/store/blob";
 import { openDatabase, type Database } from "../../src/store/db/connect";
 import { Client } from "./client";
 import { keepData, testDatabaseUrl } from "./env";
@@ -29,7 +28,7 @@ export async function startTestServer(backend: Backend, options: { token?: strin
   const db = await openDatabase(backend === "pglite" ? { kind: "pglite", dataDir: null } : { kind: "postgres", url: testDatabaseUrl() });
   let server: Server;
   try {
-    const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token: options.token ?? null });
+    const app = createApp({ db, token: options.token ?? null });
     server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });

@@ -6,7 +6,6 @@ import { Readable } from "node:stream";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app";
-import { createBlobStore } from "../../src/store/blob";
 import { CHUNK_SIZE } from "../../src/store/blob/databaseBlobStore";
 import { openDatabase, type Database } from "../../src/store/db/connect";
 import { Client } from "../helpers/client";
@@ -136,7 +135,7 @@ describe("staged blocks survive a restart of a server on a pglite directory", ()
 
   async function start(): Promise<{ db: Database; server: Server; api: Client }> {
     const db = await openDatabase({ kind: "pglite", dataDir: dir });
-    const app = createApp({ prisma: db.prisma, blobs: createBlobStore(db), token: null });
+    const app = createApp({ db, token: null });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
