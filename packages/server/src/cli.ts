@@ -54,7 +54,7 @@ async function serveCommand(args: string[]): Promise<number> {
   if (config.database.kind === "pglite" && config.database.dataDir === null) {
     console.log("Data is kept in memory and discarded at exit. Set ERT_STORAGE_DATABASE_URL=pglite:///ert-data to keep it.");
   }
-  console.log(`Docs: ${running.url}/docs (Swagger UI), ${running.url}/redoc (ReDoc)`);
+  console.log(`Docs: ${running.url}/docs (Swagger UI), ${running.url}/redoc (ReDoc), ${running.url}/gql (GraphiQL)`);
   if (config.tokenGenerated) console.log(`Token: ${running.token} (also in storage_server.json)`);
   else if (running.token === null) console.log("Authentication is off (ERT_STORAGE_NO_TOKEN).");
   const shutdown = (signal: string) => {

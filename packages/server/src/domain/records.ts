@@ -49,9 +49,15 @@ export interface UploadedFile {
   contentType: string;
 }
 
-const recordInclude = {
+/** Just what RecordOut needs. */
+const outInclude = {
+  recordInfo: { select: { name: true } },
+  _count: { select: { observations: true } },
+};
+
+/** A record found by name: what its users need, without the matrix data. */
+const lookupInclude = {
   recordInfo: { select: { name: true, recordType: true, recordClass: true, ensembleId: true } },
-  matrix: true,
   file: true,
   _count: { select: { observations: true } },
 };
@@ -61,12 +67,11 @@ type RecordRow = {
   realization: number;
   userdata: unknown;
   recordInfo: { name: string; recordType: RecordType; recordClass: RecordClass; ensembleId: string };
-  matrix: { shape: number[]; data: Uint8Array; columnLabels: unknown; rowLabels: unknown } | null;
   file: (StoredFile & { committed: boolean }) | null;
   _count: { observations: number };
 };
 
-export function recordOut(row: RecordRow): RecordOut {
+export function recordOut(row: Pick<RecordRow, "id" | "userdata" | "_count"> & { recordInfo: { name: string } }): RecordOut {
   return {
     id: row.id,
     name: row.recordInfo.name,
@@ -150,10 +155,9 @@ export class RecordService {
         `Ensemble-wide parameter record '${name}' for ensemble '${ensembleId}' must have dimensionality of at least 2`,
       );
     }
-    const row = await this.insertRecord(ensembleId, name, realizationIndex, recordClass, "matrix", priorId, {
+    return this.insertRecord(ensembleId, name, realizationIndex, recordClass, "matrix", priorId, {
       matrix: { create: matrixData(matrix) },
     });
-    return recordOut(row);
   }
 
   /** Records a file whose content the upload already put in the blob store; removes it on failure. */
@@ -284,7 +288,7 @@ export class RecordService {
     recordType: RecordType,
     priorId: string | null,
     content: object,
-  ): Promise<RecordRow> {
+  ): Promise<RecordOut> {
     const { prisma } = this.deps;
     // Many realizations post the first record of a name at once: insert-or-keep is atomic.
     await prisma.$executeRaw`
@@ -309,10 +313,11 @@ export class RecordService {
       await prisma.recordInfo.update({ where: { id: info.id }, data: { priorId } });
     }
     try {
-      return await prisma.record.create({
+      const row = await prisma.record.create({
         data: { recordInfoId: info.id, realization: realizationOf(realizationIndex), ...content },
-        include: recordInclude,
+        include: outInclude,
       });
+      return recordOut(row);
     } catch (error) {
       if (isUniqueViolation(error)) throw this.duplicate(ensembleId, name, realizationIndex);
       throw error;
@@ -328,7 +333,7 @@ export class RecordService {
   async findByName(ensembleId: string, name: string, realizationIndex: number | undefined): Promise<RecordRow> {
     const rows = await this.deps.prisma.record.findMany({
       where: { recordInfo: { ensembleId, name }, realization: { in: [ENSEMBLE_WIDE, realizationOf(realizationIndex)] } },
-      include: recordInclude,
+      include: lookupInclude,
     });
     const own = rows.find((r) => r.realization === realizationOf(realizationIndex));
     if (own) return own;
@@ -422,7 +427,7 @@ export class RecordService {
     await this.requireEnsemble(ensembleId);
     const rows = await this.deps.prisma.record.findMany({
       where: { recordInfo: { ensembleId, ...(recordClass ? { recordClass } : {}) } },
-      include: recordInclude,
+      include: outInclude,
       orderBy: [{ realization: "asc" }],
     });
     const out: Record<string, RecordOut> = {};
@@ -445,23 +450,20 @@ export class RecordService {
   }
 
   async getById(id: string): Promise<RecordOut> {
-    return recordOut(await this.rowById(id));
+    const row = await this.deps.prisma.record.findUnique({ where: { id }, include: outInclude });
+    if (!row) throw new ItemNotFound("record");
+    return recordOut(row);
   }
 
   async dataById(id: string): Promise<RecordData> {
-    const row = await this.rowById(id);
+    const row = await this.deps.prisma.record.findUnique({ where: { id }, include: { matrix: true, file: true } });
+    if (!row) throw new ItemNotFound("record");
     if (row.file) return this.fileData(row.file);
     const matrix = matrixOf(row.matrix!);
     return {
       kind: "matrix",
       matrix: row.realization === ENSEMBLE_WIDE ? matrix : withRealizationIndex(matrix, row.realization),
     };
-  }
-
-  private async rowById(id: string): Promise<RecordRow> {
-    const row = await this.deps.prisma.record.findUnique({ where: { id }, include: recordInclude });
-    if (!row) throw new ItemNotFound("record");
-    return row;
   }
 
   private async requireEnsemble(id: string) {
