@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { ConfigError, readConfig } from "./config";
-import { serve } from "./server";
+import { RefusedToStart, serve } from "./server";
 import { MigrationRequired } from "./store/db/connect";
 import { applyMigrations, listMigrations, migrationStatus, type SqlRunner } from "./store/db/migrations";
 
@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "serve") return await serveCommand(rest);
     if (command === "migrate") return await migrateCommand(rest);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof MigrationRequired) {
+    if (error instanceof ConfigError || error instanceof MigrationRequired || error instanceof RefusedToStart) {
       console.error(`ert-storage: ${error.message}`);
       return 2;
     }

@@ -7,6 +7,9 @@ import path from "node:path";
 import type { Config } from "./config";
 import { openDatabase, type Database } from "./store/db/connect";
 
+/** Starting would break something already running. */
+export class RefusedToStart extends Error {}
+
 export interface Running {
   url: string;
   token: string | null;
@@ -77,13 +80,16 @@ async function refuseIfRunning(file: string): Promise<void> {
     return;
   }
   for (const url of urls) {
-    try {
-      const res = await fetch(`${url}/healthcheck`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) {
-        throw new Error(`${file} belongs to a server that still answers at ${url}; stop it first or start elsewhere`);
-      }
-    } catch (error) {
-      if (error instanceof Error && error.message.includes("still answers")) throw error;
+    if (await answers(url)) {
+      throw new RefusedToStart(`${file} belongs to a server that still answers at ${url}; stop it first or start elsewhere`);
     }
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/healthcheck`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
   }
 }

@@ -55,7 +55,7 @@ describe("ert-storage command", () => {
     expect((await new Client(discovery.urls[0]).get("/experiments")).status).toBe(403);
 
     const second = run(["--port", "0"], baseEnv, cwd);
-    expect(await second.exited).not.toBe(0);
+    expect(await second.exited).toBe(2);
     expect(second.output()).toMatch(/still answers/);
 
     server.child.kill("SIGTERM");
