@@ -46,6 +46,12 @@ async function serveCommand(args: string[]): Promise<number> {
   const port = Number(option(args, "--port", "8000"));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0..65535`);
   const config = readConfig();
+  if (config.azure) {
+    throw new ConfigError(
+      "ERT_STORAGE_AZURE_CONNECTION_STRING is set, but Azure Blob Storage is not supported yet. " +
+        "Unset it to keep file content in the database.",
+    );
+  }
   if (config.token === null && !process.env.ERT_STORAGE_NO_TOKEN) config.tokenGenerated = true;
   const started = Date.now();
   const running = await serve({ host, port, config, discoveryDir: process.cwd() });

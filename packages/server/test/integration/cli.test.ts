@@ -36,7 +36,13 @@ async function waitFor(r: Run, text: string | RegExp, ms = 30000): Promise<void>
   throw new Error(`timed out waiting for ${text}: ${r.output()}`);
 }
 
-const baseEnv = { ERT_STORAGE_TOKEN: undefined, ERT_STORAGE_NO_TOKEN: undefined, ERT_STORAGE_DATABASE_URL: undefined, ERT_STORAGE_QUIET: "1" };
+const baseEnv = {
+  ERT_STORAGE_TOKEN: undefined,
+  ERT_STORAGE_NO_TOKEN: undefined,
+  ERT_STORAGE_DATABASE_URL: undefined,
+  ERT_STORAGE_AZURE_CONNECTION_STRING: undefined,
+  ERT_STORAGE_QUIET: "1",
+};
 
 describe("ert-storage command", () => {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "ert-cli-"));
@@ -67,6 +73,12 @@ describe("ert-storage command", () => {
     const r = run([], { ...baseEnv, ERT_STORAGE_DATABASE_URL: "sqlite:///ert.db" }, cwd);
     expect(await r.exited).toBe(2);
     expect(r.output()).toMatch(/pglite:\/\/\/ert-data/);
+  });
+
+  test("an Azure connection string is refused while Azure Blob Storage is not supported", async () => {
+    const r = run([], { ...baseEnv, ERT_STORAGE_AZURE_CONNECTION_STRING: "DefaultEndpointsProtocol=http;AccountName=x" }, cwd);
+    expect(await r.exited).toBe(2);
+    expect(r.output()).toMatch(/Azure Blob Storage is not supported yet/);
   });
 
   test("on PostgreSQL: refuses to serve before `migrate deploy`, serves after", async () => {
