@@ -33,11 +33,14 @@ export const parseBodies: RequestHandler = (req, res, next) => {
   });
 };
 
-/** res.json writes NaN and Infinity as Python's json module does. */
+/**
+ * res.json writes NaN and Infinity as Python's json module does, labelled plain
+ * `application/json` as FastAPI labels it (Express would add "; charset=utf-8").
+ */
 export const pythonJson: RequestHandler = (_req, res, next) => {
   res.json = (body: unknown) => {
-    if (!res.get("Content-Type")) res.type("application/json");
-    return res.send(stringifyJson(body));
+    if (!res.get("Content-Type")) res.setHeader("Content-Type", "application/json");
+    return res.send(Buffer.from(stringifyJson(body)));
   };
   next();
 };

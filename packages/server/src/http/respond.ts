@@ -7,7 +7,8 @@ import type { RecordData } from "../domain/records";
 
 /** FastAPI answers `null` with 200 for handlers that return nothing; so do we. */
 export function sendNull(req: Request): void {
-  req.res!.status(200).type("application/json").send("null");
+  req.res!.status(200).setHeader("Content-Type", "application/json");
+  req.res!.send(Buffer.from("null"));
 }
 
 export function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType = acceptedMediaType(req.header("accept"))): void {
@@ -17,7 +18,9 @@ export function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType =
   } catch (error) {
     throw Errors.unprocessable(`Cannot answer as ${type}: ${(error as Error).message}`);
   }
-  req.res!.status(200).type(type).send(body);
+  // setHeader, not type(): Express would add "; charset=utf-8" to application/json
+  req.res!.status(200).setHeader("Content-Type", type === "text/csv" ? "text/csv; charset=utf-8" : type);
+  req.res!.send(body);
 }
 
 export async function sendRecordData(req: Request, data: RecordData): Promise<void> {

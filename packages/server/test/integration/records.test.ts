@@ -22,6 +22,8 @@ describe.each(BACKENDS)("matrix records on %s", (backend) => {
     expect(post.json).toEqual({ id: expect.any(String), name: "M", userdata: {}, has_observations: false });
     const get = await t.api.get(rec(ensembleId, "M"));
     expect(get.text).toBe("[[1.0, 2.5], [NaN, -Infinity]]");
+    expect(get.headers.get("content-type")).toBe("application/json");
+    expect(post.headers.get("content-type")).toBe("application/json");
     await t.api.post(`${rec(ensembleId, "V")}/matrix`, { json: [[1, 2, 3]] });
     expect((await t.api.get(rec(ensembleId, "V"))).json).toEqual([1, 2, 3]);
     await t.api.post(`${rec(ensembleId, "T")}/matrix`, { json: [[[1, 2], [3, 4]], [[5, 6], [7, 8]]] });
