@@ -40,3 +40,28 @@ describe("JSON with NaN and Infinity", () => {
     expect(Buffer.from(back.buffer).equals(Buffer.from(values.buffer))).toBe(true);
   });
 });
+
+describe("JSON documents keep every number", () => {
+  const fc: typeof import("fast-check") = require("fast-check");
+  test("-0, subnormals, extremes and NaN/Infinity survive stringify + parse, at any depth", () => {
+    const double = fc.double();
+    const doc = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: "small" }, double, fc.string(), fc.boolean(), fc.constant(null), tie("list"), tie("object")),
+      list: fc.array(tie("node"), { maxLength: 5 }),
+      object: fc.dictionary(fc.string(), tie("node"), { maxKeys: 5, noNullPrototype: true }),
+    })).object;
+    fc.assert(
+      fc.property(doc, (value) => {
+        expect(parseJson(stringifyJson(value))).toStrictEqual(value);
+      }),
+      { numRuns: 500 },
+    );
+    expect(stringifyJson([-0, 0, 5e-324, -1.7976931348623157e308])).toBe("[-0.0,0,5e-324,-1.7976931348623157e+308]");
+    expect(Object.is((parseJson("[-0.0]") as number[])[0], -0)).toBe(true);
+  });
+
+  test("a string that looks like a token stays a string", () => {
+    const tricky = { s: "\u0000NaN", t: "Infinity", v: NaN };
+    expect(parseJson(stringifyJson(tricky))).toStrictEqual(tricky);
+  });
+});

@@ -2,7 +2,7 @@
 // Block uploads and multipart files are left unread so they stream.
 import express, { type RequestHandler } from "express";
 import { parseJson, stringifyJson } from "../formats/json";
-import { BodyError } from "./errors";
+import { Errors } from "../errors";
 
 const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
 const BLOCK_PATH = /\/records\/[^/]+\/blob$/;
@@ -28,7 +28,7 @@ export const parseBodies: RequestHandler = (req, res, next) => {
       req.body = parseJson(req.body);
       next();
     } catch (e) {
-      next(new BodyError([{ loc: ["body", 0], msg: `invalid JSON: ${(e as Error).message}`, type: "value_error.jsondecode" }]));
+      next(Errors.invalidField(["body", 0], `invalid JSON: ${(e as Error).message}`, "value_error.jsondecode"));
     }
   });
 };

@@ -2,8 +2,8 @@
 import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { acceptedMediaType, encodeMatrix, type Matrix, type MatrixMediaType } from "../formats";
-import { Errors } from "../domain/errors";
-import type { RecordData } from "../domain/records";
+import type { RecordData } from "../domain/recordData";
+import { Errors } from "../errors";
 
 /** FastAPI answers `null` with 200 for handlers that return nothing; so do we. */
 export function sendNull(req: Request): void {
@@ -29,7 +29,7 @@ export async function sendRecordData(req: Request, data: RecordData): Promise<vo
   res.status(200);
   res.setHeader("Content-Type", data.file.contentType);
   res.setHeader("Content-Disposition", contentDisposition(data.file.filename));
-  if (data.file.size !== null) res.setHeader("Content-Length", data.file.size.toString());
+  if (data.file.size !== null) res.setHeader("Content-Length", String(data.file.size));
   await pipeline(data.content, res);
 }
 

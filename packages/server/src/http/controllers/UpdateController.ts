@@ -1,6 +1,7 @@
 import { Body, Controller, Get, OperationId, Path, Post, Response, Route, Security, Tags } from "@tsoa/runtime";
 import type { Services } from "../../domain";
-import type { UpdateIn, UpdateOut } from "../../domain/updates";
+import type { UpdateOut } from "../../domain/updates";
+import { floats, type UpdateIn } from "../models";
 import type { ErrorBody, UUID, ValidationErrorBody } from "../types";
 
 @Route("updates")
@@ -21,8 +22,13 @@ export class UpdateController extends Controller {
   @Post()
   @OperationId("createUpdate")
   @Response<ErrorBody>(409, "The result ensemble already has a parent update")
+  @Response<ErrorBody>(422, "Ensembles or observations of different experiments, or transformation lengths that do not match")
   public async create(@Body() body: UpdateIn): Promise<UpdateOut> {
-    return this.services.updates.create(body);
+    const transformations = (body.observation_transformations ?? []).map((t, i) => ({
+      ...t,
+      scale: floats(["body", "observation_transformations", i, "scale"], t.scale),
+    }));
+    return this.services.updates.create({ ...body, observation_transformations: transformations });
   }
 
   @Get("{update_id}")
