@@ -222,6 +222,10 @@ function clashError(result: Clash, input: NewRecord): AppError {
         new_record_type: input.recordType,
         old_record_type: result.old,
       });
+    case "perRealization":
+      return Errors.conflict(
+        `Ensemble-wide record '${input.name}' for ensemble '${input.ensembleId}' cannot be added: the name has per-realization records`,
+      );
     case "duplicate":
       return input.realization === ENSEMBLE_WIDE
         ? Errors.conflict(`Ensemble-wide record '${input.name}' for ensemble '${input.ensembleId}' already exists`)

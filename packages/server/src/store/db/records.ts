@@ -62,8 +62,10 @@ export interface NewRecord {
 export type Clash =
   | { clash: "class"; old: RecordClass }
   | { clash: "type"; old: RecordType }
-  /** the realization has a record of the name, or the name has an ensemble-wide one */
-  | { clash: "duplicate" };
+  /** the realization already has a record of the name, or the name an ensemble-wide one */
+  | { clash: "duplicate" }
+  /** an ensemble-wide record of a name that has per-realization records */
+  | { clash: "perRealization" };
 
 class Refused extends Error {
   constructor(readonly result: Clash) {
@@ -122,10 +124,10 @@ export class RecordRepository {
   /**
    * Creates a record in one transaction that enforces the record rules under any
    * concurrency: the name keeps its first class and type, one record per realization,
-   * and no per-realization record once an ensemble-wide one exists. The name's
-   * record_info row serializes the writers that matter: an ensemble-wide record
-   * locks it exclusively, a per-realization record shares it, so posts of many
-   * realizations run side by side. On any failure nothing is left behind.
+   * and a name is either ensemble-wide (one record) or per realization, never both.
+   * The name's record_info row serializes the writers that matter: an ensemble-wide
+   * record locks it exclusively, a per-realization record shares it, so posts of
+   * many realizations run side by side. On any failure nothing is left behind.
    */
   async create(input: NewRecord): Promise<{ id: string } | Clash> {
     uuid("ensemble_id", input.ensembleId);
@@ -155,7 +157,7 @@ export class RecordRepository {
         }
         this.faults.hit("record.afterInfo");
         const created = await this.insertRecord(tx, info.id, input);
-        if (!created) throw new Refused({ clash: "duplicate" });
+        if (!created) throw new Refused(await this.blocker(tx, info.id, input.realization));
         return { id: created.record_id };
       });
     } catch (error) {
@@ -165,12 +167,22 @@ export class RecordRepository {
     }
   }
 
-  /** The record and its content in one statement; no row when an ensemble-wide record blocks it. */
+  /** Why a record could not be inserted: an ensemble-wide record is in the way, or per-realization ones. */
+  private async blocker(tx: Sql, infoId: string, realization: number): Promise<Clash> {
+    if (realization !== ENSEMBLE_WIDE) return { clash: "duplicate" };
+    const wide = await tx.one("SELECT 1 FROM record WHERE record_info_id = $1 AND realization = $2", [infoId, ENSEMBLE_WIDE]);
+    return wide ? { clash: "duplicate" } : { clash: "perRealization" };
+  }
+
+  /**
+   * The record and its content in one statement; no row when another record of the
+   * name rules it out (an ensemble-wide one, or for an ensemble-wide record any).
+   */
   private insertRecord(tx: Sql, infoId: string, input: NewRecord) {
     const record = `INSERT INTO record (id, record_info_id, realization, time_updated)
                     SELECT gen_random_uuid(), $1::uuid, $2::int, now()
-                     WHERE $2::int = ${ENSEMBLE_WIDE}
-                        OR NOT EXISTS (SELECT 1 FROM record w WHERE w.record_info_id = $1::uuid AND w.realization = ${ENSEMBLE_WIDE})
+                     WHERE NOT EXISTS (SELECT 1 FROM record w WHERE w.record_info_id = $1::uuid
+                                          AND (w.realization = ${ENSEMBLE_WIDE} OR $2::int = ${ENSEMBLE_WIDE}))
                     RETURNING id`;
     if ("matrix" in input.content) {
       return tx.one<{ record_id: string }>({
