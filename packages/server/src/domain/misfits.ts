@@ -73,7 +73,7 @@ export class MisfitService {
   async compute(ensembleId: string, responseName: string, realizationIndex: number | undefined, summary: boolean): Promise<Matrix> {
     const { repos } = this.deps;
     if (!(await repos.ensembles.get(ensembleId))) throw Errors.itemNotFound();
-    const records = await repos.records.linkedMatrices(ensembleId, responseName, realizationIndex);
+    const records = await repos.records.perRealizationMatrices(ensembleId, responseName, { linkedOnly: true, realization: realizationIndex });
     if (records.length === 0) {
       const which = realizationIndex === undefined ? "" : ` for realization ${realizationIndex}`;
       throw Errors.unprocessable(

@@ -6,7 +6,15 @@ import { AppError, Errors } from "../errors";
 import { decodeMatrix, FormatError, type Matrix, type MatrixMediaType } from "../formats";
 import { blobKeys } from "../store/blob";
 import type { EnsembleRow } from "../store/db/ensembles";
-import { ENSEMBLE_WIDE, type Clash, type NewRecord, type RecordClass, type RecordRef, type RecordSummary } from "../store/db/records";
+import {
+  ENSEMBLE_WIDE,
+  type Clash,
+  type NewFile,
+  type NewRecord,
+  type RecordClass,
+  type RecordRef,
+  type RecordSummary,
+} from "../store/db/records";
 import type { Deps } from "./context";
 import type { Userdata, UserdataService } from "./userdata";
 
@@ -101,24 +109,13 @@ export class RecordService {
   /** Records a file whose content the upload already stored; the content goes if the record cannot be made. */
   async createFile(ensembleId: string, name: string, realizationIndex: number | undefined, upload: UploadedFile): Promise<void> {
     try {
-      await this.ensembleFor(ensembleId, realizationIndex);
-      await this.insert({
-        ensembleId,
-        name,
-        realization: realizationOf(realizationIndex),
-        recordClass: "other",
-        recordType: "file",
-        priorId: null,
-        content: {
-          file: {
-            id: upload.fileId,
-            filename: upload.filename,
-            contentType: upload.contentType,
-            blobKey: upload.blobKey,
-            size: upload.size,
-            state: "committed",
-          },
-        },
+      await this.createFileRecord(ensembleId, name, realizationIndex, {
+        id: upload.fileId,
+        filename: upload.filename,
+        contentType: upload.contentType,
+        blobKey: upload.blobKey,
+        size: upload.size,
+        state: "committed",
       });
     } catch (error) {
       await this.deps.blobs.delete([upload.blobKey]);
@@ -129,8 +126,19 @@ export class RecordService {
 
   /** A file record whose content comes later, as staged blocks. */
   async createBlob(ensembleId: string, name: string, realizationIndex: number | undefined): Promise<void> {
-    await this.ensembleFor(ensembleId, realizationIndex);
     const fileId = randomUUID();
+    await this.createFileRecord(ensembleId, name, realizationIndex, {
+      id: fileId,
+      filename: name,
+      contentType: "application/octet-stream",
+      blobKey: blobKeys.file(fileId),
+      size: null,
+      state: "staging",
+    });
+  }
+
+  private async createFileRecord(ensembleId: string, name: string, realizationIndex: number | undefined, file: NewFile): Promise<void> {
+    await this.ensembleFor(ensembleId, realizationIndex);
     await this.insert({
       ensembleId,
       name,
@@ -138,16 +146,7 @@ export class RecordService {
       recordClass: "other",
       recordType: "file",
       priorId: null,
-      content: {
-        file: {
-          id: fileId,
-          filename: name,
-          contentType: "application/octet-stream",
-          blobKey: blobKeys.file(fileId),
-          size: null,
-          state: "staging",
-        },
-      },
+      content: { file },
     });
   }
 

@@ -1,6 +1,6 @@
 // Request bodies: JSON with NaN/Infinity for the API models, raw bytes for matrices.
 // Block uploads and multipart files are left unread so they stream.
-import express, { type RequestHandler } from "express";
+import express, { type Request, type RequestHandler } from "express";
 import { parseJson, stringifyJson } from "../formats/json";
 import { Errors } from "../errors";
 
@@ -25,7 +25,11 @@ export const parseBodies: RequestHandler = (req, res, next) => {
       return next();
     }
     try {
-      req.body = parseJson(req.body);
+      const parsed = parseJson(req.body);
+      // tsoa validates (and, in unions, re-serializes with JSON.stringify) a copy; the
+      // parse itself is kept for the numbers, which must stay exact (-0, NaN).
+      res.locals.exactBody = parsed;
+      req.body = structuredClone(parsed);
       next();
     } catch (e) {
       next(Errors.invalidField(["body", 0], `invalid JSON: ${(e as Error).message}`, "value_error.jsondecode"));
@@ -44,3 +48,8 @@ export const pythonJson: RequestHandler = (_req, res, next) => {
   };
   next();
 };
+
+/** The request's JSON body exactly as parsed, before validation touched it. */
+export function exactBody<T>(req: Request): T {
+  return req.res!.locals.exactBody as T;
+}

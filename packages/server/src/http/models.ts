@@ -60,7 +60,10 @@ export function floats(loc: (string | number)[], values: Float64[]): number[] {
   return values as number[];
 }
 
-/** The numeric fields of a prior, checked the same way. */
+/**
+ * The numeric fields of a prior, checked the same way. Take the prior from
+ * exactBody: tsoa validates a union through JSON.stringify, which loses -0 and NaN.
+ */
 export function priorNumbers(name: string, prior: Prior): Prior {
   for (const [field, value] of Object.entries(prior)) {
     if (field !== "function" && typeof value !== "number") {

@@ -3,6 +3,7 @@ import type { Request as ExpressRequest } from "express";
 import type { Services } from "../../domain";
 import type { EnsembleOut } from "../../domain/ensembles";
 import type { ExperimentOut } from "../../domain/experiments";
+import { exactBody } from "../bodies";
 import { priorNumbers, type EnsembleIn, type ExperimentIn } from "../models";
 import { sendNull } from "../respond";
 import type { ErrorBody, UUID, Userdata, ValidationErrorBody } from "../types";
@@ -19,8 +20,9 @@ export class ExperimentController extends Controller {
 
   @Post()
   @OperationId("createExperiment")
-  public async create(@Body() body: ExperimentIn): Promise<ExperimentOut> {
-    const priors = Object.fromEntries(Object.entries(body.priors ?? {}).map(([name, p]) => [name, priorNumbers(name, p)]));
+  public async create(@Body() body: ExperimentIn, @Request() req: ExpressRequest): Promise<ExperimentOut> {
+    const exact = exactBody<ExperimentIn>(req).priors ?? {};
+    const priors = Object.fromEntries(Object.keys(body.priors ?? {}).map((name) => [name, priorNumbers(name, exact[name])]));
     return this.services.experiments.create(body.name, priors);
   }
 

@@ -4,8 +4,7 @@ import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
 import { fromJsonText, toJsonText, uuid } from "./values";
 
-export interface EnsembleRow {
-  id: string;
+export interface NewEnsemble {
   experimentId: string;
   /** -1 when the size is unknown */
   size: number;
@@ -13,19 +12,14 @@ export interface EnsembleRow {
   responseNames: string[];
   activeRealizations: number[];
   userdata: Userdata;
+}
+
+export interface EnsembleRow extends NewEnsemble {
+  id: string;
   /** the ensemble this one was updated from */
   parentEnsembleId: string | null;
   /** the ensembles updated from this one, oldest first */
   childEnsembleIds: string[];
-}
-
-export interface NewEnsemble {
-  experimentId: string;
-  size: number;
-  parameterNames: string[];
-  responseNames: string[];
-  activeRealizations: number[];
-  userdata: Userdata;
 }
 
 /** What creating an ensemble as an update's result needs to know of the update. */

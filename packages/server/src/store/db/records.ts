@@ -47,6 +47,9 @@ export interface MatrixRecord {
   matrix: Matrix;
 }
 
+/** A file record's file: its content is either already stored (committed) or comes as blocks (staging). */
+export type NewFile = Omit<FileRow, "state"> & { state: "staging" | "committed" };
+
 export interface NewRecord {
   ensembleId: string;
   name: string;
@@ -55,7 +58,7 @@ export interface NewRecord {
   recordClass: RecordClass;
   recordType: RecordType;
   priorId: string | null;
-  content: { matrix: Matrix } | { file: Omit<FileRow, "state"> & { state: "staging" | "committed" } };
+  content: { matrix: Matrix } | { file: NewFile };
 }
 
 /** Why a record was not created; nothing of it was stored. */
@@ -334,34 +337,26 @@ export class RecordRepository {
     return { realization: row.realization, matrix: row.shape ? matrixFromColumns(row) : null, file: fileFrom(row) };
   }
 
-  /** Per-realization matrices of a name, by realization. */
-  async perRealizationMatrices(ensembleId: string, name: string): Promise<MatrixRecord[]> {
+  /**
+   * Per-realization matrices of a name, by realization: all of them, or (linkedOnly)
+   * those linked to an observation, optionally of one realization (as misfits use them).
+   */
+  async perRealizationMatrices(
+    ensembleId: string,
+    name: string,
+    options: { linkedOnly?: boolean; realization?: number } = {},
+  ): Promise<MatrixRecord[]> {
     const rows = await this.sql.rows<MatrixColumns & { id: string; realization: number }>({
       name: "record.perRealization",
       text: `SELECT r.id, r.realization, m.shape, m.data, m.column_labels, m.row_labels
                FROM record_info ri
                JOIN record r ON r.record_info_id = ri.id
                JOIN matrix m ON m.record_id = r.id
-              WHERE ri.ensemble_id = $1 AND ri.name = $2 AND r.realization <> ${ENSEMBLE_WIDE}
-              ORDER BY r.realization`,
-      values: [uuid("ensemble_id", ensembleId), name],
-    });
-    return rows.map((r) => ({ id: r.id, realization: r.realization, matrix: matrixFromColumns(r) }));
-  }
-
-  /** Per-realization matrices of a response that are linked to an observation (all, or one realization). */
-  async linkedMatrices(ensembleId: string, name: string, realization: number | undefined): Promise<MatrixRecord[]> {
-    const rows = await this.sql.rows<MatrixColumns & { id: string; realization: number }>({
-      name: "record.linked",
-      text: `SELECT r.id, r.realization, m.shape, m.data, m.column_labels, m.row_labels
-               FROM record_info ri
-               JOIN record r ON r.record_info_id = ri.id
-               JOIN matrix m ON m.record_id = r.id
               WHERE ri.ensemble_id = $1 AND ri.name = $2
                 AND (($3::int IS NULL AND r.realization <> ${ENSEMBLE_WIDE}) OR r.realization = $3::int)
-                AND EXISTS (SELECT 1 FROM observation_record o WHERE o.record_id = r.id)
+                AND (NOT $4::boolean OR EXISTS (SELECT 1 FROM observation_record o WHERE o.record_id = r.id))
               ORDER BY r.realization`,
-      values: [uuid("ensemble_id", ensembleId), name, realization ?? null],
+      values: [uuid("ensemble_id", ensembleId), name, options.realization ?? null, options.linkedOnly ?? false],
     });
     return rows.map((r) => ({ id: r.id, realization: r.realization, matrix: matrixFromColumns(r) }));
   }
