@@ -9,6 +9,7 @@ import { parseBodies, pythonJson } from "./http/bodies";
 import { errorHandler, rememberPathParams } from "./http/errors";
 import { requestLog } from "./http/logging";
 import { graphqlRouter } from "./http/graphql";
+import { methodNotAllowed } from "./http/methods";
 import { docsRouter } from "./http/pages";
 import { RegisterRoutes } from "./http/routes.generated";
 import { upload } from "./http/upload";
@@ -42,6 +43,7 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   app.use(graphqlRouter(app.locals.services, db.prisma));
   rememberPathParams(app);
   RegisterRoutes(app, { multer: upload });
+  app.use(methodNotAllowed(spec));
   app.use((req, res) => {
     res.status(404).json({ detail: "Not Found" });
   });

@@ -407,6 +407,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/experiments/{experiment_id}/priors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The experiment's priors by name, each exactly as posted. */
+        get: operations["getExperimentPriors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/experiments/{experiment_id}/ensembles": {
         parameters: {
             query?: never;
@@ -711,8 +728,10 @@ export interface components {
              * @description Number of realizations; -1 when unknown (no realization checks).
              */
             size: number;
-            parameter_names?: string[];
-            response_names?: string[];
+            /** @description Names of the parameter records; disjoint from response_names. */
+            parameter_names: string[];
+            /** @description Names of the response records. */
+            response_names: string[];
             /** @description Indices 0 <= i < size, each once; empty means all of 0..size-1. */
             active_realizations?: components["schemas"]["Int"][];
             /** @description The update this ensemble is the result of. */
@@ -2320,6 +2339,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not authenticated or invalid token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such experiment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
+    getExperimentPriors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: components["schemas"]["UUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: components["schemas"]["PriorSpec"];
+                    };
+                };
             };
             /** @description Not authenticated or invalid token */
             403: {

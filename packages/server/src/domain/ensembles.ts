@@ -67,7 +67,7 @@ export class EnsembleService {
     const responseNames = input.response_names ?? [];
     const overlap = parameterNames.filter((n) => responseNames.includes(n));
     if (overlap.length > 0) {
-      throw Errors.unprocessable(`parameter_names and response_names overlap: ${overlap.join(", ")}`);
+      throw Errors.invalidField(["body", "__root__"], "parameters and responses cannot have a name in common", "value_error");
     }
     if (input.size < -1) throw Errors.unprocessable(`size must be -1 (unknown) or at least 0, not ${input.size}`);
     const active = activeRealizations(input.size, input.active_realizations);

@@ -72,13 +72,15 @@ export class MisfitService {
 
   async compute(ensembleId: string, responseName: string, realizationIndex: number | undefined, summary: boolean): Promise<Matrix> {
     const { repos } = this.deps;
-    if (!(await repos.ensembles.get(ensembleId))) throw Errors.itemNotFound();
+    // As the original: an unknown ensemble is a failure to compute (422); a realization
+    // without a linked record is a row not found (404).
+    if (!(await repos.ensembles.get(ensembleId))) {
+      throw Errors.unprocessable(`Unable to compute misfits: ensemble '${ensembleId}' not found`);
+    }
     const records = await repos.records.perRealizationMatrices(ensembleId, responseName, { linkedOnly: true, realization: realizationIndex });
     if (records.length === 0) {
-      const which = realizationIndex === undefined ? "" : ` for realization ${realizationIndex}`;
-      throw Errors.unprocessable(
-        `Unable to compute misfits: no record of response '${responseName}'${which} is linked to an observation`,
-      );
+      if (realizationIndex !== undefined) throw Errors.itemNotFound();
+      throw Errors.unprocessable(`Unable to compute misfits: no record of response '${responseName}' is linked to an observation`);
     }
     // One observation per response: the first one linked to the first realization's record.
     const observation = (await repos.observations.firstLinked(records[0].id))!;

@@ -9,7 +9,13 @@ import type { Deps } from "./context";
 import { requireTable, selectColumn, selectRow, stackRows, withRealizationIndex } from "./frames";
 import { ENSEMBLE_WIDE } from "./records";
 
-export type RecordData = { kind: "matrix"; matrix: Matrix } | { kind: "file"; file: FileRow; content: Readable };
+/**
+ * A matrix to answer (parquet: the body it was posted as, when the answer is that
+ * same frame whole), or a file's content.
+ */
+export type RecordData =
+  | { kind: "matrix"; matrix: Matrix; parquet?: Buffer | null }
+  | { kind: "file"; file: FileRow; content: Readable };
 
 export interface ParameterOut {
   name: string;
@@ -19,21 +25,35 @@ export interface ParameterOut {
 export class RecordDataService {
   constructor(private readonly deps: Deps) {}
 
-  /** The data of GET /ensembles/{id}/records/{name}. */
-  async get(ensembleId: string, name: string, realizationIndex: number | undefined, label: string | undefined): Promise<RecordData> {
-    const found = await this.deps.repos.records.read(ensembleId, name, realizationIndex);
+  /**
+   * The data of GET /ensembles/{id}/records/{name}. wantParquet: the answer will be
+   * parquet, so a parquet body kept as posted may be answered as it is.
+   */
+  async get(
+    ensembleId: string,
+    name: string,
+    realizationIndex: number | undefined,
+    label: string | undefined,
+    wantParquet = false,
+  ): Promise<RecordData> {
+    const found = await this.deps.repos.records.read(ensembleId, name, realizationIndex, wantParquet);
     if (!found) throw Errors.notFound("Record not found");
     if (found.type === "file") {
-      const own = found.records.find((r) => r.realization === (realizationIndex ?? ENSEMBLE_WIDE));
-      if (!own) throw Errors.notFound("Record not found");
-      return this.fileData(own.file);
+      // a realization's own file, else the ensemble-wide one
+      const file =
+        found.records.find((r) => r.realization === (realizationIndex ?? ENSEMBLE_WIDE)) ??
+        found.records.find((r) => r.realization === ENSEMBLE_WIDE);
+      if (!file) throw Errors.notFound("Record not found");
+      return this.fileData(file.file);
     }
     const { records } = found;
     let matrix: Matrix;
     if (realizationIndex === undefined) {
       if (records.length === 0) throw Errors.notFound("Record not found");
-      if (records[0].realization === ENSEMBLE_WIDE) matrix = records[0].matrix;
-      else {
+      if (records[0].realization === ENSEMBLE_WIDE) {
+        if (label === undefined) return { kind: "matrix", matrix: records[0].matrix, parquet: records[0].parquet };
+        matrix = records[0].matrix;
+      } else {
         const frames = records.map((r) => withRealizationIndex(r.matrix, r.realization));
         frames.forEach(table);
         matrix = stackRows(frames);
@@ -51,12 +71,13 @@ export class RecordDataService {
     return { kind: "matrix", matrix: label === undefined ? matrix : onlyLabel(matrix, label) };
   }
 
-  async byId(id: string): Promise<RecordData> {
-    const row = await this.deps.repos.records.dataById(id);
+  async byId(id: string, wantParquet = false): Promise<RecordData> {
+    const row = await this.deps.repos.records.dataById(id, wantParquet);
     if (!row) throw Errors.itemNotFound();
     if (row.file) return this.fileData(row.file);
     const matrix = row.matrix!;
-    return { kind: "matrix", matrix: row.realization === ENSEMBLE_WIDE ? matrix : withRealizationIndex(matrix, row.realization) };
+    if (row.realization === ENSEMBLE_WIDE) return { kind: "matrix", matrix, parquet: row.parquet };
+    return { kind: "matrix", matrix: withRealizationIndex(matrix, row.realization) };
   }
 
   async labels(ensembleId: string, name: string): Promise<(string | number)[]> {

@@ -41,6 +41,13 @@ export function recordOut(row: RecordSummary): RecordOut {
   return { id: row.id, name: row.name, userdata: row.userdata, has_observations: row.hasObservations };
 }
 
+/** Parquet bodies up to this size are kept as posted, to be answered byte for byte. */
+export const PARQUET_AS_POSTED_LIMIT = 64 * 1024 * 1024;
+
+function asPosted(body: unknown): Buffer | null {
+  return Buffer.isBuffer(body) && body.length <= PARQUET_AS_POSTED_LIMIT ? body : null;
+}
+
 function realizationOf(index: number | undefined): number {
   return index ?? ENSEMBLE_WIDE;
 }
@@ -101,7 +108,7 @@ export class RecordService {
       recordClass,
       recordType: "matrix",
       priorId,
-      content: { matrix },
+      content: { matrix, parquet: mediaType === "application/x-parquet" ? asPosted(body) : null },
     });
     return { id: created.id, name, userdata: {}, has_observations: false };
   }

@@ -57,6 +57,10 @@ describe("JSON documents keep every number", () => {
       { numRuns: 500 },
     );
     expect(stringifyJson([-0, 0, 5e-324, -1.7976931348623157e308])).toBe("[-0.0,0,5e-324,-1.7976931348623157e+308]");
+    // Python would read 123456789012345680000 as an int that is not the float
+    expect(stringifyJson([1.2345678901234568e20, 1e16, 9999999999999998, 0.0001, 0.00001])).toBe(
+      "[1.2345678901234568e+20,1e+16,9999999999999998,0.0001,1e-05]",
+    );
     expect(Object.is((parseJson("[-0.0]") as number[])[0], -0)).toBe(true);
   });
 

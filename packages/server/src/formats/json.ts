@@ -1,7 +1,7 @@
 // JSON with Python's extensions: NaN, Infinity and -Infinity as bare tokens.
 import { randomBytes } from "node:crypto";
 import { FormatError, type Matrix } from "./matrix";
-import { pyJsonFloat } from "./pyfloat";
+import { pyFloat, pyJsonFloat } from "./pyfloat";
 
 /** Parses JSON text, accepting NaN, Infinity and -Infinity outside strings. Numbers are exact (-0 included). */
 export function parseJson(text: string): unknown {
@@ -58,10 +58,17 @@ export function stringifyJson(value: unknown): string {
   return out.join("");
 }
 
-/** A float64 as JSON number text that reads back bit for bit. */
+/**
+ * A float64 as JSON number text that reads back bit for bit. Outside [1e-4, 1e16)
+ * it is written as Python writes floats (1e-05, 1.2345678901234568e+20): JavaScript
+ * would write 123456789012345680000, which Python reads as an int that is not equal
+ * to the float.
+ */
 export function jsonNumber(x: number): string {
-  if (Number.isFinite(x)) return x === 0 && Object.is(x, -0) ? "-0.0" : String(x);
-  return Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0";
+  const abs = Math.abs(x);
+  return abs >= 1e16 || abs < 1e-4 ? pyFloat(x) : String(x);
 }
 
 function write(v: unknown, out: string[]): void {

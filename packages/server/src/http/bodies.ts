@@ -6,6 +6,7 @@ import { Errors } from "../errors";
 
 const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
 const BLOCK_PATH = /\/records\/[^/]+\/blob$/;
+const FILE_PATH = /\/records\/[^/]+\/file$/;
 
 const raw = express.raw({ type: () => true, limit: "4gb" });
 const text = express.text({ type: () => true, limit: "512mb" });
@@ -13,6 +14,10 @@ const text = express.text({ type: () => true, limit: "512mb" });
 export const parseBodies: RequestHandler = (req, res, next) => {
   if (req.method === "PUT" && BLOCK_PATH.test(req.path)) return next();
   if (req.is("multipart/*")) return next();
+  if (req.method === "POST" && FILE_PATH.test(req.path)) {
+    // a file upload that is not multipart has no `file` field
+    return next(Errors.invalidField(["body", "file"], "field required", "value_error.missing"));
+  }
   if (MATRIX_PATH.test(req.path)) return raw(req, res, next);
   text(req, res, (error?: unknown) => {
     if (error) return next(error);

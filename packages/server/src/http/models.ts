@@ -18,8 +18,10 @@ export interface EnsembleIn {
    * @minimum -1
    */
   size: number;
-  parameter_names?: string[];
-  response_names?: string[];
+  /** Names of the parameter records; disjoint from response_names. */
+  parameter_names: string[];
+  /** Names of the response records. */
+  response_names: string[];
   /** Indices 0 <= i < size, each once; empty means all of 0..size-1. */
   active_realizations?: Int[];
   /** The update this ensemble is the result of. */

@@ -23,8 +23,21 @@ export function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType =
   req.res!.send(body);
 }
 
+/** The media type the request's Accept asks a matrix in. */
+export function acceptedType(req: Request): MatrixMediaType {
+  return acceptedMediaType(req.header("accept"));
+}
+
 export async function sendRecordData(req: Request, data: RecordData): Promise<void> {
-  if (data.kind === "matrix") return sendMatrix(req, data.matrix);
+  if (data.kind === "matrix") {
+    const type = acceptedType(req);
+    if (type === "application/x-parquet" && data.parquet) {
+      req.res!.status(200).setHeader("Content-Type", type);
+      req.res!.send(data.parquet);
+      return;
+    }
+    return sendMatrix(req, data.matrix, type);
+  }
   const res = req.res!;
   res.status(200);
   res.setHeader("Content-Type", data.file.contentType);

@@ -144,7 +144,7 @@ describe.each(BACKENDS)("references on %s", (backend) => {
   test("ids that are not UUIDs are 422 naming the field, in bodies and in GraphQL", async () => {
     const { experimentId, ensembleId } = await t.ensemble({ size: 1 });
     const cases: [string, Record<string, unknown>, (string | number)[]][] = [
-      [`/experiments/${experimentId}/ensembles`, { size: 1, update_id: "nope" }, ["body", "update_id"]],
+      [`/experiments/${experimentId}/ensembles`, { size: 1, parameter_names: [], response_names: [], update_id: "nope" }, ["body", "update_id"]],
       ["/updates", { algorithm: "es", ensemble_reference_id: "nope" }, ["body", "ensemble_reference_id"]],
       ["/updates", { algorithm: "es", ensemble_reference_id: ensembleId, ensemble_result_id: "x" }, ["body", "ensemble_result_id"]],
       [`/experiments/${experimentId}/observations`, { name: "o", values: [1], errors: [1], x_axis: [1], records: ["nope"] }, ["body", "records", 0]],
@@ -171,9 +171,9 @@ describe.each(BACKENDS)("references on %s", (backend) => {
   test("an update's result is set once; updates and links stay within one experiment", async () => {
     const { experimentId, ensembleId } = await t.ensemble({ size: 1, response_names: ["R"] });
     const update = (await t.api.post("/updates", { json: { algorithm: "es", ensemble_reference_id: ensembleId } })).json;
-    const child = await t.api.post(`/experiments/${experimentId}/ensembles`, { json: { size: 1, update_id: update.id } });
+    const child = await t.api.post(`/experiments/${experimentId}/ensembles`, { json: { size: 1, parameter_names: [], response_names: [], update_id: update.id } });
     expect(child.status).toBe(200);
-    const again = await t.api.post(`/experiments/${experimentId}/ensembles`, { json: { size: 1, update_id: update.id } });
+    const again = await t.api.post(`/experiments/${experimentId}/ensembles`, { json: { size: 1, parameter_names: [], response_names: [], update_id: update.id } });
     expect(again.status).toBe(409);
     expect((await t.api.get(`/experiments/${experimentId}/ensembles`)).json).toHaveLength(2); // the refused one is not stored
     expect((await t.api.get(`/updates/${update.id}`)).json.ensemble_result_id).toBe(child.json.id);
@@ -182,7 +182,7 @@ describe.each(BACKENDS)("references on %s", (backend) => {
     const cross = await t.api.post("/updates", { json: { algorithm: "es", ensemble_reference_id: ensembleId, ensemble_result_id: other.ensembleId } });
     expect(cross.status).toBe(422);
     const crossChild = await t.api.post(`/experiments/${other.experimentId}/ensembles`, {
-      json: { size: 1, update_id: (await t.api.post("/updates", { json: { algorithm: "es", ensemble_reference_id: ensembleId } })).json.id },
+      json: { size: 1, parameter_names: [], response_names: [], update_id: (await t.api.post("/updates", { json: { algorithm: "es", ensemble_reference_id: ensembleId } })).json.id },
     });
     expect(crossChild.status).toBe(422);
 

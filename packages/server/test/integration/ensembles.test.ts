@@ -70,7 +70,7 @@ describe.each(BACKENDS)("ensembles on %s", (backend) => {
     expect(child.json.parent_ensemble_id).toBe(prior);
     expect((await t.api.get(`/ensembles/${prior}`)).json.child_ensemble_ids).toEqual([child.json.id]);
     expect((await t.api.get(`/updates/${update.json.id}`)).json.ensemble_result_id).toBe(child.json.id);
-    const missing = await create(experimentId, { size: 2, update_id: "00000000-0000-0000-0000-000000000000" });
+    const missing = await create(experimentId, { size: 2, parameter_names: [], response_names: [], update_id: "00000000-0000-0000-0000-000000000000" });
     expect(missing.status).toBe(404);
   });
 

@@ -97,7 +97,7 @@ describe.each(BACKENDS)("exact numbers on %s", (backend) => {
 
         // a transformation's scale, seen from the update's result ensemble
         const mk = async (body: Record<string, unknown>) =>
-          (await api.post(`/experiments/${experimentId}/ensembles`, { json: { size: s.matrix.rows, response_names: ["R"], ...body } })).json;
+          (await api.post(`/experiments/${experimentId}/ensembles`, { json: { size: s.matrix.rows, parameter_names: [], response_names: ["R"], ...body } })).json;
         const prior = await mk({ userdata: s.userdata });
         const scale = s.scaleSeed.slice(12 - n);
         const update = await api.post("/updates", {

@@ -3,6 +3,7 @@ import type { Request as ExpressRequest } from "express";
 import type { Services } from "../../domain";
 import type { EnsembleOut } from "../../domain/ensembles";
 import type { ExperimentOut } from "../../domain/experiments";
+import type { PriorSpec } from "../../domain/priors";
 import { exactBody } from "../bodies";
 import { priorNumbers, type EnsembleIn, type ExperimentIn } from "../models";
 import { sendNull } from "../respond";
@@ -37,6 +38,14 @@ export class ExperimentController extends Controller {
   @Response<ErrorBody>(404, "No such experiment")
   public async get(@Path() experiment_id: UUID): Promise<ExperimentOut> {
     return this.services.experiments.get(experiment_id);
+  }
+
+  /** The experiment's priors by name, each exactly as posted. */
+  @Get("{experiment_id}/priors")
+  @OperationId("getExperimentPriors")
+  @Response<ErrorBody>(404, "No such experiment")
+  public async priors(@Path() experiment_id: UUID): Promise<{ [name: string]: PriorSpec }> {
+    return (await this.services.experiments.get(experiment_id)).priors;
   }
 
   /** Deletes the experiment with its ensembles, records, files and observations. */

@@ -7,7 +7,7 @@ import type { Services } from "../../domain";
 import type { ParameterOut } from "../../domain/recordData";
 import type { RecordOut } from "../../domain/records";
 import { matrixMediaType } from "../../formats";
-import { sendMatrix, sendNull, sendRecordData } from "../respond";
+import { acceptedType, sendMatrix, sendNull, sendRecordData } from "../respond";
 import type { ErrorBody, Int, UUID, Userdata, ValidationErrorBody } from "../types";
 import { uploadedFile } from "../upload";
 
@@ -130,7 +130,8 @@ export class RecordController extends Controller {
     @Query() realization_index?: Int,
     @Query() label?: string,
   ): Promise<void> {
-    await sendRecordData(req, await this.services.recordData.get(ensemble_id, name, realization_index, label));
+    const wantParquet = acceptedType(req) === "application/x-parquet";
+    await sendRecordData(req, await this.services.recordData.get(ensemble_id, name, realization_index, label, wantParquet));
   }
 
   /** Column labels of the record's matrix; [] when it has none. */
@@ -222,6 +223,6 @@ export class RecordController extends Controller {
   @Produces("application/x-parquet")
   @Produces("application/octet-stream")
   public async dataById(@Path() record_id: UUID, @Request() req: ExpressRequest): Promise<void> {
-    await sendRecordData(req, await this.services.recordData.byId(record_id));
+    await sendRecordData(req, await this.services.recordData.byId(record_id, acceptedType(req) === "application/x-parquet"));
   }
 }

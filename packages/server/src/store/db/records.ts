@@ -45,6 +45,8 @@ export interface MatrixRecord {
   id: string;
   realization: number;
   matrix: Matrix;
+  /** the parquet body as posted, when asked for and kept */
+  parquet?: Buffer | null;
 }
 
 /** A file record's file: its content is either already stored (committed) or comes as blocks (staging). */
@@ -58,7 +60,8 @@ export interface NewRecord {
   recordClass: RecordClass;
   recordType: RecordType;
   priorId: string | null;
-  content: { matrix: Matrix } | { file: NewFile };
+  /** a matrix, and the parquet body it came from (kept to answer it as posted) */
+  content: { matrix: Matrix; parquet: Buffer | null } | { file: NewFile };
 }
 
 /** Why a record was not created; nothing of it was stored. */
@@ -191,10 +194,10 @@ export class RecordRepository {
       return tx.one<{ record_id: string }>({
         name: "record.insertMatrix",
         text: `WITH rec AS (${record})
-               INSERT INTO matrix (id, record_id, shape, data, column_labels, row_labels)
-               SELECT gen_random_uuid(), rec.id, $3, $4, $5, $6 FROM rec
+               INSERT INTO matrix (id, record_id, shape, data, column_labels, row_labels, parquet)
+               SELECT gen_random_uuid(), rec.id, $3, $4, $5, $6, $7 FROM rec
                RETURNING record_id`,
-        values: [infoId, input.realization, ...matrixParams(input.content.matrix)],
+        values: [infoId, input.realization, ...matrixParams(input.content.matrix), input.content.parquet],
       });
     }
     const file = input.content.file;
@@ -248,10 +251,14 @@ export class RecordRepository {
     ensembleId: string,
     name: string,
     realization: number | undefined,
+    withParquet = false,
   ): Promise<{ type: "matrix"; records: MatrixRecord[] } | { type: "file"; records: { realization: number; file: FileRow }[] } | undefined> {
-    const rows = await this.sql.rows<MatrixColumns & FileColumns & { id: string | null; realization: number; record_type: RecordType }>({
-      name: "record.read",
-      text: `SELECT ri.record_type, r.id, r.realization, m.shape, m.data, m.column_labels, m.row_labels, ${FILE_COLUMNS}
+    const rows = await this.sql.rows<
+      MatrixColumns & FileColumns & { id: string | null; realization: number; record_type: RecordType; parquet: Buffer | null }
+    >({
+      name: withParquet ? "record.readWithParquet" : "record.read",
+      text: `SELECT ri.record_type, r.id, r.realization, m.shape, m.data, m.column_labels, m.row_labels,
+                    ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
                FROM record_info ri
                LEFT JOIN record r ON r.record_info_id = ri.id AND (
                       ($3::int IS NULL AND (r.realization = ${ENSEMBLE_WIDE} OR NOT EXISTS (
@@ -270,7 +277,7 @@ export class RecordRepository {
     }
     return {
       type: "matrix",
-      records: present.map((r) => ({ id: r.id!, realization: r.realization, matrix: matrixFromColumns(r) })),
+      records: present.map((r) => ({ id: r.id!, realization: r.realization, matrix: matrixFromColumns(r), parquet: r.parquet })),
     };
   }
 
@@ -325,16 +332,20 @@ export class RecordRepository {
     return row && summaryFrom(row);
   }
 
-  async dataById(id: string): Promise<{ realization: number; matrix: Matrix | null; file: FileRow | null } | undefined> {
-    const row = await this.sql.one<MatrixColumns & FileColumns & { realization: number; shape: number[] | null }>({
-      name: "record.dataById",
-      text: `SELECT r.realization, m.shape, m.data, m.column_labels, m.row_labels, ${FILE_COLUMNS}
+  async dataById(
+    id: string,
+    withParquet = false,
+  ): Promise<{ realization: number; matrix: Matrix | null; parquet: Buffer | null; file: FileRow | null } | undefined> {
+    const row = await this.sql.one<MatrixColumns & FileColumns & { realization: number; shape: number[] | null; parquet: Buffer | null }>({
+      name: withParquet ? "record.dataByIdWithParquet" : "record.dataById",
+      text: `SELECT r.realization, m.shape, m.data, m.column_labels, m.row_labels,
+                    ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
                FROM record r LEFT JOIN matrix m ON m.record_id = r.id LEFT JOIN file f ON f.record_id = r.id
               WHERE r.id = $1`,
       values: [uuid("record_id", id)],
     });
     if (!row) return undefined;
-    return { realization: row.realization, matrix: row.shape ? matrixFromColumns(row) : null, file: fileFrom(row) };
+    return { realization: row.realization, matrix: row.shape ? matrixFromColumns(row) : null, parquet: row.parquet, file: fileFrom(row) };
   }
 
   /**
