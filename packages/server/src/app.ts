@@ -26,7 +26,7 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   app.disable("x-powered-by");
   app.set("etag", false);
   const { db } = options;
-  app.locals.services = createServices({ prisma: db.prisma, pool: db.pool, blobs: options.blobs ?? createBlobStore(db) });
+  app.locals.services = createServices({ prisma: db.prisma, pool: db.pool, blobs: options.blobs ?? createBlobStore(db, null) });
   app.locals.token = options.token;
   app.use(requestLog(options.logRequests ?? false));
   app.use(pythonJson);

@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, Express, Request, Response } from "express";
 import { ValidateError } from "@tsoa/runtime";
 import { MulterError } from "multer";
 import { AppError, ItemNotFound } from "../domain/errors";
+import { BlobStoreUnavailable } from "../store/blob";
 import { AuthError } from "./auth";
 
 export interface ValidationItem {
@@ -76,6 +77,9 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
     res.status(422).json({ detail: validationItems(res, error) });
   } else if (error instanceof BodyError) {
     res.status(error.status).json({ detail: error.items });
+  } else if (error instanceof BlobStoreUnavailable) {
+    // file content cannot be stored or read right now (Azure unreachable); everything else still works
+    res.status(503).json({ detail: error.message });
   } else if (error instanceof MulterError) {
     res.status(422).json({ detail: [{ loc: ["body", error.field ?? "file"], msg: error.message, type: "value_error.multipart" }] });
   } else if (error?.type === "entity.too.large") {
