@@ -1,10 +1,14 @@
 // Starts the real app on a loopback port against a real database: the embedded
 // PGlite or the PostgreSQL test database. Each test creates its own experiments;
 // they are deleted at the end unless ERT_STORAGE_NO_ROLLBACK is set.
+// ERT_STORAGE_TEST_BLOBS=azure keeps file content in a real Azurite instead of the
+// database (one per server), so any suite can run on the Azure blob store.
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app";
+import { openBlobStore, type BlobStore } from "../../src/store/blob";
 import { openDatabase, type Database } from "../../src/store/db/connect";
+import { startAzurite, type Azurite } from "./azurite";
 import { Client } from "./client";
 import { keepData, testDatabaseUrl } from "./env";
 
@@ -15,6 +19,9 @@ export interface TestServer {
   backend: Backend;
   api: Client;
   db: Database;
+  blobs: BlobStore;
+  /** the Azurite holding file content under ERT_STORAGE_TEST_BLOBS=azure, else null */
+  azurite: Azurite | null;
   /** creates an experiment (removed after the test file) and returns its id */
   experiment(name?: string, priors?: Record<string, unknown>): Promise<string>;
   /** creates an experiment and an ensemble in it, returns the ensemble id (and the experiment's) */
@@ -27,13 +34,20 @@ let counter = 0;
 export async function startTestServer(backend: Backend, options: { token?: string } = {}): Promise<TestServer> {
   const db = await openDatabase(backend === "pglite" ? { kind: "pglite", dataDir: null } : { kind: "postgres", url: testDatabaseUrl() });
   let server: Server;
+  let azurite: Azurite | null = null;
+  let blobs: BlobStore;
   try {
-    const app = createApp({ db, token: options.token ?? null });
+    if (process.env.ERT_STORAGE_TEST_BLOBS === "azure") {
+      azurite = await startAzurite();
+      blobs = await openBlobStore(db, { connectionString: azurite.connectionString, container: "ert" });
+    } else blobs = await openBlobStore(db, null);
+    const app = createApp({ db, blobs, token: options.token ?? null });
     server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
   } catch (error) {
     await db.close();
+    await azurite?.close();
     throw error;
   }
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -51,6 +65,8 @@ export async function startTestServer(backend: Backend, options: { token?: strin
     backend,
     api,
     db,
+    blobs,
+    azurite,
     experiment,
     async ensemble(body = {}) {
       const experimentId = await experiment();
@@ -69,6 +85,7 @@ export async function startTestServer(backend: Backend, options: { token?: strin
         server.closeAllConnections();
       });
       await db.close();
+      await azurite?.close();
     },
   };
 }
