@@ -32,7 +32,7 @@ process.once("exit", () => {
  * README, "Default Storage Account"); they open nothing but an emulator. The key is read
  * from the emulator's own package, so no key is written in this repository.
  */
-function devAccount(): { name: string; key: string } {
+export function devAccount(): { name: string; key: string } {
   const constants = require("azurite/dist/src/blob/utils/constants.js") as { EMULATOR_ACCOUNT_NAME: string; EMULATOR_ACCOUNT_KEY_STR: string };
   return { name: constants.EMULATOR_ACCOUNT_NAME, key: constants.EMULATOR_ACCOUNT_KEY_STR };
 }

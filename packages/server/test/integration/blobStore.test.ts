@@ -1,13 +1,19 @@
 // The BlobStore port's contract, run against every implementation on its real
 // backend: the database store on PGlite and on PostgreSQL, the Azure store on Azurite.
 import { randomUUID } from "node:crypto";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+  type ContainerClient,
+} from "@azure/storage-blob";
 import { AzureBlobStore } from "../../src/store/blob/azureBlobStore";
 import { BlobStoreUnavailable, type BlobStore } from "../../src/store/blob/blobStore";
 import { CHUNK_SIZE } from "../../src/store/blob/databaseBlobStore";
 import { createBlobStore } from "../../src/store/blob";
 import { openDatabase, type Database } from "../../src/store/db/connect";
-import { startAzurite, type Azurite } from "../helpers/azurite";
+import { devAccount, startAzurite, type Azurite } from "../helpers/azurite";
 import { bytes, failingStream, InputFailed, MiB, readAll, streamOf } from "../helpers/blobs";
 import { testDatabaseUrl } from "../helpers/env";
 
@@ -296,6 +302,30 @@ describe.each([
       await expectContent(key, Buffer.concat(blocks));
       await other.commitBlocks(key, ids);
       expect((await readAll(await other.read(key))).equals(Buffer.concat(blocks))).toBe(true);
+    });
+
+    test("a connection string with a SAS for the existing container only: ready without creating it, and it stores", async () => {
+      const { name, key } = devAccount();
+      const sas = generateBlobSASQueryParameters(
+        {
+          containerName: subject.azure!.config.container,
+          permissions: ContainerSASPermissions.parse("racwdl"),
+          expiresOn: new Date(Date.now() + 3600_000),
+        },
+        new StorageSharedKeyCredential(name, key),
+      ).toString();
+      const connectionString = `BlobEndpoint=http://127.0.0.1:${subject.azure!.azurite.port}/${name};SharedAccessSignature=${sas}`;
+      const scoped = new AzureBlobStore({ connectionString, container: subject.azure!.config.container });
+      await scoped.ensureReady();
+      expect(scoped.describe).not.toContain("sig=");
+      const k = newKey();
+      const content = bytes(1000);
+      await scoped.put(k, streamOf(content));
+      expect((await readAll(await scoped.read(k))).equals(content)).toBe(true);
+      const elsewhere = new AzureBlobStore({ connectionString, container: "other" });
+      const error = await elsewhere.ensureReady().catch((e: Error) => e);
+      expect(error).toBeInstanceOf(BlobStoreUnavailable);
+      expect((error as Error).message).not.toMatch(/sig=(?!REDACTED)/);
     });
 
     test("deleting the key alone drops the blocks staged for it", async () => {

@@ -68,7 +68,16 @@ export class AzureBlobStore implements BlobStore {
   /** Creates the container if it is missing. Throws BlobStoreUnavailable when that cannot be done. */
   async ensureReady(): Promise<void> {
     try {
-      await this.request((abortSignal) => this.container.createIfNotExists({ abortSignal }));
+      await this.request((abortSignal) => this.container.createIfNotExists({ abortSignal })).catch(async (error) => {
+        // A SAS scoped to an existing container may not create containers: enough if it is there
+        // (asking for a blob that is not there says BlobNotFound, not ContainerNotFound).
+        if (!isRestError(error, 403) || error.code === "AuthenticationFailed") throw error;
+        const probe = this.blob(".ert-storage-probe");
+        await this.request((abortSignal) => probe.getBlockList("committed", { abortSignal })).then(
+          () => undefined,
+          (probeError) => (isRestError(probeError, 404, "BlobNotFound") ? undefined : Promise.reject(error)),
+        );
+      });
     } catch (error) {
       throw new BlobStoreUnavailable(`Cannot use ${this.describe}: ${classify(error)?.reason ?? (error as Error).message}`);
     }
