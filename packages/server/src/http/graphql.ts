@@ -3,9 +3,12 @@
 // error's message, and anything else is "Internal server error" with the request id.
 import type { Response as ExpressResponse, Router } from "express";
 import { Router as router } from "express";
-import { GraphQLError, type ExecutionResult } from "graphql";
+import { GraphQLError, type ExecutionResult, type ValidationContext } from "graphql";
 import type { Response as GraphqlResponse } from "graphql-http";
 import { createHandler } from "graphql-http/lib/use/express";
+import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import type { Services } from "../domain";
 import { stringifyJson } from "../formats/json";
 import { schema } from "../graphql";
@@ -17,6 +20,7 @@ export function graphqlRouter(services: Services, prisma: Prisma): Router {
   const routes = router();
   const handler = createHandler({
     schema,
+    validationRules: LIMITS,
     context: () => ({ prisma, services }),
     onOperation: (req, _args, result): GraphqlResponse => {
       const res = req.context.res;
@@ -30,6 +34,24 @@ export function graphqlRouter(services: Services, prisma: Prisma): Router {
   });
   return routes;
 }
+
+/**
+ * What one query may ask: the client queries in the contract are 4 levels deep and
+ * cost 27 to 48 (graphql-armor's cost: per field, growing with depth), so twice the
+ * depth and four times the cost leave room for honest clients and none for abuse.
+ */
+export const GRAPHQL_LIMITS = { depth: 8, cost: 200, aliases: 15 };
+/** Report a refusal as a validation error (a 400 with the reason), rather than throw out of validate. */
+const reported = {
+  exposeLimits: true,
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
+const LIMITS = [
+  maxDepthRule({ n: GRAPHQL_LIMITS.depth, ...reported }),
+  costLimitRule({ maxCost: GRAPHQL_LIMITS.cost, ...reported }),
+  maxAliasesRule({ n: GRAPHQL_LIMITS.aliases, ...reported }),
+];
 
 /** A resolver's error as clients may see it. */
 function masked(error: GraphQLError, res: ExpressResponse): GraphQLError {

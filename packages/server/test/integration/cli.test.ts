@@ -28,7 +28,7 @@ function run(args: string[], env: Record<string, string | undefined>, cwd: strin
   return { child, output: () => out, exited };
 }
 
-async function waitFor(r: Run, text: string | RegExp, ms = 30000): Promise<void> {
+async function waitFor(r: Run, text: string | RegExp, ms = 90000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (typeof text === "string" ? r.output().includes(text) : text.test(r.output())) return;

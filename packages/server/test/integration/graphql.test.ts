@@ -1,3 +1,4 @@
+import { Client as PgClient } from "pg";
 import { Client } from "../helpers/client";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
 
@@ -90,5 +91,94 @@ describe.each(BACKENDS)("GraphQL on %s", (backend) => {
   test("same token rule as REST", async () => {
     const anonymous = new Client(t.api.base);
     expect((await gql("{experiments {id}}", undefined, anonymous))).toMatchObject({ status: 403, json: { detail: "Not authenticated" } });
+  });
+});
+
+describe.each(BACKENDS)("GraphQL cost on %s", (backend) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(backend);
+  });
+  afterAll(() => t.close());
+
+  /** SQL statements this process sends while fn runs. */
+  async function statements(fn: () => Promise<unknown>): Promise<number> {
+    const original = PgClient.prototype.query;
+    let n = 0;
+    PgClient.prototype.query = function (this: PgClient, ...args: unknown[]) {
+      n++;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      await fn();
+    } finally {
+      PgClient.prototype.query = original;
+    }
+    return n;
+  }
+
+  const CLIENT_QUERIES = [
+    "{experiments {name ensembles {id timeCreated parentEnsemble {id} childEnsembles {id}}}}",
+    "query($id: ID!) {ensemble(id: $id) {id size activeRealizations timeCreated children {ensembleResult {id}} userdata parent {ensembleReference {id}} experiment {id name}}}",
+    "query($id: ID!) {experiment(id: $id) {priors}}",
+    "{experiments {ensembles {responses {id name realizationIndex timeCreated timeUpdated userdata}}}}",
+    'query($id: ID!) {experiment(id: $id) {ensembles {parameters {name prior} responses(names: ["R"]) {realizationIndex} uniqueResponses {name} parentEnsemble {id} childEnsembles {id}}}}',
+  ];
+
+  test("each client query costs the same number of SQL statements for 10 and for 100 ensembles", async () => {
+    const experimentId = await t.experiment(undefined, { a: { function: "uniform", min: 0, max: 1 } });
+    let previous: string | null = null;
+    const addEnsembles = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const update: string | null = previous
+          ? (await t.api.post("/updates", { json: { algorithm: "es", ensemble_reference_id: previous } })).json.id
+          : null;
+        const e = await t.api.post(`/experiments/${experimentId}/ensembles`, {
+          json: { size: 2, parameter_names: ["a"], response_names: ["R"], update_id: update },
+        });
+        await t.api.post(`/ensembles/${e.json.id}/records/R/matrix`, { json: [1, 2], query: { realization_index: 0 } });
+        await t.api.post(`/ensembles/${e.json.id}/records/a/matrix`, { json: [[1], [2]], query: { prior: "a" } });
+        previous = e.json.id;
+      }
+    };
+    const cost = async () => {
+      const counts: number[] = [];
+      for (const query of CLIENT_QUERIES) {
+        const variables = query.includes("ensemble(id") ? { id: previous } : { id: experimentId };
+        counts.push(
+          await statements(async () => {
+            const res = await t.api.post("/gql", { json: { query, variables } });
+            expect(res.json.errors).toBeUndefined();
+          }),
+        );
+      }
+      return counts;
+    };
+    await addEnsembles(10);
+    const at10 = await cost();
+    await addEnsembles(90);
+    const at100 = await cost();
+    expect(at100).toEqual(at10);
+    console.log(`SQL statements per client query (${backend}), 10 and 100 ensembles: ${JSON.stringify(at10)}`);
+    expect(Math.max(...at10)).toBeLessThanOrEqual(16);
+  });
+
+  test("too deep, too costly or too many aliases: refused before anything runs", async () => {
+    const deep = await t.api.post("/gql", { json: { query: "{experiments {ensembles {experiment {ensembles {experiment {ensembles {experiment {ensembles {experiment {id}}}}}}}}}}" } });
+    expect(deep.json.data).toBeUndefined();
+    expect(deep.json.errors[0].message).toMatch(/depth/i);
+    const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: experiments {id}`).join(" ");
+    const wide = await t.api.post("/gql", { json: { query: `{${aliases}}` } });
+    expect(wide.json.data).toBeUndefined();
+    expect(wide.json.errors[0].message).toMatch(/alias/i);
+    const fields = "id size activeRealizations parameterNames responseNames timeCreated timeUpdated userdata";
+    const costly = await t.api.post("/gql", {
+      json: { query: `{experiments {ensembles {${fields} childEnsembles {${fields} childEnsembles {${fields} parentEnsemble {${fields} experiment {id name priors userdata}}}}}}}` },
+    });
+    expect(costly.json.data).toBeUndefined();
+    expect(costly.json.errors[0].message).toMatch(/cost/i);
+    const syntax = await t.api.post("/gql", { json: { query: "{experiments {" } });
+    expect(syntax.json.data).toBeUndefined();
+    expect(syntax.json.errors[0].message).toMatch(/Syntax Error/);
   });
 });

@@ -38,40 +38,49 @@ export const Ensemble = builder.prismaObject("Ensemble", {
     parent: t.relation("parentUpdate", { nullable: true }),
     /** updates that start from this ensemble */
     children: t.relation("childUpdates", { query: { orderBy: { timeCreated: "asc" } } }),
-    parentEnsemble: t.prismaField({
-      type: "Ensemble",
-      nullable: true,
-      select: { parentUpdate: { select: { ensembleReferenceId: true } } },
-      resolve: (query, e, _args, ctx) =>
-        e.parentUpdate ? ctx.prisma.ensemble.findUnique({ ...query, where: { id: e.parentUpdate.ensembleReferenceId } }) : null,
-    }),
-    childEnsembles: t.prismaField({
-      type: ["Ensemble"],
-      resolve: (query, e, _args, ctx) =>
-        ctx.prisma.ensemble.findMany({ ...query, where: { parentUpdate: { ensembleReferenceId: e.id } }, orderBy: { timeCreated: "asc" } }),
-    }),
-    parameters: t.prismaField({
-      type: ["RecordInfo"],
-      resolve: (query, e, _args, ctx) =>
-        ctx.prisma.recordInfo.findMany({ ...query, where: { ensembleId: e.id, recordClass: "parameter" }, orderBy: { name: "asc" } }),
-    }),
-    responses: t.prismaField({
-      type: ["Record"],
+    // Relations load in the parent's query (one statement per level, whatever the
+    // number of ensembles): t.relation, or select + nestedSelection; no per-row resolver.
+    parameters: t.relation("recordInfos", { query: { where: { recordClass: "parameter" }, orderBy: { name: "asc" } } }),
+    responses: t.field({
+      type: [Response],
       args: { names: t.arg.stringList({ required: false }) },
-      resolve: (query, e, args, ctx) =>
-        ctx.prisma.record.findMany({
-          ...query,
-          where: { recordInfo: { ensembleId: e.id, recordClass: "response", ...(args.names ? { name: { in: args.names } } : {}) } },
-          orderBy: [{ recordInfo: { name: "asc" } }, { realization: "asc" }],
-        }),
+      select: (args, _ctx, nested) => ({
+        recordInfos: {
+          where: { recordClass: "response", ...(args.names ? { name: { in: args.names } } : {}) },
+          orderBy: { name: "asc" },
+          select: { records: nested({ orderBy: { realization: "asc" } }) },
+        },
+      }),
+      resolve: (e) => e.recordInfos.flatMap((info) => info.records),
     }),
     uniqueResponses: t.field({
       type: [UniqueResponse],
-      resolve: async (e, _args, ctx) =>
-        ctx.prisma.recordInfo.findMany({ where: { ensembleId: e.id, recordClass: "response" }, select: { name: true }, orderBy: { name: "asc" } }),
+      select: { recordInfos: { where: { recordClass: "response" }, select: { name: true }, orderBy: { name: "asc" } } },
+      resolve: (e) => e.recordInfos,
     }),
   }),
 });
+
+/** The ensembles before and after this one, through the updates between them. */
+builder.prismaObjectFields(Ensemble, (t) => ({
+    parentEnsemble: t.field({
+      type: Ensemble,
+      nullable: true,
+      select: (_args, _ctx, nested) => ({ parentUpdate: { select: { ensembleReference: nested(true) } } }),
+      resolve: (e) => e.parentUpdate?.ensembleReference ?? null,
+    }),
+    childEnsembles: t.field({
+      type: [Ensemble],
+      select: (_args, _ctx, nested) => ({
+        childUpdates: {
+          where: { ensembleResultId: { not: null } },
+          orderBy: [{ timeCreated: "asc" }, { id: "asc" }],
+          select: { ensembleResult: nested(true) },
+        },
+      }),
+      resolve: (e) => e.childUpdates.flatMap((u) => (u.ensembleResult ? [u.ensembleResult] : [])),
+    }),
+}));
 
 const UniqueResponse = builder.objectRef<{ name: string }>("UniqueResponse").implement({
   fields: (t) => ({ name: t.exposeString("name") }),
