@@ -1,5 +1,6 @@
 // The app factory: everything but listen(), so tests drive it in-process.
 import express, { type Express } from "express";
+import { DEFAULT_LIMITS, type Limits } from "./config";
 import { createServices, type Services } from "./domain";
 import { createBlobStore, type BlobStore } from "./store/blob";
 import type { Database } from "./store/db/connect";
@@ -22,6 +23,8 @@ export interface AppOptions {
   /** null turns authentication off */
   token: string | null;
   logRequests?: boolean;
+  /** request size limits; DEFAULT_LIMITS when not given */
+  limits?: Limits;
   /** fault points tests arm to fail a repository half-way */
   faults?: Faults;
 }
@@ -31,15 +34,18 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   app.disable("x-powered-by");
   app.set("etag", false);
   const { db } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  app.locals.limits = limits;
   app.locals.services = createServices({
     repos: createRepositories(db, options.faults),
     blobs: options.blobs ?? createBlobStore(db, null),
+    limits,
   });
   app.locals.token = options.token;
   app.use(requestLog(options.logRequests ?? false));
   app.use(pythonJson);
   app.use(docsRouter(spec));
-  app.use(parseBodies);
+  app.use(parseBodies(limits));
   app.use(graphqlRouter(app.locals.services, db.prisma));
   rememberPathParams(app);
   RegisterRoutes(app, { multer: upload });

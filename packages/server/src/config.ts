@@ -5,6 +5,48 @@ export type DatabaseConfig =
   | { kind: "pglite"; dataDir: string | null } // null: in memory
   | { kind: "postgres"; url: string };
 
+/** How much one request may carry; each has an environment variable. */
+export interface Limits {
+  /** JSON request bodies (API models, userdata, observations): ERT_STORAGE_MAX_JSON_BYTES */
+  jsonBytes: number;
+  /** a matrix body: ERT_STORAGE_MAX_MATRIX_BYTES (JSON and CSV matrices also stop at 512 MiB of text) */
+  matrixBytes: number;
+  /** one staged block of a block upload: ERT_STORAGE_MAX_BLOCK_BYTES */
+  blockBytes: number;
+  /** an ensemble's size: ERT_STORAGE_MAX_ENSEMBLE_SIZE */
+  ensembleSize: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_LIMITS: Limits = {
+  jsonBytes: 16 * MiB,
+  matrixBytes: 2048 * MiB,
+  blockBytes: 4096 * MiB,
+  ensembleSize: 100_000,
+};
+
+export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
+  jsonBytes: "ERT_STORAGE_MAX_JSON_BYTES",
+  matrixBytes: "ERT_STORAGE_MAX_MATRIX_BYTES",
+  blockBytes: "ERT_STORAGE_MAX_BLOCK_BYTES",
+  ensembleSize: "ERT_STORAGE_MAX_ENSEMBLE_SIZE",
+};
+
+export function readLimits(env: NodeJS.ProcessEnv = process.env): Limits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(LIMIT_VARIABLES) as (keyof Limits)[]) {
+    const text = env[LIMIT_VARIABLES[key]];
+    if (text === undefined || text === "") continue;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new ConfigError(`${LIMIT_VARIABLES[key]}=${text}: expected a whole number above 0`);
+    }
+    limits[key] = value;
+  }
+  return limits;
+}
+
 export interface Config {
   database: DatabaseConfig;
   /** null: authentication is off */
@@ -14,6 +56,7 @@ export interface Config {
   azure: { connectionString: string; container: string } | null;
   noRollback: boolean;
   logRequests: boolean;
+  limits: Limits;
 }
 
 export class ConfigError extends Error {}
@@ -54,6 +97,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : null,
     noRollback: truthy(env.ERT_STORAGE_NO_ROLLBACK),
     logRequests: env.NODE_ENV !== "test" && !truthy(env.ERT_STORAGE_QUIET),
+    limits: readLimits(env),
   };
 }
 

@@ -55,7 +55,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
     await db.close();
     throw error;
   }
-  const app = createApp({ db, blobs, token, logRequests: config.logRequests });
+  const app = createApp({ db, blobs, token, logRequests: config.logRequests, limits: config.limits });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port, options.host, () => resolve(s));
     s.once("error", reject);

@@ -1,3 +1,4 @@
+import type { Limits } from "../config";
 import type { BlobStore } from "../store/blob";
 import type { Repositories } from "../store/db";
 
@@ -5,4 +6,5 @@ import type { Repositories } from "../store/db";
 export interface Deps {
   repos: Repositories;
   blobs: BlobStore;
+  limits: Pick<Limits, "ensembleSize">;
 }

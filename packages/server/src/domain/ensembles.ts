@@ -70,6 +70,11 @@ export class EnsembleService {
       throw Errors.invalidField(["body", "__root__"], "parameters and responses cannot have a name in common", "value_error");
     }
     if (input.size < -1) throw Errors.unprocessable(`size must be -1 (unknown) or at least 0, not ${input.size}`);
+    const max = this.deps.limits.ensembleSize;
+    if (input.size > max) {
+      // checked before anything the size of the ensemble is made
+      throw Errors.invalidField(["body", "size"], `ensure this value is less than or equal to ${max} (ERT_STORAGE_MAX_ENSEMBLE_SIZE)`, "value_error.number.not_le");
+    }
     const active = activeRealizations(input.size, input.active_realizations);
     if (!(await repos.experiments.exists(experimentId))) throw Errors.itemNotFound();
     let update;

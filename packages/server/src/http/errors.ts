@@ -79,6 +79,8 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
         : shape.kind === "validation"
           ? shape.items
           : known.message;
+    // a body refused half-read leaves bytes on the connection: close it after answering
+    if (known.status === 413) res.setHeader("Connection", "close");
     res.status(known.status).json({ detail });
     return;
   }

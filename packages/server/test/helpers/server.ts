@@ -6,6 +6,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app";
+import type { Limits } from "../../src/config";
 import { openBlobStore, type BlobStore } from "../../src/store/blob";
 import { openDatabase, type Database } from "../../src/store/db/connect";
 import { Faults } from "../../src/store/db/faults";
@@ -38,7 +39,7 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startTestServer(backend: Backend, options: { token?: string } = {}): Promise<TestServer> {
+export async function startTestServer(backend: Backend, options: { token?: string; limits?: Limits } = {}): Promise<TestServer> {
   const db = await openDatabase(backend === "pglite" ? { kind: "pglite", dataDir: null } : { kind: "postgres", url: testDatabaseUrl() });
   let server: Server;
   const faults = new Faults();
@@ -49,7 +50,7 @@ export async function startTestServer(backend: Backend, options: { token?: strin
       azurite = await startAzurite();
       blobs = await openBlobStore(db, { connectionString: azurite.connectionString, container: "ert" });
     } else blobs = await openBlobStore(db, null);
-    const app = createApp({ db, blobs, token: options.token ?? null, faults });
+    const app = createApp({ db, blobs, token: options.token ?? null, faults, limits: options.limits });
     server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });

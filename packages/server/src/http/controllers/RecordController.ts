@@ -7,6 +7,8 @@ import type { Services } from "../../domain";
 import type { ParameterOut } from "../../domain/recordData";
 import type { RecordOut } from "../../domain/records";
 import { matrixMediaType } from "../../formats";
+import { LIMIT_VARIABLES } from "../../config";
+import { limitedBody } from "../bodies";
 import { acceptedType, sendMatrix, sendNull, sendRecordData } from "../respond";
 import type { ErrorBody, Int, UUID, Userdata, ValidationErrorBody } from "../types";
 import { uploadedFile } from "../upload";
@@ -92,7 +94,9 @@ export class RecordController extends Controller {
     @Request() req: ExpressRequest,
     @Query() realization_index?: Int,
   ): Promise<void> {
-    await this.services.blocks.stage(ensemble_id, name, realization_index, block_index, req);
+    const limit: number = req.app.locals.limits.blockBytes;
+    const content = limitedBody(req, limit, "a staged block", LIMIT_VARIABLES.blockBytes);
+    await this.services.blocks.stage(ensemble_id, name, realization_index, block_index, content);
     sendNull(req);
   }
 

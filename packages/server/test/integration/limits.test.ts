@@ -1,0 +1,61 @@
+// Every request has a size limit, set by an environment variable; over it: 413 naming both.
+import { randomBytes } from "node:crypto";
+import { writeNpy } from "../../src/formats/npy";
+import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
+
+describe.each(BACKENDS)("request limits on %s", (backend) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(backend, { limits: { jsonBytes: 2000, matrixBytes: 4000, blockBytes: 1000, ensembleSize: 50 } });
+  });
+  afterAll(() => t.close());
+
+  test("JSON bodies, matrices and blocks over their limits are 413 naming the limit and the variable; nothing is stored", async () => {
+    const experimentId = await t.experiment();
+    const big = await t.api.put(`/experiments/${experimentId}/userdata`, { json: { text: "x".repeat(3000) } });
+    expect(big.status).toBe(413);
+    expect(big.json.detail).toBe("Request body larger than 2000 bytes, the limit for JSON bodies; ERT_STORAGE_MAX_JSON_BYTES sets it");
+    expect((await t.api.get(`/experiments/${experimentId}/userdata`)).json).toEqual({});
+
+    const { ensembleId } = await t.ensemble({ size: 2 });
+    const npy = writeNpy(new Float64Array(600), [600]);
+    const matrix = await t.api.post(`/ensembles/${ensembleId}/records/M/matrix`, { body: npy, headers: { "content-type": "application/x-numpy" } });
+    expect(matrix.status).toBe(413);
+    expect(matrix.json.detail).toMatch(/4000 bytes, the limit for matrices; ERT_STORAGE_MAX_MATRIX_BYTES/);
+    const json = await t.api.post(`/ensembles/${ensembleId}/records/M/matrix`, { json: new Array(1000).fill(1.5) });
+    expect(json.status).toBe(413);
+    expect(json.json.detail).toMatch(/JSON and CSV matrices; ERT_STORAGE_MAX_MATRIX_BYTES/);
+    expect((await t.api.get(`/ensembles/${ensembleId}/records`)).json).toEqual({});
+
+    await t.api.post(`/ensembles/${ensembleId}/records/B/blob`);
+    const block = await t.api.put(`/ensembles/${ensembleId}/records/B/blob`, { body: randomBytes(1500), query: { block_index: 0 } });
+    expect(block.status).toBe(413);
+    expect(block.json.detail).toMatch(/1000 bytes, the limit for a staged block; ERT_STORAGE_MAX_BLOCK_BYTES/);
+    const streamed = await t.api.put(`/ensembles/${ensembleId}/records/B/blob`, {
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 3; i++) controller.enqueue(randomBytes(600));
+          controller.close();
+        },
+      }),
+      query: { block_index: 0 },
+    });
+    expect(streamed.status).toBe(413); // no Content-Length: cut off while streaming
+    expect((await t.api.patch(`/ensembles/${ensembleId}/records/B/blob`)).status).toBe(422); // no block was recorded
+  });
+
+  test("an ensemble larger than the maximum size is refused before anything is made", async () => {
+    const experimentId = await t.experiment();
+    const res = await t.api.post(`/experiments/${experimentId}/ensembles`, { json: { size: 51, parameter_names: [], response_names: [] } });
+    expect(res.status).toBe(422);
+    expect(res.json.detail).toEqual([
+      { loc: ["body", "size"], msg: "ensure this value is less than or equal to 50 (ERT_STORAGE_MAX_ENSEMBLE_SIZE)", type: "value_error.number.not_le" },
+    ]);
+    for (const size of [2.5, 1e300, -2]) {
+      const bad = await t.api.post(`/experiments/${experimentId}/ensembles`, { json: { size, parameter_names: [], response_names: [] } });
+      expect(bad.status).toBe(422);
+      expect(JSON.stringify(bad.json.detail)).toMatch(/size/);
+    }
+    expect((await t.api.get(`/experiments/${experimentId}/ensembles`)).json).toEqual([]);
+  });
+});
