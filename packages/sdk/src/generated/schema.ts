@@ -551,11 +551,19 @@ export interface components {
         Userdata: {
             [key: string]: unknown;
         };
+        /** @enum {string} */
+        RecordClass: "parameter" | "response" | "other";
+        /** @enum {string} */
+        RecordType: "matrix" | "file";
         RecordOut: {
             id: string;
             name: string;
             userdata: components["schemas"]["Userdata"];
             has_observations: boolean;
+            /** @description parameter (in the ensemble's parameter_names), response (in response_names) or other */
+            record_class: components["schemas"]["RecordClass"];
+            /** @description a matrix (read in any format) or a file (read as stored) */
+            record_type: components["schemas"]["RecordType"];
         };
         /**
          * Format: int32

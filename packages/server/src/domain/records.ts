@@ -16,13 +16,17 @@ import { asUserdata, type Userdata } from "./userdata";
 export const ENSEMBLE_WIDE = -1;
 
 export type RecordClass = "parameter" | "response" | "other";
-type RecordType = "matrix" | "file";
+export type RecordType = "matrix" | "file";
 
 export interface RecordOut {
   id: string;
   name: string;
   userdata: Userdata;
   has_observations: boolean;
+  /** parameter (in the ensemble's parameter_names), response (in response_names) or other */
+  record_class: RecordClass;
+  /** a matrix (read in any format) or a file (read as stored) */
+  record_type: RecordType;
 }
 
 export interface ParameterOut {
@@ -51,7 +55,7 @@ export interface UploadedFile {
 
 /** Just what RecordOut needs. */
 const outInclude = {
-  recordInfo: { select: { name: true } },
+  recordInfo: { select: { name: true, recordClass: true, recordType: true } },
   _count: { select: { observations: true } },
 };
 
@@ -71,12 +75,16 @@ type RecordRow = {
   _count: { observations: number };
 };
 
-export function recordOut(row: Pick<RecordRow, "id" | "userdata" | "_count"> & { recordInfo: { name: string } }): RecordOut {
+export function recordOut(
+  row: Pick<RecordRow, "id" | "userdata" | "_count"> & { recordInfo: Pick<RecordRow["recordInfo"], "name" | "recordClass" | "recordType"> },
+): RecordOut {
   return {
     id: row.id,
     name: row.recordInfo.name,
     userdata: row.userdata as Userdata,
     has_observations: row._count.observations > 0,
+    record_class: row.recordInfo.recordClass,
+    record_type: row.recordInfo.recordType,
   };
 }
 
