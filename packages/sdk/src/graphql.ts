@@ -55,3 +55,44 @@ export async function experimentEnsembles(client: ErtStorageClient, experimentId
     }))
     .sort((a, b) => a.timeCreated.localeCompare(b.timeCreated));
 }
+
+export interface EnsembleSummary extends LineageEnsemble {
+  experiment: { id: string; name: string };
+  /** the updates that started from this ensemble, with the ensembles they produced */
+  children: { updateId: string; algorithm: string; ensembleResultId: string | null }[];
+}
+
+const SUMMARY = `query($id: ID!) { ensemble(id: $id) {
+  id size activeRealizations parameterNames responseNames timeCreated userdata
+  experiment { id name }
+  parent { id algorithm ensembleReference { id } }
+  children { id algorithm ensembleResult { id } } } }`;
+
+/** One ensemble with its experiment and the updates into and out of it, in one request. */
+export async function ensembleSummary(client: ErtStorageClient, ensembleId: string): Promise<EnsembleSummary> {
+  type Raw = Omit<EnsembleSummary, "userdata" | "parent" | "children"> & {
+    userdata: string;
+    parent: { id: string; algorithm: string; ensembleReference: { id: string } } | null;
+    children: { id: string; algorithm: string; ensembleResult: { id: string } | null }[];
+  };
+  const data = await graphql<{ ensemble: Raw | null }>(client, SUMMARY, { id: ensembleId });
+  const e = data.ensemble;
+  if (!e) throw new ErtStorageError(404, "Ensemble not found");
+  return {
+    ...e,
+    userdata: JSON.parse(e.userdata || "{}") as Record<string, unknown>,
+    parent: e.parent ? { updateId: e.parent.id, algorithm: e.parent.algorithm, ensembleReferenceId: e.parent.ensembleReference.id } : null,
+    children: e.children.map((c) => ({ updateId: c.id, algorithm: c.algorithm, ensembleResultId: c.ensembleResult?.id ?? null })),
+  };
+}
+
+const PARAMETER_PRIORS = `query($id: ID!) { ensemble(id: $id) { parameters { name prior } } }`;
+
+/** The prior each parameter record was posted with (`?prior=NAME`), by parameter name; null where none. */
+export async function parameterPriors(client: ErtStorageClient, ensembleId: string): Promise<Record<string, Record<string, unknown> | null>> {
+  const data = await graphql<{ ensemble: { parameters: { name: string; prior: string | null }[] } | null }>(client, PARAMETER_PRIORS, {
+    id: ensembleId,
+  });
+  if (!data.ensemble) throw new ErtStorageError(404, "Ensemble not found");
+  return Object.fromEntries(data.ensemble.parameters.map((p) => [p.name, p.prior ? (JSON.parse(p.prior) as Record<string, unknown>) : null]));
+}

@@ -1,6 +1,6 @@
 // Matrix records in and out: NPY for the numbers, /labels or the CSV header for the labels.
 import { unwrap, type ErtStorageClient, type Schemas } from "./client.js";
-import { parseFrameCsv, type Matrix } from "./frame.js";
+import { parseFrameCsv, type Label, type Matrix } from "./frame.js";
 import { encodeNpy, parseNpy } from "./npy.js";
 
 export type MatrixFormat = "json" | "npy" | "csv" | "parquet";
@@ -19,6 +19,11 @@ export interface RecordQuery {
   label?: string;
 }
 
+export interface ReadMatrixOptions extends RecordQuery {
+  /** the column labels when already known (GET /ensembles/{id}/parameters lists them all): saves a request */
+  labels?: Label[];
+}
+
 const RECORD = "/ensembles/{ensemble_id}/records/{name}" as const;
 
 function recordParams(ensembleId: string, name: string, query: RecordQuery) {
@@ -34,7 +39,7 @@ function recordParams(ensembleId: string, name: string, query: RecordQuery) {
  * realization comes back stacked, one row per realization in ascending order; use
  * readMatrixCsv or readResponses when you need the realization of each row.
  */
-export async function readMatrix(client: ErtStorageClient, ensembleId: string, name: string, query: RecordQuery = {}): Promise<Matrix> {
+export async function readMatrix(client: ErtStorageClient, ensembleId: string, name: string, query: ReadMatrixOptions = {}): Promise<Matrix> {
   const [body, labels] = await Promise.all([
     unwrap(
       client.GET(RECORD, {
@@ -45,7 +50,9 @@ export async function readMatrix(client: ErtStorageClient, ensembleId: string, n
     ),
     query.label !== undefined
       ? Promise.resolve([query.label])
-      : unwrap(client.GET(`${RECORD}/labels`, { params: { path: { ensemble_id: ensembleId, name } } })),
+      : query.labels
+        ? Promise.resolve(query.labels)
+        : unwrap(client.GET(`${RECORD}/labels`, { params: { path: { ensemble_id: ensembleId, name } } })),
   ]);
   const { data, shape } = parseNpy(body as ArrayBuffer);
   const width = shape.length ? shape[shape.length - 1] : 1;

@@ -1,6 +1,6 @@
 // The SDK's matrix, upload, misfit and GraphQL helpers against a real server over HTTP.
 import {
-  computeMisfits, createClient, encodeNpy, ErtStorageError, experimentEnsembles, parseFrameCsv, parseNpy, postMatrix,
+  computeMisfits, createClient, encodeNpy, ensembleSummary, ErtStorageError, experimentEnsembles, parameterPriors, parseFrameCsv, parseNpy, postMatrix,
   readMatrix, readMatrixCsv, readRecord, readResponses, unwrap, uploadFile, type ErtStorageClient,
 } from "../src";
 import { startServer, type TestServer } from "./server";
@@ -43,6 +43,13 @@ test("a matrix posted from a typed array comes back bit-exact as Float64Array wi
   expect(row.index).toEqual([1]);
 });
 
+test("parameterPriors: the prior each parameter was posted with", async () => {
+  const { ensembleId } = await ensemble({ size: 2, parameter_names: ["PORO", "PERM"] }, { poro: { function: "uniform", min: 0.1, max: 0.3 } });
+  await postMatrix(client, ensembleId, "PORO", { array: [0.2, 0.25], shape: [2, 1] }, { prior: "poro" });
+  await postMatrix(client, ensembleId, "PERM", { array: [1, 2], shape: [2, 1] });
+  expect(await parameterPriors(client, ensembleId)).toEqual({ PORO: { function: "uniform", min: 0.1, max: 0.3 }, PERM: null });
+});
+
 test("labels come from /labels for NPY reads, and from the header and index for CSV reads", async () => {
   const { ensembleId } = await ensemble({ size: 2, parameter_names: ["COEFFS:A"] });
   await postMatrix(client, ensembleId, "COEFFS:A", { csv: ",a,b,c\n0,1.5,2.5,3.5\n1,4.5,5.5,6.5\n" });
@@ -50,6 +57,8 @@ test("labels come from /labels for NPY reads, and from the header and index for 
   expect(m.shape).toEqual([2, 3]);
   expect(m.columns).toEqual(["a", "b", "c"]);
   expect(Array.from(m.data)).toEqual([1.5, 2.5, 3.5, 4.5, 5.5, 6.5]);
+  const known = await readMatrix(client, ensembleId, "COEFFS:A", { labels: ["a", "b", "c"] });
+  expect(known).toEqual(m);
   const b = await readMatrix(client, ensembleId, "COEFFS:A", { label: "b" });
   expect(b.columns).toEqual(["b"]);
   expect(Array.from(b.data)).toEqual([2.5, 5.5]);
@@ -140,6 +149,10 @@ test("experimentEnsembles: the lineage through an update, with algorithm and tim
     }),
   );
   const lineage = await experimentEnsembles(client, experimentId);
+  const summary = await ensembleSummary(client, prior);
+  expect(summary.experiment.id).toBe(experimentId);
+  expect(summary.children).toEqual([{ updateId: update.id, algorithm: "ES-MDA", ensembleResultId: posterior.id }]);
+  expect((await ensembleSummary(client, posterior.id)).parent?.ensembleReferenceId).toBe(prior);
   expect(lineage.map((e) => e.id)).toEqual([prior, posterior.id]);
   expect(lineage[0].parent).toBeNull();
   expect(lineage[1].parent).toEqual({ updateId: update.id, algorithm: "ES-MDA", ensembleReferenceId: prior });
