@@ -8,6 +8,7 @@ import { errorHandler, rememberPathParams } from "./http/errors";
 import { requestLog } from "./http/logging";
 import { graphqlRouter } from "./http/graphql";
 import { docsRouter } from "./http/pages";
+import { uiRouter } from "./http/ui";
 import { RegisterRoutes } from "./http/routes.generated";
 import { upload } from "./http/upload";
 import spec from "../openapi.json";
@@ -31,6 +32,7 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   app.use(requestLog(options.logRequests ?? false));
   app.use(pythonJson);
   app.use(docsRouter(spec));
+  app.use(uiRouter());
   app.use(parseBodies);
   app.use(graphqlRouter(app.locals.services));
   rememberPathParams(app);
