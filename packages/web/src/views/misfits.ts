@@ -46,6 +46,9 @@ export async function misfitsView(ctx: ViewContext, id: string, name: string | u
   );
   host.append(
     h(
+      "div",
+      { class: "scroll", tabindex: 0, role: "region", "aria-label": "Misfits per realization" },
+      h(
       "table",
       { class: "data", "data-testid": "misfits" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Rank"), h("th", { scope: "col" }, "Realization"), h("th", { scope: "col" }, "Misfit"))),
@@ -53,6 +56,7 @@ export async function misfitsView(ctx: ViewContext, id: string, name: string | u
         "tbody",
         {},
         order.map((o, i) => h("tr", {}, h("td", { class: "num" }, i + 1), h("td", { class: "num" }, o.realization), h("td", { class: "num" }, fmt(o.misfit)))),
+      ),
       ),
     ),
   );
