@@ -9,20 +9,33 @@ export function api(): ErtStorageClient {
   return client;
 }
 
-/** Connects with the stored token (or none), asking for one until the server accepts it. */
+export function isAuthError(error: unknown): boolean {
+  return error instanceof ErtStorageError && error.status === 403;
+}
+
+/**
+ * Connects with the stored token without asking the server first (a refused token shows
+ * up as a 403 on the first data call: see refused). Without a stored token, asks the
+ * server whether it needs one, and the user for it if so.
+ */
 export async function connect(host: HTMLElement): Promise<void> {
-  let problem: string | null = null;
-  for (;;) {
-    const token = storedToken();
-    client = createClient({ baseUrl: location.origin, token });
+  let token = storedToken();
+  if (!token) {
+    client = createClient({ baseUrl: location.origin, token: null });
     try {
       await unwrap(client.GET("/experiments"));
-      return;
+      return; // authentication is off
     } catch (error) {
-      if (!(error instanceof ErtStorageError) || error.status !== 403) throw error;
-      if (token) forgetToken();
-      problem = token ? "The server refused that token." : null;
-      await askToken(host, problem);
+      if (!isAuthError(error)) throw error;
     }
+    token = await askToken(host, null);
   }
+  client = createClient({ baseUrl: location.origin, token });
+}
+
+/** The server refused the token: forget it and ask for another. */
+export async function refused(host: HTMLElement): Promise<void> {
+  forgetToken();
+  const token = await askToken(host, "The server refused that token.");
+  client = createClient({ baseUrl: location.origin, token });
 }

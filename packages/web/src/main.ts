@@ -1,7 +1,7 @@
 // The explorer's entry: token from the fragment, connection, hash routes to views.
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { connect } from "./api";
+import { connect, isAuthError, refused } from "./api";
 import { errorBox, h, mount } from "./dom";
 import { currentRoute } from "./router";
 import { takeTokenFromFragment } from "./token";
@@ -32,6 +32,10 @@ async function render(): Promise<void> {
     else if (section === "ensemble" && id && sub === "records") await recordsView(ctx, id);
     else mount(main, h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/" }, "Back to the experiments")));
   } catch (error) {
+    if (isAuthError(error) && ctx.current()) {
+      await refused(main);
+      return render();
+    }
     if (ctx.current()) mount(main, errorBox(error), h("p", {}, h("a", { href: "#/" }, "Back to the experiments")));
   }
   if (ctx.current()) {

@@ -117,6 +117,7 @@ export function responseChart(
   onDrawn?: () => void,
 ): ResponseChart {
   const a = align(ensembles, obs);
+  performance.mark("ert:response-stats");
   const frame = chartFrame(title, `Every realization's curve, the mean and the P10 to P90 band of ${ensembles.map((e) => e.name).join(" and ")}${obs ? ", with the observations and their error bars" : ""}.`);
   host.append(frame.root);
   const N = a.xs.length;

@@ -1,6 +1,6 @@
 // Responses: every realization over the response's labels, mean and P10-P90, for this
 // ensemble and the one it is compared with, with the observations and error bars.
-import { ErtStorageError, readMatrixCsv, readResponses, unwrap, type Label, type Matrix } from "@ert-storage/sdk";
+import { ErtStorageError, readMatrix, readMatrixCsv, readResponses, unwrap, type Label, type Matrix } from "@ert-storage/sdk";
 import { api } from "../api";
 import { responseChart, responseLegend, type ObservedPoints } from "../charts/responses";
 import { fmt, h, mount } from "../dom";
@@ -9,8 +9,16 @@ import { comparison, compareControl, ensembleHeader, loadEnsemble, type ViewCont
 
 let firstPlotMarked = false;
 
-/** All realizations of a response: the per-realization frame, else the ensemble-wide matrix. */
+/**
+ * All realizations of a response. The numbers come as NPY (every realization's record
+ * stacked by the server; several times faster to produce and parse than CSV for big
+ * ensembles) with the labels from /labels; when the realizations' labels differ (the
+ * stacked columns are then their union) the CSV frame says which column is which.
+ * An ensemble-wide response matrix comes the same way.
+ */
 async function responseFrame(ensembleId: string, name: string): Promise<Matrix> {
+  const fast = await readMatrix(api(), ensembleId, name);
+  if (fast.columns !== null && fast.shape.length === 2) return fast;
   try {
     return await readResponses(api(), ensembleId, name);
   } catch (error) {
@@ -27,6 +35,13 @@ function unitOf(userdata: unknown): string | null {
 
 export async function responsesView(ctx: ViewContext, id: string, name: string | undefined): Promise<void> {
   const client = api();
+  // this ensemble's data starts loading at once; the other one's once the lineage is known
+  const own = name ? responseFrame(id, name).catch((error: unknown) => error as Error) : null;
+  const lists = Promise.all([
+    unwrap(client.GET("/ensembles/{ensemble_id}/responses", { params: { path: { ensemble_id: id } } })),
+    unwrap(client.GET("/ensembles/{ensemble_id}/observations", { params: { path: { ensemble_id: id } } })),
+  ]);
+  lists.catch(() => undefined);
   const summary = await loadEnsemble(id);
   if (!ctx.current()) return;
   if (!name) {
@@ -35,12 +50,12 @@ export async function responsesView(ctx: ViewContext, id: string, name: string |
     return;
   }
   const c = comparison(summary, ctx.route);
-  const [records, observations, ...frames] = await Promise.all([
-    unwrap(client.GET("/ensembles/{ensemble_id}/responses", { params: { path: { ensemble_id: id } } })),
-    unwrap(client.GET("/ensembles/{ensemble_id}/observations", { params: { path: { ensemble_id: id } } })),
-    ...c.ids.map((e) => responseFrame(e, name).catch((error: unknown) => error as Error)),
+  const [[records, observations], ...frames] = await Promise.all([
+    lists,
+    ...c.ids.map((e) => (e === id ? own! : responseFrame(e, name).catch((error: unknown) => error as Error))),
   ]);
   if (!ctx.current()) return;
+  performance.mark("ert:response-data");
   const record = records[name];
   const linked = record ? observations.filter((o) => o.records?.includes(record.id)) : [];
   const obs: ObservedPoints | null = linked.length
