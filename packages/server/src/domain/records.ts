@@ -6,6 +6,7 @@ import { labelValues } from "../formats/labels";
 import type { Labels } from "../formats/matrix";
 import { blobKeys } from "../store/blob";
 import { isUniqueViolation } from "../store/db/errors";
+import { perRealizationMatrices, recordMatrices } from "../store/db/matrices";
 import { mergeUserdataInDb } from "../store/db/userdata";
 import type { Deps } from "./context";
 import { AppError, Errors, ItemNotFound } from "./errors";
@@ -370,15 +371,12 @@ export class RecordService {
       return this.fileData(record.file);
     }
     if (realizationIndex === undefined) {
-      const rows = await prisma.record.findMany({
-        where: { recordInfoId: info.id },
-        include: { matrix: true },
-        orderBy: { realization: "asc" },
-      });
+      // through the pg pool: Prisma's Bytes path dominates for many realizations
+      const rows = await recordMatrices(this.deps.pool, info.id);
       const wide = rows.find((r) => r.realization === ENSEMBLE_WIDE);
-      if (wide?.matrix) matrix = matrixOf(wide.matrix);
+      if (wide) matrix = matrixOf(wide);
       else if (rows.length > 0) {
-        const frames = rows.map((r) => withRealizationIndex(matrixOf(r.matrix!), r.realization));
+        const frames = rows.map((r) => withRealizationIndex(matrixOf(r), r.realization));
         frames.forEach((f) => this.table(f));
         matrix = stackRows(frames);
       } else throw Errors.notFound("Record not found");
@@ -483,13 +481,9 @@ export class RecordService {
   /** The CSV frame of a response over all realizations (GET /ensembles/{id}/responses/{name}/data). */
   async responseFrame(ensembleId: string, name: string): Promise<Matrix> {
     await this.requireEnsemble(ensembleId);
-    const rows = await this.deps.prisma.record.findMany({
-      where: { recordInfo: { ensembleId, name, recordType: "matrix" }, realization: { not: ENSEMBLE_WIDE } },
-      include: { matrix: true },
-      orderBy: { realization: "asc" },
-    });
+    const rows = await perRealizationMatrices(this.deps.pool, ensembleId, name);
     if (rows.length === 0) throw Errors.notFound(`No per-realization records of response '${name}' in this ensemble`);
-    const frames = rows.map((r) => withRealizationIndex(matrixOf(r.matrix!), r.realization));
+    const frames = rows.map((r) => withRealizationIndex(matrixOf(r), r.realization));
     frames.forEach((f) => this.table(f));
     return stackRows(frames);
   }

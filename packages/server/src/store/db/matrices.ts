@@ -30,3 +30,30 @@ export async function linkedResponseMatrices(
   );
   return result.rows;
 }
+
+/** Every matrix of a record (ensemble-wide first: realization -1), by realization. */
+export async function recordMatrices(pool: Pool, recordInfoId: string): Promise<MatrixRow[]> {
+  const result = await pool.query(
+    `SELECT r.realization, m.shape, m.data, m.column_labels AS "columnLabels", m.row_labels AS "rowLabels"
+       FROM record r
+       JOIN matrix m ON m.record_id = r.id
+      WHERE r.record_info_id = $1
+      ORDER BY r.realization`,
+    [recordInfoId],
+  );
+  return result.rows;
+}
+
+/** The per-realization matrices of a record of an ensemble, by realization. */
+export async function perRealizationMatrices(pool: Pool, ensembleId: string, name: string): Promise<MatrixRow[]> {
+  const result = await pool.query(
+    `SELECT r.realization, m.shape, m.data, m.column_labels AS "columnLabels", m.row_labels AS "rowLabels"
+       FROM record r
+       JOIN record_info ri ON ri.id = r.record_info_id
+       JOIN matrix m ON m.record_id = r.id
+      WHERE ri.ensemble_id = $1 AND ri.name = $2 AND ri.record_type = 'matrix' AND r.realization <> -1
+      ORDER BY r.realization`,
+    [ensembleId, name],
+  );
+  return result.rows;
+}
