@@ -3,10 +3,13 @@ import express, { type Express } from "express";
 import { createServices, type Services } from "./domain";
 import { createBlobStore, type BlobStore } from "./store/blob";
 import type { Database } from "./store/db/connect";
+import { createRepositories } from "./store/db";
+import type { Faults } from "./store/db/faults";
 import { parseBodies, pythonJson } from "./http/bodies";
 import { errorHandler, rememberPathParams } from "./http/errors";
 import { requestLog } from "./http/logging";
 import { graphqlRouter } from "./http/graphql";
+import { methodNotAllowed } from "./http/methods";
 import { docsRouter } from "./http/pages";
 import { uiRouter } from "./http/ui";
 import { RegisterRoutes } from "./http/routes.generated";
@@ -20,6 +23,8 @@ export interface AppOptions {
   /** null turns authentication off */
   token: string | null;
   logRequests?: boolean;
+  /** fault points tests arm to fail a repository half-way */
+  faults?: Faults;
 }
 
 export function createApp(options: AppOptions): Express & { locals: { services: Services } } {
@@ -27,16 +32,20 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   app.disable("x-powered-by");
   app.set("etag", false);
   const { db } = options;
-  app.locals.services = createServices({ prisma: db.prisma, pool: db.pool, blobs: options.blobs ?? createBlobStore(db) });
+  app.locals.services = createServices({
+    repos: createRepositories(db, options.faults),
+    blobs: options.blobs ?? createBlobStore(db),
+  });
   app.locals.token = options.token;
   app.use(requestLog(options.logRequests ?? false));
   app.use(pythonJson);
   app.use(docsRouter(spec));
   app.use(uiRouter());
   app.use(parseBodies);
-  app.use(graphqlRouter(app.locals.services));
+  app.use(graphqlRouter(app.locals.services, db.prisma));
   rememberPathParams(app);
   RegisterRoutes(app, { multer: upload });
+  app.use(methodNotAllowed(spec));
   app.use((req, res) => {
     res.status(404).json({ detail: "Not Found" });
   });

@@ -7,6 +7,9 @@ import path from "node:path";
 import type { Config } from "./config";
 import { openDatabase, type Database } from "./store/db/connect";
 
+/** How often content of deleted experiments and abandoned uploads is swept from the blob store. */
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
 /** Starting would break something already running. */
 export class RefusedToStart extends Error {}
 
@@ -50,6 +53,8 @@ export async function serve(options: ServeOptions): Promise<Running> {
     await db.close();
     throw error;
   });
+  const { sweeper } = app.locals.services;
+  sweeper.start(SWEEP_INTERVAL_MS);
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
@@ -63,6 +68,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await sweeper.stop();
       await db.close();
       if (discovery && fs.existsSync(discovery)) fs.rmSync(discovery);
     })());

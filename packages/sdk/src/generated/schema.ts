@@ -407,6 +407,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/experiments/{experiment_id}/priors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The experiment's priors by name, each exactly as posted. */
+        get: operations["getExperimentPriors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/experiments/{experiment_id}/ensembles": {
         parameters: {
             query?: never;
@@ -452,7 +469,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description `parent` is the ensemble this one was updated from; `children` the ensembles updated from it. */
+        /** @description `parent_ensemble_id` is the ensemble this one was updated from; `child_ensemble_ids` the ensembles updated from it. */
         get: operations["getEnsemble"];
         put?: never;
         post?: never;
@@ -526,35 +543,34 @@ export interface components {
             ensemble_reference_id: string;
             ensemble_result_id: string | null;
         };
-        ObservationTransformationIn: {
-            name: string;
-            active: boolean[];
-            scale: number[];
-            observation_id: string;
-        };
-        UpdateIn: {
-            algorithm: string;
-            ensemble_reference_id: string;
-            ensemble_result_id?: string | null;
-            observation_transformations?: components["schemas"]["ObservationTransformationIn"][] | null;
-        };
         /**
          * @description A UUID.
          * @example 8b3a6f0e-2f54-4b7c-9d1e-3f0a2b4c5d6e
          */
         UUID: string;
+        ObservationTransformationIn: {
+            name: string;
+            /** @description One per observed point. */
+            active: boolean[];
+            /** @description One per observed point. */
+            scale: components["schemas"]["Float64"][];
+            observation_id: components["schemas"]["UUID"];
+        };
+        UpdateIn: {
+            algorithm: string;
+            ensemble_reference_id: components["schemas"]["UUID"];
+            ensemble_result_id?: components["schemas"]["UUID"] | null;
+            observation_transformations?: components["schemas"]["ObservationTransformationIn"][] | null;
+        };
         ServerInfo: {
             name: string;
             version: string;
         };
-        /** @description Free JSON object attached to an entity. */
         Userdata: {
             [key: string]: unknown;
         };
         /** @enum {string} */
         RecordClass: "parameter" | "response" | "other";
-        /** @enum {string} */
-        RecordType: "matrix" | "file";
         RecordOut: {
             id: string;
             name: string;
@@ -562,8 +578,11 @@ export interface components {
             has_observations: boolean;
             /** @description parameter (in the ensemble's parameter_names), response (in response_names) or other */
             record_class: components["schemas"]["RecordClass"];
-            /** @description a matrix (read in any format) or a file (read as stored) */
-            record_type: components["schemas"]["RecordType"];
+            /**
+             * @description a matrix (read in any format) or a file (read as stored)
+             * @enum {string}
+             */
+            record_type: "matrix" | "file";
         };
         /**
          * Format: int32
@@ -593,10 +612,12 @@ export interface components {
         };
         ObservationIn: {
             name: string;
-            values: number[];
-            errors: number[];
+            values: components["schemas"]["Float64"][];
+            errors: components["schemas"]["Float64"][];
+            /** @description The points observed: numbers, or labels such as dates. */
             x_axis: unknown[];
-            records?: string[] | null;
+            /** @description Ids of response records this observation observes. */
+            records?: components["schemas"]["UUID"][] | null;
         };
         /** @description Construct a type with a set of properties K of type T */
         "Record_string.number-or-string_": {
@@ -619,46 +640,34 @@ export interface components {
         PriorConst: {
             /** @enum {string} */
             function: "const";
-            /** Format: double */
-            value: number;
+            value: components["schemas"]["Float64"];
         };
         PriorTrig: {
             /** @enum {string} */
             function: "trig";
-            /** Format: double */
-            min: number;
-            /** Format: double */
-            max: number;
-            /** Format: double */
-            mode: number;
+            min: components["schemas"]["Float64"];
+            max: components["schemas"]["Float64"];
+            mode: components["schemas"]["Float64"];
         };
         PriorNormal: {
             /** @enum {string} */
             function: "normal";
-            /** Format: double */
-            mean: number;
-            /** Format: double */
-            std: number;
+            mean: components["schemas"]["Float64"];
+            std: components["schemas"]["Float64"];
         };
         PriorLogNormal: {
             /** @enum {string} */
             function: "lognormal";
-            /** Format: double */
-            mean: number;
-            /** Format: double */
-            std: number;
+            mean: components["schemas"]["Float64"];
+            std: components["schemas"]["Float64"];
         };
         PriorErtTruncNormal: {
             /** @enum {string} */
             function: "ert_truncnormal";
-            /** Format: double */
-            mean: number;
-            /** Format: double */
-            std: number;
-            /** Format: double */
-            min: number;
-            /** Format: double */
-            max: number;
+            mean: components["schemas"]["Float64"];
+            std: components["schemas"]["Float64"];
+            min: components["schemas"]["Float64"];
+            max: components["schemas"]["Float64"];
         };
         PriorStdNormal: {
             /** @enum {string} */
@@ -667,58 +676,43 @@ export interface components {
         PriorUniform: {
             /** @enum {string} */
             function: "uniform";
-            /** Format: double */
-            min: number;
-            /** Format: double */
-            max: number;
+            min: components["schemas"]["Float64"];
+            max: components["schemas"]["Float64"];
         };
         PriorErtDUniform: {
             /** @enum {string} */
             function: "ert_duniform";
-            /** Format: double */
-            bins: number;
-            /** Format: double */
-            min: number;
-            /** Format: double */
-            max: number;
+            bins: components["schemas"]["Float64"];
+            min: components["schemas"]["Float64"];
+            max: components["schemas"]["Float64"];
         };
         PriorLogUniform: {
             /** @enum {string} */
             function: "loguniform";
-            /** Format: double */
-            min: number;
-            /** Format: double */
-            max: number;
+            min: components["schemas"]["Float64"];
+            max: components["schemas"]["Float64"];
         };
         PriorErtErf: {
             /** @enum {string} */
             function: "ert_erf";
-            /** Format: double */
-            min: number;
-            /** Format: double */
-            max: number;
-            /** Format: double */
-            skewness: number;
-            /** Format: double */
-            width: number;
+            min: components["schemas"]["Float64"];
+            max: components["schemas"]["Float64"];
+            skewness: components["schemas"]["Float64"];
+            width: components["schemas"]["Float64"];
         };
         PriorErtDErf: {
             /** @enum {string} */
             function: "ert_derf";
-            /** Format: double */
-            bins: number;
-            /** Format: double */
-            min: number;
-            /** Format: double */
-            max: number;
-            /** Format: double */
-            skewness: number;
-            /** Format: double */
-            width: number;
+            bins: components["schemas"]["Float64"];
+            min: components["schemas"]["Float64"];
+            max: components["schemas"]["Float64"];
+            skewness: components["schemas"]["Float64"];
+            width: components["schemas"]["Float64"];
         };
         Prior: components["schemas"]["PriorConst"] | components["schemas"]["PriorTrig"] | components["schemas"]["PriorNormal"] | components["schemas"]["PriorLogNormal"] | components["schemas"]["PriorErtTruncNormal"] | components["schemas"]["PriorStdNormal"] | components["schemas"]["PriorUniform"] | components["schemas"]["PriorErtDUniform"] | components["schemas"]["PriorLogUniform"] | components["schemas"]["PriorErtErf"] | components["schemas"]["PriorErtDErf"];
         ExperimentIn: {
             name: string;
+            /** @description Prior distributions by parameter name. */
             priors?: {
                 [key: string]: components["schemas"]["Prior"];
             };
@@ -733,19 +727,33 @@ export interface components {
             experiment_id: string;
             userdata: components["schemas"]["Userdata"];
             /** @description id of the ensemble this one was updated from */
-            parent: string | null;
+            parent_ensemble_id: string | null;
             /** @description ids of the ensembles updated from this one */
-            children: string[];
+            child_ensemble_ids: string[];
         };
         EnsembleIn: {
-            /** Format: double */
+            /**
+             * Format: int32
+             * @description Number of realizations; -1 when unknown (no realization checks).
+             */
             size: number;
-            parameter_names?: string[];
-            response_names?: string[];
-            active_realizations?: number[];
-            update_id?: string | null;
+            /** @description Names of the parameter records; disjoint from response_names. */
+            parameter_names: string[];
+            /** @description Names of the response records. */
+            response_names: string[];
+            /** @description Indices 0 <= i < size, each once; empty means all of 0..size-1. */
+            active_realizations?: components["schemas"]["Int"][];
+            /** @description The update this ensemble is the result of. */
+            update_id?: components["schemas"]["UUID"] | null;
             userdata?: components["schemas"]["Userdata"];
         };
+        /**
+         * Format: double
+         * @description A float64, exact to the bit: NaN, Infinity and -Infinity are written as bare
+         *     JSON tokens, -0 as -0.0. (Its spec type is set in tsoa.json: tsoa's own number
+         *     check would turn -0 into 0 and refuse NaN.)
+         */
+        Float64: number;
     };
     responses: never;
     parameters: never;
@@ -804,13 +812,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Ensembles or observations of different experiments, or transformation lengths that do not match */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ValidationErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2370,6 +2378,57 @@ export interface operations {
             };
         };
     };
+    getExperimentPriors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: components["schemas"]["UUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: components["schemas"]["PriorSpec"];
+                    };
+                };
+            };
+            /** @description Not authenticated or invalid token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such experiment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+        };
+    };
     listExperimentEnsembles: {
         parameters: {
             query?: never;
@@ -2454,6 +2513,15 @@ export interface operations {
             };
             /** @description No such experiment or update */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The update already has a result ensemble */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,11 +1,8 @@
-import type { Pool } from "pg";
-import type { Prisma } from "../store/db/connect";
 import type { BlobStore } from "../store/blob";
+import type { Repositories } from "../store/db";
 
-/** What every service works with. */
+/** What every service works with: the repositories and the blob store. */
 export interface Deps {
-  prisma: Prisma;
-  /** the same connections as prisma, for the few bulk paths that bypass it */
-  pool: Pool;
+  repos: Repositories;
   blobs: BlobStore;
 }

@@ -1,7 +1,8 @@
-import { mergeUserdataInDb } from "../store/db/userdata";
+// Ensembles: size, active realizations, parameter and response names, lineage.
+import { Errors } from "../errors";
+import type { EnsembleRow } from "../store/db/ensembles";
 import type { Deps } from "./context";
-import { Errors, ItemNotFound } from "./errors";
-import { asUserdata, type Userdata } from "./userdata";
+import type { Userdata } from "./userdata";
 
 export interface EnsembleIn {
   size: number;
@@ -21,29 +22,12 @@ export interface EnsembleOut {
   experiment_id: string;
   userdata: Userdata;
   /** id of the ensemble this one was updated from */
-  parent: string | null;
+  parent_ensemble_id: string | null;
   /** ids of the ensembles updated from this one */
-  children: string[];
+  child_ensemble_ids: string[];
 }
 
-export const ensembleInclude = {
-  parentUpdate: { select: { ensembleReferenceId: true } },
-  childUpdates: { select: { ensembleResultId: true }, orderBy: { timeCreated: "asc" as const } },
-};
-
-type Row = {
-  id: string;
-  size: number;
-  parameterNames: string[];
-  responseNames: string[];
-  activeRealizations: number[];
-  experimentId: string;
-  userdata: unknown;
-  parentUpdate: { ensembleReferenceId: string } | null;
-  childUpdates: { ensembleResultId: string | null }[];
-};
-
-export function ensembleOut(row: Row): EnsembleOut {
+export function ensembleOut(row: EnsembleRow): EnsembleOut {
   return {
     id: row.id,
     size: row.size,
@@ -51,9 +35,9 @@ export function ensembleOut(row: Row): EnsembleOut {
     response_names: row.responseNames,
     active_realizations: row.activeRealizations,
     experiment_id: row.experimentId,
-    userdata: row.userdata as Userdata,
-    parent: row.parentUpdate?.ensembleReferenceId ?? null,
-    children: row.childUpdates.flatMap((u) => (u.ensembleResultId ? [u.ensembleResultId] : [])),
+    userdata: row.userdata,
+    parent_ensemble_id: row.parentEnsembleId,
+    child_ensemble_ids: row.childEnsembleIds,
   };
 }
 
@@ -63,12 +47,12 @@ export function activeRealizations(size: number, given: number[] | undefined): n
   const active = given && given.length > 0 ? given : Array.from({ length: size }, (_, i) => i);
   const seen = new Set<number>();
   for (const index of active) {
-    if (index >= size) {
-      throw Errors.expectation(
-        `Ensemble active realization index ${index} out of realization range [0,${size - 1}]`,
-      );
+    if (index >= size || index < 0) {
+      throw Errors.expectation(`Ensemble active realization index ${index} out of realization range [0,${size - 1}]`);
     }
-    if (seen.has(index)) throw Errors.expectation(`Non unique active realization index ${index}`);
+    if (seen.has(index)) {
+      throw Errors.expectation(`Non unique active realization index list not allowed [${given!.join(", ")}]`);
+    }
     seen.add(index);
   }
   return active;
@@ -78,66 +62,50 @@ export class EnsembleService {
   constructor(private readonly deps: Deps) {}
 
   async create(experimentId: string, input: EnsembleIn): Promise<EnsembleOut> {
-    const { prisma } = this.deps;
+    const { repos } = this.deps;
     const parameterNames = input.parameter_names ?? [];
     const responseNames = input.response_names ?? [];
     const overlap = parameterNames.filter((n) => responseNames.includes(n));
     if (overlap.length > 0) {
-      throw Errors.unprocessable(`parameter_names and response_names overlap: ${overlap.join(", ")}`);
+      throw Errors.invalidField(["body", "__root__"], "parameters and responses cannot have a name in common", "value_error");
     }
     if (input.size < -1) throw Errors.unprocessable(`size must be -1 (unknown) or at least 0, not ${input.size}`);
     const active = activeRealizations(input.size, input.active_realizations);
-    const experiment = await prisma.experiment.findUnique({ where: { id: experimentId }, select: { id: true } });
-    if (!experiment) throw new ItemNotFound("experiment");
+    if (!(await repos.experiments.exists(experimentId))) throw Errors.itemNotFound();
+    let update;
     if (input.update_id) {
-      const update = await prisma.update.findUnique({ where: { id: input.update_id }, select: { id: true } });
-      if (!update) throw new ItemNotFound("update");
-    }
-    const row = await prisma.$transaction(async (tx) => {
-      const created = await tx.ensemble.create({
-        data: {
-          experimentId,
-          size: input.size,
-          parameterNames,
-          responseNames,
-          activeRealizations: active,
-          userdata: (input.userdata ?? {}) as object,
-        },
-      });
-      if (input.update_id) {
-        await tx.update.update({ where: { id: input.update_id }, data: { ensembleResultId: created.id } });
+      update = await repos.ensembles.updateTarget(input.update_id);
+      if (!update) throw Errors.itemNotFound();
+      if (update.experimentId !== experimentId) {
+        throw Errors.unprocessable(`Update '${update.id}' belongs to another experiment than '${experimentId}'`);
       }
-      return tx.ensemble.findUniqueOrThrow({ where: { id: created.id }, include: ensembleInclude });
-    });
+      if (update.resultId !== null) {
+        throw Errors.conflict(`Update '${update.id}' already has a result ensemble '${update.resultId}'`);
+      }
+    }
+    const row = await repos.ensembles.create(
+      {
+        experimentId,
+        size: input.size,
+        parameterNames,
+        responseNames,
+        activeRealizations: active,
+        userdata: input.userdata ?? {},
+      },
+      update,
+    );
     return ensembleOut(row);
   }
 
   async get(id: string): Promise<EnsembleOut> {
-    const row = await this.deps.prisma.ensemble.findUnique({ where: { id }, include: ensembleInclude });
-    if (!row) throw new ItemNotFound("ensemble");
+    const row = await this.deps.repos.ensembles.get(id);
+    if (!row) throw Errors.itemNotFound();
     return ensembleOut(row);
   }
 
   async listForExperiment(experimentId: string): Promise<EnsembleOut[]> {
-    const experiment = await this.deps.prisma.experiment.findUnique({
-      where: { id: experimentId },
-      include: { ensembles: { include: ensembleInclude, orderBy: { timeCreated: "asc" } } },
-    });
-    if (!experiment) throw new ItemNotFound("experiment");
-    return experiment.ensembles.map(ensembleOut);
-  }
-
-  async getUserdata(id: string): Promise<Userdata> {
-    return (await this.get(id)).userdata;
-  }
-
-  async putUserdata(id: string, body: unknown): Promise<void> {
-    await this.get(id);
-    await this.deps.prisma.ensemble.update({ where: { id }, data: { userdata: asUserdata(body) as object } });
-  }
-
-  async patchUserdata(id: string, body: unknown): Promise<void> {
-    await this.get(id);
-    await mergeUserdataInDb(this.deps.prisma, "ensemble", id, asUserdata(body));
+    const rows = await this.deps.repos.ensembles.listForExperiment(experimentId);
+    if (!rows) throw Errors.itemNotFound();
+    return rows.map(ensembleOut);
   }
 }

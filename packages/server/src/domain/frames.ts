@@ -10,9 +10,14 @@ export function withRealizationIndex(m: Matrix, realization: number): Matrix {
   return { ...m, index: { kind: "int", values: new Array(rows).fill(realization) } };
 }
 
-/** Row `row` of an ensemble-wide matrix, as a 1-row frame labelled `row`; null if out of range. */
+/**
+ * Row `row` of an ensemble-wide matrix as a 1-row frame; null if out of range. A
+ * labelled matrix labels the row with its realization, an unlabelled one 0 (as pandas
+ * numbers a new frame).
+ */
 export function selectRow(m: Matrix, row: number): Matrix | null {
-  if (m.shape.length <= 1) return row === 0 ? { ...m, index: { kind: "int", values: [row] } } : null;
+  const index: Labels = { kind: "int", values: [m.columns || m.index ? row : 0] };
+  if (m.shape.length <= 1) return row === 0 ? { ...m, index } : null;
   const rows = m.shape[0];
   if (row < 0 || row >= rows) return null;
   const width = m.data.length / Math.max(rows, 1);
@@ -20,7 +25,7 @@ export function selectRow(m: Matrix, row: number): Matrix | null {
     shape: m.shape.slice(1).length === 1 ? [1, m.shape[1]] : [1, ...m.shape.slice(1)],
     data: m.data.slice(row * width, (row + 1) * width),
     columns: m.columns,
-    index: { kind: "int", values: [row] },
+    index,
   };
 }
 

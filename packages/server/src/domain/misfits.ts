@@ -3,11 +3,9 @@
 import type { Labels, Matrix } from "../formats/matrix";
 import { as2d } from "../formats/matrix";
 import { pyFloat } from "../formats/pyfloat";
+import { Errors } from "../errors";
 import type { Deps } from "./context";
-import { Errors, ItemNotFound } from "./errors";
 import { columnKeys } from "./frames";
-import { linkedResponseMatrices } from "../store/db/matrices";
-import { matrixOf } from "./records";
 
 export interface ObservedPoints {
   values: number[];
@@ -72,33 +70,24 @@ export function computeMisfits(responses: ResponseRow[], obs: ObservedPoints, su
 export class MisfitService {
   constructor(private readonly deps: Deps) {}
 
-  async compute(
-    ensembleId: string,
-    responseName: string,
-    realizationIndex: number | undefined,
-    summary: boolean,
-  ): Promise<Matrix> {
-    const { prisma } = this.deps;
-    const ensemble = await prisma.ensemble.findUnique({ where: { id: ensembleId }, select: { id: true } });
-    if (!ensemble) throw new ItemNotFound("ensemble");
-    const records = await linkedResponseMatrices(this.deps.pool, ensembleId, responseName, realizationIndex);
+  async compute(ensembleId: string, responseName: string, realizationIndex: number | undefined, summary: boolean): Promise<Matrix> {
+    const { repos } = this.deps;
+    // As the original: an unknown ensemble is a failure to compute (422); a realization
+    // without a linked record is a row not found (404).
+    if (!(await repos.ensembles.get(ensembleId))) {
+      throw Errors.unprocessable(`Unable to compute misfits: ensemble '${ensembleId}' not found`);
+    }
+    const records = await repos.records.perRealizationMatrices(ensembleId, responseName, { linkedOnly: true, realization: realizationIndex });
     if (records.length === 0) {
-      const which = realizationIndex === undefined ? "" : ` for realization ${realizationIndex}`;
-      throw Errors.unprocessable(
-        `Unable to compute misfits: no record of response '${responseName}'${which} is linked to an observation`,
-      );
+      if (realizationIndex !== undefined) throw Errors.itemNotFound();
+      throw Errors.unprocessable(`Unable to compute misfits: no record of response '${responseName}' is linked to an observation`);
     }
     // One observation per response: the first one linked to the first realization's record.
-    const link = await prisma.observationRecord.findFirstOrThrow({
-      where: { recordId: records[0].recordId },
-      include: { observation: true },
-      orderBy: { observation: { timeCreated: "asc" } },
-    });
-    const observation = link.observation;
+    const observation = (await repos.observations.firstLinked(records[0].id))!;
     try {
       return computeMisfits(
-        records.map((r) => ({ realization: r.realization, matrix: matrixOf(r) })),
-        { values: observation.values, errors: observation.errors, xAxis: observation.xAxis as unknown[] },
+        records.map((r) => ({ realization: r.realization, matrix: r.matrix })),
+        { values: observation.values, errors: observation.errors, xAxis: observation.xAxis },
         summary,
       );
     } catch (error) {

@@ -1,10 +1,9 @@
 // Observed data of an experiment, linked to the response records it observes.
-import { isUniqueViolation } from "../store/db/errors";
-import { mergeUserdataInDb } from "../store/db/userdata";
+import { AppError, Errors } from "../errors";
+import type { ObservationRow } from "../store/db/observations";
 import type { Deps } from "./context";
-import { Errors, ItemNotFound } from "./errors";
 import type { RecordService } from "./records";
-import { asUserdata, type Userdata } from "./userdata";
+import type { Userdata } from "./userdata";
 
 export interface ObservationIn {
   name: string;
@@ -33,28 +32,17 @@ export interface ObservationOut {
   transformation: ObservationTransformationOut | null;
 }
 
-const include = { records: { select: { recordId: true } } };
-
-type Row = {
-  id: string;
-  name: string;
-  values: number[];
-  errors: number[];
-  xAxis: unknown;
-  userdata: unknown;
-  records: { recordId: string }[];
-};
-
-function toOut(row: Row, transformation: ObservationTransformationOut | null = null): ObservationOut {
+function toOut(row: ObservationRow): ObservationOut {
+  const t = row.transformation;
   return {
     id: row.id,
     name: row.name,
     values: row.values,
     errors: row.errors,
-    x_axis: row.xAxis as unknown[],
-    records: row.records.map((r) => r.recordId),
-    userdata: row.userdata as Userdata,
-    transformation,
+    x_axis: row.xAxis,
+    records: row.recordIds,
+    userdata: row.userdata,
+    transformation: t ? { id: t.id, name: t.name, observation_id: t.observationId, active: t.active, scale: t.scale } : null,
   };
 }
 
@@ -65,35 +53,28 @@ export class ObservationService {
   ) {}
 
   async create(experimentId: string, input: ObservationIn): Promise<ObservationOut> {
-    const { prisma } = this.deps;
+    const { repos } = this.deps;
     const n = input.values.length;
     if (input.errors.length !== n || input.x_axis.length !== n) {
       throw Errors.unprocessable(
         `values, errors and x_axis must have the same length (got ${n}, ${input.errors.length}, ${input.x_axis.length})`,
       );
     }
-    const experiment = await prisma.experiment.findUnique({ where: { id: experimentId }, select: { id: true } });
-    if (!experiment) throw new ItemNotFound("experiment");
-    const recordIds = input.records ?? [];
+    if (!(await repos.experiments.exists(experimentId))) throw Errors.itemNotFound();
+    const recordIds = [...new Set(input.records ?? [])];
     if (recordIds.length > 0) {
-      const found = await prisma.record.count({ where: { id: { in: recordIds } } });
-      if (found !== new Set(recordIds).size) throw new ItemNotFound("record");
+      const experiments = await repos.observations.experimentsOfRecords(recordIds);
+      const missing = recordIds.filter((id) => !experiments.has(id));
+      if (missing.length > 0) throw Errors.notFound(`Record(s) ${missing.join(", ")} not found`);
+      const foreign = recordIds.filter((id) => experiments.get(id) !== experimentId);
+      if (foreign.length > 0) {
+        throw Errors.unprocessable(`Record(s) ${foreign.join(", ")} belong to another experiment; observations link records of their own experiment only`);
+      }
     }
     try {
-      const row = await prisma.observation.create({
-        data: {
-          experimentId,
-          name: input.name,
-          values: input.values,
-          errors: input.errors,
-          xAxis: input.x_axis as object,
-          records: { create: [...new Set(recordIds)].map((recordId) => ({ recordId })) },
-        },
-        include,
-      });
-      return toOut(row);
+      return toOut(await repos.observations.create({ experimentId, name: input.name, values: input.values, errors: input.errors, xAxis: input.x_axis, recordIds }));
     } catch (error) {
-      if (isUniqueViolation(error)) {
+      if (error instanceof AppError && error.code === "conflict") {
         throw Errors.conflict(`Observation '${input.name}' already exists in experiment '${experimentId}'`);
       }
       throw error;
@@ -101,73 +82,34 @@ export class ObservationService {
   }
 
   async listForExperiment(experimentId: string): Promise<ObservationOut[]> {
-    const experiment = await this.deps.prisma.experiment.findUnique({
-      where: { id: experimentId },
-      include: { observations: { include, orderBy: { timeCreated: "asc" } } },
-    });
-    if (!experiment) throw new ItemNotFound("experiment");
-    return experiment.observations.map((o) => toOut(o));
+    const rows = await this.deps.repos.observations.listForExperiment(experimentId);
+    if (rows.length === 0 && !(await this.deps.repos.experiments.exists(experimentId))) throw Errors.itemNotFound();
+    return rows.map(toOut);
   }
 
   /** The experiment's observations, with the transformations of the update that produced the ensemble. */
   async listForEnsemble(ensembleId: string): Promise<ObservationOut[]> {
-    const ensemble = await this.deps.prisma.ensemble.findUnique({
-      where: { id: ensembleId },
-      include: {
-        experiment: { include: { observations: { include, orderBy: { timeCreated: "asc" } } } },
-        parentUpdate: { include: { transformations: true } },
-      },
-    });
-    if (!ensemble) throw new ItemNotFound("ensemble");
-    const transformations = new Map((ensemble.parentUpdate?.transformations ?? []).map((t) => [t.observationId, t]));
-    return ensemble.experiment.observations.map((o) => {
-      const t = transformations.get(o.id);
-      return toOut(
-        o,
-        t ? { id: t.id, name: t.name, observation_id: o.id, active: t.active, scale: t.scale } : null,
-      );
-    });
+    const rows = await this.deps.repos.observations.listForEnsemble(ensembleId);
+    if (rows.length === 0 && !(await this.deps.repos.ensembles.get(ensembleId))) throw Errors.itemNotFound();
+    return rows.map(toOut);
   }
 
-  /** Links observations to a record, replacing its links. */
-  async linkToRecord(ensembleId: string, name: string, realizationIndex: number | undefined, ids: string[]) {
-    const { prisma } = this.deps;
+  /** Links observations of the record's experiment to it, replacing its links. */
+  async linkToRecord(ensembleId: string, name: string, realizationIndex: number | undefined, ids: string[]): Promise<void> {
+    const { repos } = this.deps;
     const record = await this.records.findByName(ensembleId, name, realizationIndex);
-    const found = await prisma.observation.findMany({ where: { id: { in: ids } }, select: { id: true } });
-    if (found.length === 0) throw Errors.unprocessable(`Observations [${ids.join(", ")}] not found!`);
-    await prisma.$transaction([
-      prisma.observationRecord.deleteMany({ where: { recordId: record.id } }),
-      prisma.observationRecord.createMany({ data: found.map((o) => ({ observationId: o.id, recordId: record.id })) }),
-    ]);
+    const ensemble = (await repos.ensembles.get(ensembleId))!;
+    const shapes = await repos.observations.shapes(ids);
+    if (shapes.size === 0) throw Errors.unprocessable(`Observations [${ids.join(", ")}] not found!`);
+    const foreign = [...shapes].filter(([, s]) => s.experimentId !== ensemble.experimentId).map(([id]) => id);
+    if (foreign.length > 0) {
+      throw Errors.unprocessable(`Observation(s) ${foreign.join(", ")} belong to another experiment than the record's`);
+    }
+    await repos.observations.replaceLinks(record.id, [...shapes.keys()]);
   }
 
   async listForRecord(ensembleId: string, name: string, realizationIndex: number | undefined): Promise<ObservationOut[]> {
     const record = await this.records.findByName(ensembleId, name, realizationIndex);
-    const rows = await this.deps.prisma.observation.findMany({
-      where: { records: { some: { recordId: record.id } } },
-      include,
-      orderBy: { timeCreated: "asc" },
-    });
-    return rows.map((o) => toOut(o));
-  }
-
-  private async get(id: string) {
-    const row = await this.deps.prisma.observation.findUnique({ where: { id }, include });
-    if (!row) throw new ItemNotFound("observation");
-    return row;
-  }
-
-  async getUserdata(id: string): Promise<Userdata> {
-    return (await this.get(id)).userdata as Userdata;
-  }
-
-  async putUserdata(id: string, body: unknown): Promise<void> {
-    await this.get(id);
-    await this.deps.prisma.observation.update({ where: { id }, data: { userdata: asUserdata(body) as object } });
-  }
-
-  async patchUserdata(id: string, body: unknown): Promise<void> {
-    await this.get(id);
-    await mergeUserdataInDb(this.deps.prisma, "observation", id, asUserdata(body));
+    return (await this.deps.repos.observations.listForRecord(record.id)).map(toOut);
   }
 }

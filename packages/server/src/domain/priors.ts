@@ -1,5 +1,5 @@
 // Prior distributions: `function` is the tag, the other fields are numbers.
-import { Errors } from "./errors";
+import { Errors } from "../errors";
 
 export const PRIOR_FIELDS: Record<string, string[]> = {
   const: ["value"],

@@ -1,7 +1,7 @@
 // Updates: how one ensemble was made from another, with per-observation transformations.
-import { isUniqueViolation } from "../store/db/errors";
+import { Errors } from "../errors";
+import type { UpdateRow } from "../store/db/updates";
 import type { Deps } from "./context";
-import { Errors, ItemNotFound } from "./errors";
 
 export interface ObservationTransformationIn {
   name: string;
@@ -25,83 +25,59 @@ export interface UpdateOut {
   ensemble_result_id: string | null;
 }
 
-type Row = {
-  id: string;
-  algorithm: string;
-  ensembleReferenceId: string;
-  ensembleResultId: string | null;
-  ensembleReference: { experimentId: string };
-};
-
-function toOut(row: Row): UpdateOut {
+function toOut(row: UpdateRow): UpdateOut {
   return {
     id: row.id,
-    experiment_id: row.ensembleReference.experimentId,
+    experiment_id: row.experimentId,
     algorithm: row.algorithm,
     ensemble_reference_id: row.ensembleReferenceId,
     ensemble_result_id: row.ensembleResultId,
   };
 }
 
-const include = { ensembleReference: { select: { experimentId: true } } };
-
 export class UpdateService {
   constructor(private readonly deps: Deps) {}
 
   async create(input: UpdateIn): Promise<UpdateOut> {
-    const { prisma } = this.deps;
-    const reference = await prisma.ensemble.findUnique({ where: { id: input.ensemble_reference_id } });
-    if (!reference) throw new ItemNotFound("ensemble");
-    if (input.ensemble_result_id) {
-      const result = await prisma.ensemble.findUnique({ where: { id: input.ensemble_result_id } });
-      if (!result) throw new ItemNotFound("ensemble");
+    const { repos } = this.deps;
+    const reference = await repos.ensembles.get(input.ensemble_reference_id);
+    if (!reference) throw Errors.itemNotFound();
+    const resultId = input.ensemble_result_id ?? null;
+    if (resultId !== null) {
+      const result = await repos.ensembles.get(resultId);
+      if (!result) throw Errors.itemNotFound();
+      if (result.experimentId !== reference.experimentId) {
+        throw Errors.unprocessable("ensemble_reference_id and ensemble_result_id belong to different experiments");
+      }
+      if (result.parentEnsembleId !== null) throw Errors.conflict(`Ensemble '${resultId}' already has a parent update`);
     }
     const transformations = input.observation_transformations ?? [];
-    const observations = await prisma.observation.findMany({
-      where: { id: { in: transformations.map((t) => t.observation_id) } },
-      select: { id: true, values: true },
-    });
+    const shapes = await repos.observations.shapes(transformations.map((t) => t.observation_id));
     for (const t of transformations) {
-      const observation = observations.find((o) => o.id === t.observation_id);
-      if (!observation) throw Errors.notFound(`Observation '${t.observation_id}' not found`);
-      const n = observation.values.length;
-      if (t.active.length !== n || t.scale.length !== n) {
+      const shape = shapes.get(t.observation_id);
+      if (!shape) throw Errors.notFound(`Observation '${t.observation_id}' not found`);
+      if (shape.experimentId !== reference.experimentId) {
+        throw Errors.unprocessable(`Observation '${t.observation_id}' belongs to another experiment than the ensembles`);
+      }
+      if (t.active.length !== shape.length || t.scale.length !== shape.length) {
         throw Errors.unprocessable(
-          `Transformation '${t.name}': active and scale must have the observation's length ${n} (got ${t.active.length} and ${t.scale.length})`,
+          `Transformation '${t.name}': active and scale must have the observation's length ${shape.length} (got ${t.active.length} and ${t.scale.length})`,
         );
       }
     }
-    try {
-      const row = await prisma.update.create({
-        data: {
-          algorithm: input.algorithm,
-          ensembleReferenceId: reference.id,
-          ensembleResultId: input.ensemble_result_id ?? null,
-          transformations: {
-            create: transformations.map((t) => ({
-              name: t.name,
-              active: t.active,
-              scale: t.scale,
-              observationId: t.observation_id,
-            })),
-          },
-        },
-        include,
-      });
-      return toOut(row);
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw Errors.conflict(
-          "Conflicting update: the result ensemble already has a parent update, or an observation is transformed twice",
-        );
-      }
-      throw error;
-    }
+    const row = await repos.updates.create({
+      experimentId: reference.experimentId,
+      algorithm: input.algorithm,
+      ensembleReferenceId: reference.id,
+      ensembleResultId: resultId,
+      transformations: transformations.map((t) => ({ name: t.name, active: t.active, scale: t.scale, observationId: t.observation_id })),
+    });
+    return toOut(row);
   }
 
   async get(id: string): Promise<UpdateOut> {
-    const row = await this.deps.prisma.update.findUnique({ where: { id }, include });
-    if (!row) throw new ItemNotFound("update");
+    const row = await this.deps.repos.updates.get(id);
+    if (!row) throw Errors.itemNotFound();
     return toOut(row);
   }
 }

@@ -40,3 +40,32 @@ describe("JSON with NaN and Infinity", () => {
     expect(Buffer.from(back.buffer).equals(Buffer.from(values.buffer))).toBe(true);
   });
 });
+
+describe("JSON documents keep every number", () => {
+  const fc: typeof import("fast-check") = require("fast-check");
+  test("-0, subnormals, extremes and NaN/Infinity survive stringify + parse, at any depth", () => {
+    const double = fc.double();
+    const doc = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: "small" }, double, fc.string(), fc.boolean(), fc.constant(null), tie("list"), tie("object")),
+      list: fc.array(tie("node"), { maxLength: 5 }),
+      object: fc.dictionary(fc.string(), tie("node"), { maxKeys: 5, noNullPrototype: true }),
+    })).object;
+    fc.assert(
+      fc.property(doc, (value) => {
+        expect(parseJson(stringifyJson(value))).toStrictEqual(value);
+      }),
+      { numRuns: 500 },
+    );
+    expect(stringifyJson([-0, 0, 5e-324, -1.7976931348623157e308])).toBe("[-0.0,0,5e-324,-1.7976931348623157e+308]");
+    // Python would read 123456789012345680000 as an int that is not the float
+    expect(stringifyJson([1.2345678901234568e20, 1e16, 9999999999999998, 0.0001, 0.00001])).toBe(
+      "[1.2345678901234568e+20,1e+16,9999999999999998,0.0001,1e-05]",
+    );
+    expect(Object.is((parseJson("[-0.0]") as number[])[0], -0)).toBe(true);
+  });
+
+  test("a string that looks like a token stays a string", () => {
+    const tricky = { s: "\u0000NaN", t: "Infinity", v: NaN };
+    expect(parseJson(stringifyJson(tricky))).toStrictEqual(tricky);
+  });
+});

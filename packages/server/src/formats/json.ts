@@ -1,24 +1,26 @@
 // JSON with Python's extensions: NaN, Infinity and -Infinity as bare tokens.
+import { randomBytes } from "node:crypto";
 import { FormatError, type Matrix } from "./matrix";
-import { pyJsonFloat } from "./pyfloat";
+import { pyFloat, pyJsonFloat } from "./pyfloat";
 
-const NAN = "\u0000ert-nan\u0000";
-const POS_INF = "\u0000ert-inf\u0000";
-const NEG_INF = "\u0000ert--inf\u0000";
-
-/** Parses JSON text, accepting NaN, Infinity and -Infinity outside strings. */
+/** Parses JSON text, accepting NaN, Infinity and -Infinity outside strings. Numbers are exact (-0 included). */
 export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     if (!/NaN|Infinity/.test(text)) throw error;
   }
-  return JSON.parse(quoteSpecialNumbers(text), (_key, value) =>
-    value === NAN ? NaN : value === POS_INF ? Infinity : value === NEG_INF ? -Infinity : value,
+  // Quote the bare tokens as strings no input can hold (a random tag), then turn them back.
+  let tag: string;
+  do tag = `\u0000${randomBytes(8).toString("hex")}`;
+  while (text.includes(tag));
+  const special: Record<string, number> = { [`${tag}NaN`]: NaN, [`${tag}Infinity`]: Infinity, [`${tag}-Infinity`]: -Infinity };
+  return JSON.parse(quoteSpecialNumbers(text, tag), (_key, value) =>
+    typeof value === "string" && value.startsWith(tag) && value in special ? special[value] : value,
   );
 }
 
-function quoteSpecialNumbers(text: string): string {
+function quoteSpecialNumbers(text: string, tag: string): string {
   let out = "";
   let i = 0;
   while (i < text.length) {
@@ -29,13 +31,13 @@ function quoteSpecialNumbers(text: string): string {
       out += text.slice(i, j + 1);
       i = j + 1;
     } else if (text.startsWith("NaN", i)) {
-      out += JSON.stringify(NAN);
+      out += JSON.stringify(`${tag}NaN`);
       i += 3;
     } else if (text.startsWith("-Infinity", i)) {
-      out += JSON.stringify(NEG_INF);
+      out += JSON.stringify(`${tag}-Infinity`);
       i += 9;
     } else if (text.startsWith("Infinity", i)) {
-      out += JSON.stringify(POS_INF);
+      out += JSON.stringify(`${tag}Infinity`);
       i += 8;
     } else {
       out += c;
@@ -45,18 +47,74 @@ function quoteSpecialNumbers(text: string): string {
   return out;
 }
 
-/** Serializes like Python's json.dumps(allow_nan=True): NaN and Infinity as bare tokens. */
+/**
+ * Serializes like Python's json.dumps(allow_nan=True), compact: NaN and Infinity as
+ * bare tokens, -0 as -0.0, every other number in its shortest exact form. Parsing the
+ * text with parseJson gives back every number bit for bit.
+ */
 export function stringifyJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
-    if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? NAN : v > 0 ? POS_INF : NEG_INF;
-    return v;
-  })
-    .split(JSON.stringify(NAN))
-    .join("NaN")
-    .split(JSON.stringify(POS_INF))
-    .join("Infinity")
-    .split(JSON.stringify(NEG_INF))
-    .join("-Infinity");
+  const out: string[] = [];
+  write(value, out);
+  return out.join("");
+}
+
+/**
+ * A float64 as JSON number text that reads back bit for bit. Outside [1e-4, 1e16)
+ * it is written as Python writes floats (1e-05, 1.2345678901234568e+20): JavaScript
+ * would write 123456789012345680000, which Python reads as an int that is not equal
+ * to the float.
+ */
+export function jsonNumber(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0";
+  const abs = Math.abs(x);
+  return abs >= 1e16 || abs < 1e-4 ? pyFloat(x) : String(x);
+}
+
+function write(v: unknown, out: string[]): void {
+  switch (typeof v) {
+    case "number":
+      out.push(jsonNumber(v));
+      return;
+    case "string":
+      out.push(JSON.stringify(v));
+      return;
+    case "boolean":
+      out.push(v ? "true" : "false");
+      return;
+    case "bigint":
+      out.push(v.toString());
+      return;
+    case "object": {
+      if (v === null) break;
+      const withJson = v as { toJSON?: () => unknown };
+      if (typeof withJson.toJSON === "function") return write(withJson.toJSON(), out);
+      if (Array.isArray(v) || ArrayBuffer.isView(v)) {
+        const items = v as ArrayLike<unknown>;
+        out.push("[");
+        for (let i = 0; i < items.length; i++) {
+          if (i > 0) out.push(",");
+          const item = items[i];
+          write(item === undefined || typeof item === "function" ? null : item, out);
+        }
+        out.push("]");
+        return;
+      }
+      out.push("{");
+      let first = true;
+      for (const key of Object.keys(v)) {
+        const item = (v as Record<string, unknown>)[key];
+        if (item === undefined || typeof item === "function") continue;
+        if (!first) out.push(",");
+        first = false;
+        out.push(JSON.stringify(key), ":");
+        write(item, out);
+      }
+      out.push("}");
+      return;
+    }
+  }
+  out.push("null");
 }
 
 /** A nested array of numbers of any dimension to a matrix; ragged arrays are an error. */

@@ -1,10 +1,7 @@
 // The `Token` header check, called by the generated routes for every @Security("Token") route.
 import { timingSafeEqual } from "node:crypto";
 import type { Request } from "express";
-
-export class AuthError extends Error {
-  readonly status = 403;
-}
+import { Errors } from "../errors";
 
 export function tokenMatches(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -16,7 +13,7 @@ export async function expressAuthentication(request: Request, _securityName: str
   const expected: string | null = request.app.locals.token;
   if (expected === null) return true;
   const given = request.header("token");
-  if (!given) throw new AuthError("Not authenticated");
-  if (!tokenMatches(given, expected)) throw new AuthError("Invalid token");
+  if (!given) throw Errors.unauthenticated("Not authenticated");
+  if (!tokenMatches(given, expected)) throw Errors.unauthenticated("Invalid token");
   return true;
 }

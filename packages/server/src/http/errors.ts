@@ -2,14 +2,9 @@
 import type { ErrorRequestHandler, Express, Request, Response } from "express";
 import { ValidateError } from "@tsoa/runtime";
 import { MulterError } from "multer";
-import { AppError, ItemNotFound } from "../domain/errors";
-import { AuthError } from "./auth";
-
-export interface ValidationItem {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-}
+import { AppError, Errors, type ValidationItem } from "../errors";
+import { BlobStoreUnavailable } from "../store/blob/blobStore";
+import { translateDbError } from "../store/db/sql";
 
 /** The request's query parameters as a flat object of strings, as the original echoes them. */
 function queryParams(req: Request): Record<string, string> {
@@ -55,36 +50,39 @@ function describe(message: string): { msg: string; type: string } {
   return { msg: message, type: "type_error" };
 }
 
-export class BodyError extends Error {
-  constructor(
-    readonly items: ValidationItem[],
-    readonly status = 422,
-  ) {
-    super(items.map((i) => i.msg).join("; "));
+/** Any error as an AppError: ours as they are, the libraries' translated; undefined for a bug. */
+export function asAppError(error: unknown, res: Response): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error instanceof ValidateError) return Errors.invalid(validationItems(res, error));
+  if (error instanceof MulterError) {
+    return Errors.invalidField(["body", error.field ?? "file"], error.message, "value_error.multipart");
   }
+  if (error instanceof BlobStoreUnavailable) return Errors.unavailable(error.message);
+  const e = error as { type?: string; limit?: number; status?: number; message?: string };
+  if (e?.type === "entity.too.large") return Errors.tooLarge(`Request body larger than ${e.limit} bytes`);
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) {
+    return Errors.http(e.status, String(e.message ?? "Bad request"));
+  }
+  const translated = translateDbError(error);
+  return translated instanceof AppError ? translated : undefined;
 }
 
+/** The one error handler after the routes: every error becomes the contract's body. */
 export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
-  if (error instanceof AppError) {
-    res.status(error.status).json({ detail: { ...queryParams(req), ...pathParams(res), ...error.extra, error: error.message } });
-  } else if (error instanceof ItemNotFound) {
-    res.status(404).json({ detail: "Item not found" });
-  } else if (error instanceof AuthError) {
-    res.status(403).json({ detail: error.message });
-  } else if (error instanceof ValidateError) {
-    res.status(422).json({ detail: validationItems(res, error) });
-  } else if (error instanceof BodyError) {
-    res.status(error.status).json({ detail: error.items });
-  } else if (error instanceof MulterError) {
-    res.status(422).json({ detail: [{ loc: ["body", error.field ?? "file"], msg: error.message, type: "value_error.multipart" }] });
-  } else if (error?.type === "entity.too.large") {
-    res.status(413).json({ detail: `Request body larger than ${error.limit} bytes` });
-  } else if (typeof error?.status === "number" && error.status >= 400 && error.status < 500) {
-    res.status(error.status).json({ detail: String(error.message ?? "Bad request") });
-  } else {
-    const requestId = res.getHeader("x-request-id");
-    console.error(`[${String(requestId)}] ${req.method} ${req.path} failed:`, error);
-    res.status(500).json({ detail: "Internal server error", request_id: requestId });
+  const known = asAppError(error, res);
+  if (known) {
+    const { shape } = known;
+    const detail =
+      shape.kind === "domain"
+        ? { ...queryParams(req), ...pathParams(res), ...shape.extra, error: known.message }
+        : shape.kind === "validation"
+          ? shape.items
+          : known.message;
+    res.status(known.status).json({ detail });
+    return;
   }
+  const requestId = res.getHeader("x-request-id");
+  console.error(`[${String(requestId)}] ${req.method} ${req.path} failed:`, error);
+  res.status(500).json({ detail: "Internal server error", request_id: requestId });
 };

@@ -12,7 +12,7 @@ const SELF_ONLY =
 
 export function docsRouter(spec: object): Router {
   const router = Router();
-  router.get("/", (_req, res) => res.redirect("/docs"));
+  router.get("/", (_req, res) => res.redirect(307, "/docs"));
   router.get("/openapi.json", (_req, res) => res.json(spec));
   const swagger = swaggerUi.setup(spec, { customSiteTitle: "ERT Storage API" });
   router.use("/docs", swaggerUi.serveFiles(spec), swagger);

@@ -2,8 +2,8 @@
 import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { acceptedMediaType, encodeMatrix, type Matrix, type MatrixMediaType } from "../formats";
-import { Errors } from "../domain/errors";
-import type { RecordData } from "../domain/records";
+import type { RecordData } from "../domain/recordData";
+import { Errors } from "../errors";
 
 /** FastAPI answers `null` with 200 for handlers that return nothing; so do we. */
 export function sendNull(req: Request): void {
@@ -23,13 +23,26 @@ export function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType =
   req.res!.send(body);
 }
 
+/** The media type the request's Accept asks a matrix in. */
+export function acceptedType(req: Request): MatrixMediaType {
+  return acceptedMediaType(req.header("accept"));
+}
+
 export async function sendRecordData(req: Request, data: RecordData): Promise<void> {
-  if (data.kind === "matrix") return sendMatrix(req, data.matrix);
+  if (data.kind === "matrix") {
+    const type = acceptedType(req);
+    if (type === "application/x-parquet" && data.parquet) {
+      req.res!.status(200).setHeader("Content-Type", type);
+      req.res!.send(data.parquet);
+      return;
+    }
+    return sendMatrix(req, data.matrix, type);
+  }
   const res = req.res!;
   res.status(200);
   res.setHeader("Content-Type", data.file.contentType);
   res.setHeader("Content-Disposition", contentDisposition(data.file.filename));
-  if (data.file.size !== null) res.setHeader("Content-Length", data.file.size.toString());
+  if (data.file.size !== null) res.setHeader("Content-Length", String(data.file.size));
   await pipeline(data.content, res);
 }
 

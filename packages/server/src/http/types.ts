@@ -13,6 +13,13 @@ export type UUID = string;
  */
 export type Int = number;
 
+/**
+ * A float64, exact to the bit: NaN, Infinity and -Infinity are written as bare
+ * JSON tokens, -0 as -0.0. (Its spec type is set in tsoa.json: tsoa's own number
+ * check would turn -0 into 0 and refuse NaN.)
+ */
+export type Float64 = unknown;
+
 export type { Userdata } from "../domain/userdata";
 
 /** A domain error: the request's query and path parameters, extra fields, and `error`. */

@@ -1,5 +1,5 @@
 // A small HTTP client over real sockets for the integration tests.
-import { parseJson } from "../../src/formats/json";
+import { parseJson, stringifyJson } from "../../src/formats/json";
 
 export interface Reply {
   status: number;
@@ -11,6 +11,7 @@ export interface Reply {
 }
 
 export interface RequestOptions {
+  /** sent as JSON with exact numbers (-0.0, NaN and Infinity tokens) */
   json?: unknown;
   body?: string | Buffer | FormData | ReadableStream;
   headers?: Record<string, string>;
@@ -34,7 +35,7 @@ export class Client {
     if (this.token !== null && !("Token" in headers)) headers.Token = this.token;
     let body = options.body;
     if (options.json !== undefined) {
-      body = JSON.stringify(options.json);
+      body = stringifyJson(options.json);
       headers["content-type"] ??= "application/json";
     }
     const res = await fetch(this.url(path, options.query), {

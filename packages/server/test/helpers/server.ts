@@ -5,6 +5,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app";
 import { openDatabase, type Database } from "../../src/store/db/connect";
+import { Faults } from "../../src/store/db/faults";
 import { Client } from "./client";
 import { keepData, testDatabaseUrl } from "./env";
 
@@ -15,6 +16,8 @@ export interface TestServer {
   backend: Backend;
   api: Client;
   db: Database;
+  /** arm these to make a repository fail half-way */
+  faults: Faults;
   /** creates an experiment (removed after the test file) and returns its id */
   experiment(name?: string, priors?: Record<string, unknown>): Promise<string>;
   /** creates an experiment and an ensemble in it, returns the ensemble id (and the experiment's) */
@@ -27,8 +30,9 @@ let counter = 0;
 export async function startTestServer(backend: Backend, options: { token?: string } = {}): Promise<TestServer> {
   const db = await openDatabase(backend === "pglite" ? { kind: "pglite", dataDir: null } : { kind: "postgres", url: testDatabaseUrl() });
   let server: Server;
+  const faults = new Faults();
   try {
-    const app = createApp({ db, token: options.token ?? null });
+    const app = createApp({ db, token: options.token ?? null, faults });
     server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
@@ -51,6 +55,7 @@ export async function startTestServer(backend: Backend, options: { token?: strin
     backend,
     api,
     db,
+    faults,
     experiment,
     async ensemble(body = {}) {
       const experimentId = await experiment();

@@ -22,8 +22,8 @@ describe.each(BACKENDS)("ensembles on %s", (backend) => {
       active_realizations: [0, 1, 2],
       experiment_id: experimentId,
       userdata: { k: 1 },
-      parent: null,
-      children: [],
+      parent_ensemble_id: null,
+      child_ensemble_ids: [],
     });
     expect((await t.api.get(`/ensembles/${res.json.id}`)).json).toEqual(res.json);
     const exp = await t.api.get(`/experiments/${experimentId}`);
@@ -67,10 +67,10 @@ describe.each(BACKENDS)("ensembles on %s", (backend) => {
     expect(update.status).toBe(200);
     const child = await create(experimentId, { size: 2, parameter_names: [], response_names: [], update_id: update.json.id });
     expect(child.status).toBe(200);
-    expect(child.json.parent).toBe(prior);
-    expect((await t.api.get(`/ensembles/${prior}`)).json.children).toEqual([child.json.id]);
+    expect(child.json.parent_ensemble_id).toBe(prior);
+    expect((await t.api.get(`/ensembles/${prior}`)).json.child_ensemble_ids).toEqual([child.json.id]);
     expect((await t.api.get(`/updates/${update.json.id}`)).json.ensemble_result_id).toBe(child.json.id);
-    const missing = await create(experimentId, { size: 2, update_id: "00000000-0000-0000-0000-000000000000" });
+    const missing = await create(experimentId, { size: 2, parameter_names: [], response_names: [], update_id: "00000000-0000-0000-0000-000000000000" });
     expect(missing.status).toBe(404);
   });
 

@@ -71,7 +71,7 @@ describe.each(BACKENDS)("misfits on %s", (backend) => {
   test("clear 4xx errors: unknown ensemble, no observation, missing label, missing parameter", async () => {
     const { experimentId, ensembleId } = await setup();
     const unknown = await t.api.get("/compute/misfits", { query: { ensemble_id: "00000000-0000-0000-0000-000000000000", response_name: "FOPR" } });
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(422);
     await t.api.post(`/ensembles/${ensembleId}/records/LONELY/matrix`, { json: [1], query: { realization_index: 0 } });
     const lonely = await t.api.get("/compute/misfits", { query: { ensemble_id: ensembleId, response_name: "LONELY" } });
     expect(lonely.status).toBe(422);

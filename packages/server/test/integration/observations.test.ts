@@ -87,9 +87,9 @@ describe.each(BACKENDS)("observations and updates on %s", (backend) => {
     const second = await ens({ update_id: u1.json.id });
     const u2 = await t.api.post("/updates", { json: { algorithm: "es", ensemble_reference_id: second.id } });
     const third = await ens({ update_id: u2.json.id });
-    expect((await t.api.get(`/ensembles/${first.id}`)).json).toMatchObject({ parent: null, children: [second.id] });
-    expect((await t.api.get(`/ensembles/${second.id}`)).json).toMatchObject({ parent: first.id, children: [third.id] });
-    expect((await t.api.get(`/ensembles/${third.id}`)).json).toMatchObject({ parent: second.id, children: [] });
+    expect((await t.api.get(`/ensembles/${first.id}`)).json).toMatchObject({ parent_ensemble_id: null, child_ensemble_ids: [second.id] });
+    expect((await t.api.get(`/ensembles/${second.id}`)).json).toMatchObject({ parent_ensemble_id: first.id, child_ensemble_ids: [third.id] });
+    expect((await t.api.get(`/ensembles/${third.id}`)).json).toMatchObject({ parent_ensemble_id: second.id, child_ensemble_ids: [] });
     expect((await t.api.get(`/updates/${u1.json.id}`)).json.ensemble_result_id).toBe(second.id);
 
     const atSecond = (await t.api.get(`/ensembles/${second.id}/observations`)).json;

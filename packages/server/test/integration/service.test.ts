@@ -10,7 +10,7 @@ describe("service routes and auth", () => {
 
   test("GET / redirects to /docs", async () => {
     const res = await t.api.get("/");
-    expect(res.status).toBe(302);
+    expect(res.status).toBe(307);
     expect(res.headers.get("location")).toBe("/docs");
   });
 

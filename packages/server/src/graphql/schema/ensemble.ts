@@ -1,5 +1,5 @@
 import { ENSEMBLE_WIDE } from "../../domain/records";
-import { builder, jsonString, type Context } from "../builder";
+import { builder, uuidArg, type Context } from "../builder";
 
 interface EnsembleArgs {
   size: number;
@@ -31,7 +31,8 @@ export const Ensemble = builder.prismaObject("Ensemble", {
     responseNames: t.exposeStringList("responseNames"),
     timeCreated: t.string({ resolve: (e) => e.timeCreated.toISOString() }),
     timeUpdated: t.string({ resolve: (e) => e.timeUpdated.toISOString() }),
-    userdata: t.string({ resolve: (e) => jsonString(e.userdata) }),
+    /** JSON text: clients json.loads it */
+    userdata: t.exposeString("userdata"),
     experiment: t.relation("experiment"),
     /** the update that produced this ensemble */
     parent: t.relation("parentUpdate", { nullable: true }),
@@ -85,7 +86,7 @@ export const Parameter = builder.prismaObject("RecordInfo", {
     prior: t.string({
       nullable: true,
       select: { prior: { select: { spec: true } } },
-      resolve: (info) => (info.prior ? JSON.stringify(info.prior.spec) : null),
+      resolve: (info) => info.prior?.spec ?? null,
     }),
   }),
 });
@@ -98,7 +99,7 @@ export const Response = builder.prismaObject("Record", {
     realizationIndex: t.int({ nullable: true, resolve: (r) => (r.realization === ENSEMBLE_WIDE ? null : r.realization) }),
     timeCreated: t.string({ resolve: (r) => r.timeCreated.toISOString() }),
     timeUpdated: t.string({ resolve: (r) => r.timeUpdated.toISOString() }),
-    userdata: t.string({ resolve: (r) => jsonString(r.userdata) }),
+    userdata: t.exposeString("userdata"),
   }),
 });
 
@@ -107,7 +108,7 @@ builder.queryFields((t) => ({
     type: Ensemble,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) => ctx.prisma.ensemble.findUnique({ ...query, where: { id: String(args.id) } }),
+    resolve: (query, _root, args, ctx) => ctx.prisma.ensemble.findUnique({ ...query, where: { id: uuidArg("id", args.id) } }),
   }),
 }));
 
@@ -120,6 +121,6 @@ builder.mutationFields((t) => ({
       parameterNames: t.arg.stringList({ required: { list: false, items: false } }),
       activeRealizations: t.arg.intList({ required: { list: false, items: false } }),
     },
-    resolve: (query, _root, args, ctx) => createEnsemble(ctx, query, String(args.experimentId), args),
+    resolve: (query, _root, args, ctx) => createEnsemble(ctx, query, uuidArg("experimentId", args.experimentId), args),
   }),
 }));

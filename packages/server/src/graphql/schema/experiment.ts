@@ -1,4 +1,4 @@
-import { builder, jsonString } from "../builder";
+import { builder, uuidArg } from "../builder";
 import { createEnsemble, Ensemble } from "./ensemble";
 
 export const Experiment = builder.prismaObject("Experiment", {
@@ -7,10 +7,12 @@ export const Experiment = builder.prismaObject("Experiment", {
     name: t.exposeString("name"),
     timeCreated: t.string({ resolve: (e) => e.timeCreated.toISOString() }),
     timeUpdated: t.string({ resolve: (e) => e.timeUpdated.toISOString() }),
-    userdata: t.string({ resolve: (e) => jsonString(e.userdata) }),
+    /** JSON text: clients json.loads it */
+    userdata: t.exposeString("userdata"),
+    /** JSON text {name: prior}, each prior exactly as posted */
     priors: t.string({
-      select: { priors: { select: { name: true, spec: true }, orderBy: { timeCreated: "asc" } } },
-      resolve: (e) => jsonString(Object.fromEntries(e.priors.map((p) => [p.name, p.spec]))),
+      select: { priors: { select: { name: true, spec: true }, orderBy: [{ timeCreated: "asc" }, { name: "asc" }] } },
+      resolve: (e) => `{${e.priors.map((p) => `${JSON.stringify(p.name)}: ${p.spec}`).join(", ")}}`,
     }),
     ensembles: t.relation("ensembles", { query: { orderBy: { timeCreated: "asc" } } }),
     observations: t.relation("observations", { query: { orderBy: { timeCreated: "asc" } } }),
@@ -24,7 +26,7 @@ const CreatedExperiment = builder.prismaObject("Experiment", {
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     timeCreated: t.string({ resolve: (e) => e.timeCreated.toISOString() }),
-    userdata: t.string({ resolve: (e) => jsonString(e.userdata) }),
+    userdata: t.exposeString("userdata"),
     createEnsemble: t.prismaField({
       type: Ensemble,
       args: {
@@ -46,7 +48,7 @@ builder.queryFields((t) => ({
     type: Experiment,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) => ctx.prisma.experiment.findUnique({ ...query, where: { id: String(args.id) } }),
+    resolve: (query, _root, args, ctx) => ctx.prisma.experiment.findUnique({ ...query, where: { id: uuidArg("id", args.id) } }),
   }),
 }));
 

@@ -1,14 +1,14 @@
-import { builder, jsonString } from "../builder";
+import { builder } from "../builder";
 
 export const Observation = builder.prismaObject("Observation", {
   fields: (t) => ({
     id: t.exposeID("id"),
     name: t.exposeString("name"),
-    values: t.exposeFloatList("values"),
-    errors: t.exposeFloatList("errors"),
+    values: t.field({ type: ["Float64"], resolve: (o) => o.values }),
+    errors: t.field({ type: ["Float64"], resolve: (o) => o.errors }),
     /** the x axis as a JSON string (its values may be numbers or strings) */
-    xAxis: t.string({ resolve: (o) => JSON.stringify(o.xAxis) }),
+    xAxis: t.exposeString("xAxis"),
     timeCreated: t.string({ resolve: (o) => o.timeCreated.toISOString() }),
-    userdata: t.string({ resolve: (o) => jsonString(o.userdata) }),
+    userdata: t.exposeString("userdata"),
   }),
 });

@@ -15,7 +15,7 @@ export class EnsembleController extends Controller {
     super();
   }
 
-  /** `parent` is the ensemble this one was updated from; `children` the ensembles updated from it. */
+  /** `parent_ensemble_id` is the ensemble this one was updated from; `child_ensemble_ids` the ensembles updated from it. */
   @Get("{ensemble_id}")
   @OperationId("getEnsemble")
   @Response<ErrorBody>(404, "No such ensemble")
@@ -26,20 +26,20 @@ export class EnsembleController extends Controller {
   @Get("{ensemble_id}/userdata")
   @OperationId("getEnsembleUserdata")
   public async getUserdata(@Path() ensemble_id: UUID): Promise<Userdata> {
-    return this.services.ensembles.getUserdata(ensemble_id);
+    return this.services.userdata.get("ensemble", ensemble_id);
   }
 
   @Put("{ensemble_id}/userdata")
   @OperationId("replaceEnsembleUserdata")
   public async putUserdata(@Path() ensemble_id: UUID, @Body() body: Userdata, @Request() req: ExpressRequest): Promise<void> {
-    await this.services.ensembles.putUserdata(ensemble_id, body);
+    await this.services.userdata.replace("ensemble", ensemble_id, body);
     sendNull(req);
   }
 
   @Patch("{ensemble_id}/userdata")
   @OperationId("patchEnsembleUserdata")
   public async patchUserdata(@Path() ensemble_id: UUID, @Body() body: Userdata, @Request() req: ExpressRequest): Promise<void> {
-    await this.services.ensembles.patchUserdata(ensemble_id, body);
+    await this.services.userdata.merge("ensemble", ensemble_id, body);
     sendNull(req);
   }
 }

@@ -1,16 +1,13 @@
 import { Body, Controller, Delete, Get, OperationId, Patch, Path, Post, Put, Request, Response, Route, Security, Tags } from "@tsoa/runtime";
 import type { Request as ExpressRequest } from "express";
 import type { Services } from "../../domain";
-import type { EnsembleIn, EnsembleOut } from "../../domain/ensembles";
+import type { EnsembleOut } from "../../domain/ensembles";
 import type { ExperimentOut } from "../../domain/experiments";
+import type { PriorSpec } from "../../domain/priors";
+import { exactBody } from "../bodies";
+import { priorNumbers, type EnsembleIn, type ExperimentIn } from "../models";
 import { sendNull } from "../respond";
 import type { ErrorBody, UUID, Userdata, ValidationErrorBody } from "../types";
-import type { Prior } from "../priors";
-
-export interface ExperimentIn {
-  name: string;
-  priors?: { [name: string]: Prior };
-}
 
 @Route("experiments")
 @Tags("experiment")
@@ -24,8 +21,10 @@ export class ExperimentController extends Controller {
 
   @Post()
   @OperationId("createExperiment")
-  public async create(@Body() body: ExperimentIn): Promise<ExperimentOut> {
-    return this.services.experiments.create(body.name, body.priors ?? {});
+  public async create(@Body() body: ExperimentIn, @Request() req: ExpressRequest): Promise<ExperimentOut> {
+    const exact = exactBody<ExperimentIn>(req).priors ?? {};
+    const priors = Object.fromEntries(Object.keys(body.priors ?? {}).map((name) => [name, priorNumbers(name, exact[name])]));
+    return this.services.experiments.create(body.name, priors);
   }
 
   @Get()
@@ -39,6 +38,14 @@ export class ExperimentController extends Controller {
   @Response<ErrorBody>(404, "No such experiment")
   public async get(@Path() experiment_id: UUID): Promise<ExperimentOut> {
     return this.services.experiments.get(experiment_id);
+  }
+
+  /** The experiment's priors by name, each exactly as posted. */
+  @Get("{experiment_id}/priors")
+  @OperationId("getExperimentPriors")
+  @Response<ErrorBody>(404, "No such experiment")
+  public async priors(@Path() experiment_id: UUID): Promise<{ [name: string]: PriorSpec }> {
+    return (await this.services.experiments.get(experiment_id)).priors;
   }
 
   /** Deletes the experiment with its ensembles, records, files and observations. */
@@ -64,6 +71,7 @@ export class ExperimentController extends Controller {
   @Post("{experiment_id}/ensembles")
   @OperationId("createEnsemble")
   @Response<ErrorBody>(404, "No such experiment or update")
+  @Response<ErrorBody>(409, "The update already has a result ensemble")
   @Response<ErrorBody>(417, "Active realization index out of range or repeated")
   public async createEnsemble(@Path() experiment_id: UUID, @Body() body: EnsembleIn): Promise<EnsembleOut> {
     return this.services.ensembles.create(experiment_id, body);
@@ -72,14 +80,14 @@ export class ExperimentController extends Controller {
   @Get("{experiment_id}/userdata")
   @OperationId("getExperimentUserdata")
   public async getUserdata(@Path() experiment_id: UUID): Promise<Userdata> {
-    return this.services.experiments.getUserdata(experiment_id);
+    return this.services.userdata.get("experiment", experiment_id);
   }
 
   /** Replaces the userdata. */
   @Put("{experiment_id}/userdata")
   @OperationId("replaceExperimentUserdata")
   public async putUserdata(@Path() experiment_id: UUID, @Body() body: Userdata, @Request() req: ExpressRequest): Promise<void> {
-    await this.services.experiments.putUserdata(experiment_id, body);
+    await this.services.userdata.replace("experiment", experiment_id, body);
     sendNull(req);
   }
 
@@ -87,7 +95,7 @@ export class ExperimentController extends Controller {
   @Patch("{experiment_id}/userdata")
   @OperationId("patchExperimentUserdata")
   public async patchUserdata(@Path() experiment_id: UUID, @Body() body: Userdata, @Request() req: ExpressRequest): Promise<void> {
-    await this.services.experiments.patchUserdata(experiment_id, body);
+    await this.services.userdata.merge("experiment", experiment_id, body);
     sendNull(req);
   }
 }

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, OperationId, Patch, Path, Post, Put, Query, Request, Response, Route, Security, Tags } from "@tsoa/runtime";
 import type { Request as ExpressRequest } from "express";
 import type { Services } from "../../domain";
-import type { ObservationIn, ObservationOut } from "../../domain/observations";
+import type { ObservationOut } from "../../domain/observations";
+import { floats, type ObservationIn } from "../models";
 import { sendNull } from "../respond";
 import type { ErrorBody, Int, UUID, Userdata, ValidationErrorBody } from "../types";
 
@@ -21,7 +22,11 @@ export class ObservationController extends Controller {
   @OperationId("createObservation")
   @Response<ErrorBody>(409, "An observation of this name already exists in the experiment")
   public async create(@Path() experiment_id: UUID, @Body() body: ObservationIn): Promise<ObservationOut> {
-    return this.services.observations.create(experiment_id, body);
+    return this.services.observations.create(experiment_id, {
+      ...body,
+      values: floats(["body", "values"], body.values),
+      errors: floats(["body", "errors"], body.errors),
+    });
   }
 
   @Get("experiments/{experiment_id}/observations")
@@ -64,20 +69,20 @@ export class ObservationController extends Controller {
   @Get("observations/{observation_id}/userdata")
   @OperationId("getObservationUserdata")
   public async getUserdata(@Path() observation_id: UUID): Promise<Userdata> {
-    return this.services.observations.getUserdata(observation_id);
+    return this.services.userdata.get("observation", observation_id);
   }
 
   @Put("observations/{observation_id}/userdata")
   @OperationId("replaceObservationUserdata")
   public async putUserdata(@Path() observation_id: UUID, @Body() body: Userdata, @Request() req: ExpressRequest): Promise<void> {
-    await this.services.observations.putUserdata(observation_id, body);
+    await this.services.userdata.replace("observation", observation_id, body);
     sendNull(req);
   }
 
   @Patch("observations/{observation_id}/userdata")
   @OperationId("patchObservationUserdata")
   public async patchUserdata(@Path() observation_id: UUID, @Body() body: Userdata, @Request() req: ExpressRequest): Promise<void> {
-    await this.services.observations.patchUserdata(observation_id, body);
+    await this.services.userdata.merge("observation", observation_id, body);
     sendNull(req);
   }
 }

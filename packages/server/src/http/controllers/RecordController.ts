@@ -4,9 +4,10 @@ import {
 } from "@tsoa/runtime";
 import type { Request as ExpressRequest } from "express";
 import type { Services } from "../../domain";
-import type { ParameterOut, RecordOut } from "../../domain/records";
+import type { ParameterOut } from "../../domain/recordData";
+import type { RecordOut } from "../../domain/records";
 import { matrixMediaType } from "../../formats";
-import { sendMatrix, sendNull, sendRecordData } from "../respond";
+import { acceptedType, sendMatrix, sendNull, sendRecordData } from "../respond";
 import type { ErrorBody, Int, UUID, Userdata, ValidationErrorBody } from "../types";
 import { uploadedFile } from "../upload";
 
@@ -91,7 +92,7 @@ export class RecordController extends Controller {
     @Request() req: ExpressRequest,
     @Query() realization_index?: Int,
   ): Promise<void> {
-    await this.services.records.stageBlock(ensemble_id, name, realization_index, block_index, req);
+    await this.services.blocks.stage(ensemble_id, name, realization_index, block_index, req);
     sendNull(req);
   }
 
@@ -104,7 +105,7 @@ export class RecordController extends Controller {
     @Request() req: ExpressRequest,
     @Query() realization_index?: Int,
   ): Promise<void> {
-    await this.services.records.commitBlob(ensemble_id, name, realization_index);
+    await this.services.blocks.commit(ensemble_id, name, realization_index);
     sendNull(req);
   }
 
@@ -129,14 +130,15 @@ export class RecordController extends Controller {
     @Query() realization_index?: Int,
     @Query() label?: string,
   ): Promise<void> {
-    await sendRecordData(req, await this.services.records.getData(ensemble_id, name, realization_index, label));
+    const wantParquet = acceptedType(req) === "application/x-parquet";
+    await sendRecordData(req, await this.services.recordData.get(ensemble_id, name, realization_index, label, wantParquet));
   }
 
   /** Column labels of the record's matrix; [] when it has none. */
   @Get("ensembles/{ensemble_id}/records/{name}/labels")
   @OperationId("getRecordLabels")
   public async labels(@Path() ensemble_id: UUID, @Path() name: string): Promise<(string | number)[]> {
-    return this.services.records.labels(ensemble_id, name);
+    return this.services.recordData.labels(ensemble_id, name);
   }
 
   @Get("ensembles/{ensemble_id}/records/{name}/userdata")
@@ -186,7 +188,7 @@ export class RecordController extends Controller {
   @Get("ensembles/{ensemble_id}/parameters")
   @OperationId("listEnsembleParameters")
   public async parameters(@Path() ensemble_id: UUID): Promise<ParameterOut[]> {
-    return this.services.records.parameters(ensemble_id);
+    return this.services.recordData.parameters(ensemble_id);
   }
 
   @Get("ensembles/{ensemble_id}/responses")
@@ -203,7 +205,7 @@ export class RecordController extends Controller {
   @OperationId("getResponseData")
   @Produces("text/csv")
   public async responseData(@Path() ensemble_id: UUID, @Path() name: string, @Request() req: ExpressRequest): Promise<void> {
-    sendMatrix(req, await this.services.records.responseFrame(ensemble_id, name), "text/csv");
+    sendMatrix(req, await this.services.recordData.responseFrame(ensemble_id, name), "text/csv");
   }
 
   @Get("records/{record_id}")
@@ -221,6 +223,6 @@ export class RecordController extends Controller {
   @Produces("application/x-parquet")
   @Produces("application/octet-stream")
   public async dataById(@Path() record_id: UUID, @Request() req: ExpressRequest): Promise<void> {
-    await sendRecordData(req, await this.services.records.dataById(record_id));
+    await sendRecordData(req, await this.services.recordData.byId(record_id, acceptedType(req) === "application/x-parquet"));
   }
 }

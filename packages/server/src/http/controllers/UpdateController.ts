@@ -1,6 +1,9 @@
-import { Body, Controller, Get, OperationId, Path, Post, Response, Route, Security, Tags } from "@tsoa/runtime";
+import { Body, Controller, Get, OperationId, Path, Post, Request, Response, Route, Security, Tags } from "@tsoa/runtime";
+import type { Request as ExpressRequest } from "express";
 import type { Services } from "../../domain";
-import type { UpdateIn, UpdateOut } from "../../domain/updates";
+import type { UpdateOut } from "../../domain/updates";
+import { exactBody } from "../bodies";
+import { floats, type UpdateIn } from "../models";
 import type { ErrorBody, UUID, ValidationErrorBody } from "../types";
 
 @Route("updates")
@@ -21,8 +24,14 @@ export class UpdateController extends Controller {
   @Post()
   @OperationId("createUpdate")
   @Response<ErrorBody>(409, "The result ensemble already has a parent update")
-  public async create(@Body() body: UpdateIn): Promise<UpdateOut> {
-    return this.services.updates.create(body);
+  @Response<ErrorBody>(422, "Ensembles or observations of different experiments, or transformation lengths that do not match")
+  public async create(@Body() body: UpdateIn, @Request() req: ExpressRequest): Promise<UpdateOut> {
+    const exact = exactBody<UpdateIn>(req).observation_transformations ?? [];
+    const transformations = (body.observation_transformations ?? []).map((t, i) => ({
+      ...t,
+      scale: floats(["body", "observation_transformations", i, "scale"], exact[i].scale),
+    }));
+    return this.services.updates.create({ ...body, observation_transformations: transformations });
   }
 
   @Get("{update_id}")

@@ -3,19 +3,24 @@ import type { Readable } from "node:stream";
 
 export interface BlobStore {
   readonly kind: "database" | "azure";
-  /** Stores the stream under key; resolves to the number of bytes stored. */
+  /** Stores the stream under key, replacing any content; resolves to the byte count. On failure nothing is left under key. */
   put(key: string, content: Readable): Promise<number>;
-  /** Stages one block of a block upload; invisible until commitBlocks. */
-  stageBlock(key: string, blockKey: string, content: Readable): Promise<number>;
-  /** Makes key's content the staged blocks, in the order given. */
-  commitBlocks(key: string, blockKeys: string[]): Promise<void>;
-  read(key: string): Promise<Readable>;
-  /** Removes content and staged blocks of these keys; unknown keys are ignored. */
+  /** Stages one block of a block upload for key. Returns an id unique to this staging attempt (re-staging an index gives a new id). Invisible until committed. */
+  stageBlock(key: string, blockIndex: number, content: Readable): Promise<{ blockId: string; size: number }>;
+  /** Makes key's content the given staged blocks, in order. Idempotent: repeating a commit that already succeeded changes nothing and loses nothing. */
+  commitBlocks(key: string, blockIds: string[]): Promise<void>;
+  /** Drops staged blocks that were replaced by a re-staged block (may be a no-op where the store discards them at commit). */
+  discardBlocks(key: string, blockIds: string[]): Promise<void>;
+  /** The content of key, optionally bytes [start, end] inclusive. */
+  read(key: string, range?: { start: number; end?: number }): Promise<Readable>;
+  /** Removes the content of these keys and any blocks staged for them; unknown keys are ignored. */
   delete(keys: string[]): Promise<void>;
 }
 
-/** Layout of blob names: one per file, one per staged block. */
+/** Thrown by a store whose backend cannot be reached; the HTTP layer answers 503 with its message. */
+export class BlobStoreUnavailable extends Error {}
+
+/** Layout of blob names: one per file. */
 export const blobKeys = {
   file: (fileId: string) => `files/${fileId}`,
-  block: (fileId: string, blockIndex: number) => `files/${fileId}/blocks/${blockIndex}`,
 };

@@ -1,5 +1,6 @@
 // Blob content in the database, in bounded chunks (table blob_chunk). Chunks go
 // through the pg pool directly: Prisma's Bytes path is about five times slower.
+import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Pool } from "pg";
 import type { BlobStore } from "./blobStore";
@@ -15,15 +16,29 @@ export class DatabaseBlobStore implements BlobStore {
     return this.write(key, content);
   }
 
-  stageBlock(_key: string, blockKey: string, content: Readable): Promise<number> {
-    return this.put(blockKey, content);
+  /** A staged block is a blob of its own, named after the file, the index and the attempt. */
+  async stageBlock(key: string, blockIndex: number, content: Readable): Promise<{ blockId: string; size: number }> {
+    const blockId = `${key}/blocks/${blockIndex}/${randomUUID()}`;
+    return { blockId, size: await this.write(blockId, content) };
   }
 
+  async discardBlocks(_key: string, blockIds: string[]): Promise<void> {
+    await this.delete(blockIds);
+  }
+
+  /**
+   * Re-keys the staged chunks in order, in one transaction; no content is copied.
+   * When no block has chunks left the commit already happened: nothing to do.
+   */
   async commitBlocks(key: string, blockKeys: string[]): Promise<void> {
-    // Re-key the staged chunks in order; no content is copied.
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
+      const staged = await client.query("SELECT 1 FROM blob_chunk WHERE blob_key = ANY($1::text[]) LIMIT 1", [blockKeys]);
+      if (staged.rowCount === 0) {
+        await client.query("COMMIT");
+        return;
+      }
       await client.query("DELETE FROM blob_chunk WHERE blob_key = $1", [key]);
       let offset = 0;
       for (const blockKey of blockKeys) {
@@ -39,7 +54,7 @@ export class DatabaseBlobStore implements BlobStore {
     }
   }
 
-  async read(key: string): Promise<Readable> {
+  async read(key: string, range?: { start: number; end?: number }): Promise<Readable> {
     const pool = this.pool;
     async function* chunks(): AsyncGenerator<Buffer> {
       for (let seq = 0; ; seq++) {
@@ -48,7 +63,8 @@ export class DatabaseBlobStore implements BlobStore {
         yield result.rows[0].data;
       }
     }
-    return Readable.from(chunks(), { objectMode: false });
+    const all = Readable.from(chunks(), { objectMode: false });
+    return range ? Readable.from(slice(range.start, range.end)(all)) : all;
   }
 
   async delete(keys: string[]): Promise<void> {
@@ -89,4 +105,18 @@ export class DatabaseBlobStore implements BlobStore {
     }
     return total;
   }
+}
+
+/** Bytes [start, end] (inclusive) of a stream. */
+function slice(start: number, end = Infinity) {
+  return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let offset = 0;
+    for await (const chunk of source) {
+      const from = Math.max(start - offset, 0);
+      const to = Math.min(end + 1 - offset, chunk.length);
+      if (from < to) yield chunk.subarray(from, to);
+      offset += chunk.length;
+      if (offset > end) return;
+    }
+  };
 }

@@ -5,15 +5,18 @@ import { Client, Pool } from "pg";
 import type { DatabaseConfig } from "../../config";
 import { PrismaClient } from "../../generated/prisma/client";
 import { applyMigrations, migrationStatus, type SqlRunner } from "./migrations";
+import { Sql } from "./sql";
 import { openMemoryPglite } from "./pgliteSnapshot";
 import type { PGlite } from "@electric-sql/pglite";
 
 export type Prisma = PrismaClient;
 
 export interface Database {
+  /** Prisma reads the models for GraphQL; it never writes a number (it rounds them) */
   prisma: PrismaClient;
-  /** the pool Prisma uses, for the few paths where Prisma's overhead matters (blob chunks) */
+  /** the pool Prisma uses; the repositories query it through sql */
   pool: Pool;
+  sql: Sql;
   /** the PostgreSQL URL Prisma talks to (for the embedded database, its loopback socket) */
   url: string;
   describe: string;
@@ -43,11 +46,12 @@ async function openPostgres(url: string): Promise<Database> {
   } finally {
     await client.end();
   }
-  const pool = new Pool({ connectionString: url, max: 10 });
+  const pool = newPool(url, 10, "-c extra_float_digits=3");
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
     pool,
+    sql: new Sql(pool),
     url,
     describe: redact(url),
     close: async () => {
@@ -71,11 +75,12 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   await server.start();
   const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   // PGlite is a single session: one connection, so transactions never interleave.
-  const pool = new Pool({ connectionString: url, max: 1 });
+  const pool = newPool(url, 1);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
     pool,
+    sql: new Sql(pool, false),
     url,
     describe: dataDir ? `embedded PostgreSQL (PGlite) in ${dataDir}` : "embedded PostgreSQL (PGlite) in memory",
     close: async () => {
@@ -85,6 +90,20 @@ async function openPglite(dataDir: string | null): Promise<Database> {
       await pglite.close();
     },
   };
+}
+
+/**
+ * A pool whose idle connections dying (a database restart) is logged, not fatal.
+ * options: startup settings; PostgreSQL gets extra_float_digits=3 so float8 prints
+ * in its shortest exact form whatever the server's configuration (PGlite prints it
+ * so by default and ignores startup options).
+ */
+function newPool(url: string, max: number, options?: string): Pool {
+  const pool = new Pool({ connectionString: url, max, options, connectionTimeoutMillis: 10_000 });
+  pool.on("error", (error) => {
+    console.error(`database connection lost: ${error.message}`);
+  });
+  return pool;
 }
 
 export function pgRunner(client: Client): SqlRunner {

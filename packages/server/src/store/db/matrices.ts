@@ -1,59 +1,37 @@
-// Reading many matrices at once. Their data goes through the pg pool: Prisma's
-// Bytes path costs more than the computation for 1000 realizations.
-import type { Pool } from "pg";
+// How a matrix is stored: float64 values as one little-endian blob in C order,
+// its shape, and its labels as JSON text ({"kind", "values"}). Bytes and text
+// both come back bit for bit.
+import type { Labels, Matrix } from "../../formats/matrix";
+import { fromJsonText, toJsonText } from "./values";
 
-export interface MatrixRow {
-  realization: number;
+export interface MatrixColumns {
   shape: number[];
   data: Buffer;
-  columnLabels: unknown;
-  rowLabels: unknown;
+  column_labels: string | null;
+  row_labels: string | null;
 }
 
-/** Per-realization matrices of a response that are linked to an observation, by realization. */
-export async function linkedResponseMatrices(
-  pool: Pool,
-  ensembleId: string,
-  name: string,
-  realization: number | undefined,
-): Promise<(MatrixRow & { recordId: string })[]> {
-  const result = await pool.query(
-    `SELECT r.id AS "recordId", r.realization, m.shape, m.data, m.column_labels AS "columnLabels", m.row_labels AS "rowLabels"
-       FROM record r
-       JOIN record_info ri ON ri.id = r.record_info_id
-       JOIN matrix m ON m.record_id = r.id
-      WHERE ri.ensemble_id = $1 AND ri.name = $2 AND ri.record_type = 'matrix'
-        AND (($3::int IS NULL AND r.realization <> -1) OR r.realization = $3::int)
-        AND EXISTS (SELECT 1 FROM observation_record o WHERE o.record_id = r.id)
-      ORDER BY r.realization`,
-    [ensembleId, name, realization ?? null],
-  );
-  return result.rows;
+/** The matrix as the parameters of an INSERT INTO matrix (shape, data, column_labels, row_labels). */
+export function matrixParams(m: Matrix): [number[], Buffer, string | null, string | null] {
+  return [
+    m.shape,
+    Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength),
+    m.columns ? toJsonText(m.columns) : null,
+    m.index ? toJsonText(m.index) : null,
+  ];
 }
 
-/** Every matrix of a record (ensemble-wide first: realization -1), by realization. */
-export async function recordMatrices(pool: Pool, recordInfoId: string): Promise<MatrixRow[]> {
-  const result = await pool.query(
-    `SELECT r.realization, m.shape, m.data, m.column_labels AS "columnLabels", m.row_labels AS "rowLabels"
-       FROM record r
-       JOIN matrix m ON m.record_id = r.id
-      WHERE r.record_info_id = $1
-      ORDER BY r.realization`,
-    [recordInfoId],
-  );
-  return result.rows;
+export function matrixFromColumns(row: MatrixColumns): Matrix {
+  return {
+    shape: row.shape,
+    data: float64s(row.data),
+    columns: fromJsonText<Labels | null>(row.column_labels),
+    index: fromJsonText<Labels | null>(row.row_labels),
+  };
 }
 
-/** The per-realization matrices of a record of an ensemble, by realization. */
-export async function perRealizationMatrices(pool: Pool, ensembleId: string, name: string): Promise<MatrixRow[]> {
-  const result = await pool.query(
-    `SELECT r.realization, m.shape, m.data, m.column_labels AS "columnLabels", m.row_labels AS "rowLabels"
-       FROM record r
-       JOIN record_info ri ON ri.id = r.record_info_id
-       JOIN matrix m ON m.record_id = r.id
-      WHERE ri.ensemble_id = $1 AND ri.name = $2 AND ri.record_type = 'matrix' AND r.realization <> -1
-      ORDER BY r.realization`,
-    [ensembleId, name],
-  );
-  return result.rows;
+/** The blob's float64 values; copied when the driver's buffer is not 8-byte aligned. */
+function float64s(bytes: Buffer): Float64Array {
+  if (bytes.byteOffset % 8 === 0) return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+  return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }

@@ -1,0 +1,25 @@
+// Named points where a test makes a repository fail half-way, as a crash or a
+// lost connection would. Production never arms one; hitting an unarmed point is free.
+
+export type FaultPoint =
+  /** a record's record_info is written, the record is not */
+  | "record.afterInfo"
+  /** a block upload's blocks are committed in the blob store, the file is not yet marked committed */
+  | "file.finishCommit";
+
+export class Faults {
+  private readonly armed = new Map<FaultPoint, Error>();
+
+  /** The next time point is reached, error is thrown there (once). */
+  arm(point: FaultPoint, error: Error): void {
+    this.armed.set(point, error);
+  }
+
+  hit(point: FaultPoint): void {
+    const error = this.armed.get(point);
+    if (error) {
+      this.armed.delete(point);
+      throw error;
+    }
+  }
+}

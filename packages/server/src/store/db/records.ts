@@ -1,0 +1,385 @@
+// Records: a name in an ensemble (record_info: class, type, prior) and its
+// records, ensemble-wide (realization -1) or per realization, each holding a
+// matrix or a file.
+import { AppError } from "../../errors";
+import type { Labels, Matrix } from "../../formats/matrix";
+import type { Faults } from "./faults";
+import { matrixFromColumns, matrixParams, type MatrixColumns } from "./matrices";
+import type { Sql } from "./sql";
+import type { Userdata } from "./userdata";
+import { fromJsonText, uuid } from "./values";
+
+/** Ensemble-wide records are stored with this realization. */
+export const ENSEMBLE_WIDE = -1;
+
+export type RecordClass = "parameter" | "response" | "other";
+export type RecordType = "matrix" | "file";
+export type FileState = "staging" | "committing" | "committed";
+
+export interface FileRow {
+  id: string;
+  filename: string;
+  contentType: string;
+  blobKey: string;
+  size: number | null;
+  state: FileState;
+}
+
+export interface RecordSummary {
+  id: string;
+  name: string;
+  userdata: Userdata;
+  hasObservations: boolean;
+  recordClass: RecordClass;
+  recordType: RecordType;
+}
+
+/** A record found by name, without its matrix data. */
+export interface RecordRef extends RecordSummary {
+  ensembleId: string;
+  realization: number;
+  recordType: RecordType;
+  recordClass: RecordClass;
+  file: FileRow | null;
+}
+
+export interface MatrixRecord {
+  id: string;
+  realization: number;
+  matrix: Matrix;
+  /** the parquet body as posted, when asked for and kept */
+  parquet?: Buffer | null;
+}
+
+/** A file record's file: its content is either already stored (committed) or comes as blocks (staging). */
+export type NewFile = Omit<FileRow, "state"> & { state: "staging" | "committed" };
+
+export interface NewRecord {
+  ensembleId: string;
+  name: string;
+  /** ENSEMBLE_WIDE or a realization index */
+  realization: number;
+  recordClass: RecordClass;
+  recordType: RecordType;
+  priorId: string | null;
+  /** a matrix, and the parquet body it came from (kept to answer it as posted) */
+  content: { matrix: Matrix; parquet: Buffer | null } | { file: NewFile };
+}
+
+/** Why a record was not created; nothing of it was stored. */
+export type Clash =
+  | { clash: "class"; old: RecordClass }
+  | { clash: "type"; old: RecordType }
+  /** the realization already has a record of the name, or the name an ensemble-wide one */
+  | { clash: "duplicate" }
+  /** an ensemble-wide record of a name that has per-realization records */
+  | { clash: "perRealization" };
+
+class Refused extends Error {
+  constructor(readonly result: Clash) {
+    super(result.clash);
+  }
+}
+
+interface InfoRow {
+  id: string;
+  record_class: RecordClass;
+  record_type: RecordType;
+  prior_id: string | null;
+}
+
+interface FileColumns {
+  file_id: string | null;
+  filename: string;
+  content_type: string;
+  blob_key: string;
+  size: string | null;
+  state: FileState;
+}
+
+const FILE_COLUMNS = `f.id AS file_id, f.filename, f.content_type, f.blob_key, f.size, f.state`;
+const HAS_OBSERVATIONS = `EXISTS (SELECT 1 FROM observation_record o WHERE o.record_id = r.id) AS has_observations`;
+
+function fileFrom(row: FileColumns): FileRow | null {
+  if (!row.file_id) return null;
+  return {
+    id: row.file_id,
+    filename: row.filename,
+    contentType: row.content_type,
+    blobKey: row.blob_key,
+    size: row.size === null ? null : Number(row.size),
+    state: row.state,
+  };
+}
+
+interface SummaryRow {
+  id: string;
+  name: string;
+  userdata: string;
+  has_observations: boolean;
+  record_class: RecordClass;
+  record_type: RecordType;
+}
+
+function summaryFrom(row: SummaryRow): RecordSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    userdata: fromJsonText(row.userdata),
+    hasObservations: row.has_observations,
+    recordClass: row.record_class,
+    recordType: row.record_type,
+  };
+}
+
+export class RecordRepository {
+  constructor(
+    private readonly sql: Sql,
+    private readonly faults: Faults,
+  ) {}
+
+  /**
+   * Creates a record in one transaction that enforces the record rules under any
+   * concurrency: the name keeps its first class and type, one record per realization,
+   * and a name is either ensemble-wide (one record) or per realization, never both.
+   * The name's record_info row serializes the writers that matter: an ensemble-wide
+   * record locks it exclusively, a per-realization record shares it, so posts of
+   * many realizations run side by side. On any failure nothing is left behind.
+   */
+  async create(input: NewRecord): Promise<{ id: string } | Clash> {
+    uuid("ensemble_id", input.ensembleId);
+    try {
+      return await this.sql.transaction(async (tx) => {
+        let info = await tx.one<InfoRow>({
+          name: "record.insertInfo",
+          text: `INSERT INTO record_info (id, ensemble_id, name, record_class, record_type, prior_id)
+                 VALUES (gen_random_uuid(), $1, $2, $3::record_class, $4::record_type, $5)
+                 ON CONFLICT (ensemble_id, name) DO NOTHING
+                 RETURNING id, record_class, record_type, prior_id`,
+          values: [input.ensembleId, input.name, input.recordClass, input.recordType, input.priorId],
+        });
+        if (!info) {
+          const exclusive = input.realization === ENSEMBLE_WIDE || input.priorId !== null;
+          info = (await tx.one<InfoRow>({
+            name: exclusive ? "record.lockInfo" : "record.shareInfo",
+            text: `SELECT id, record_class, record_type, prior_id FROM record_info
+                    WHERE ensemble_id = $1 AND name = $2 FOR ${exclusive ? "UPDATE" : "SHARE"}`,
+            values: [input.ensembleId, input.name],
+          }))!;
+          if (info.record_class !== input.recordClass) throw new Refused({ clash: "class", old: info.record_class });
+          if (info.record_type !== input.recordType) throw new Refused({ clash: "type", old: info.record_type });
+          if (input.priorId !== null && info.prior_id !== input.priorId) {
+            await tx.run("UPDATE record_info SET prior_id = $2 WHERE id = $1", [info.id, input.priorId]);
+          }
+        }
+        this.faults.hit("record.afterInfo");
+        const created = await this.insertRecord(tx, info.id, input);
+        if (!created) throw new Refused(await this.blocker(tx, info.id, input.realization));
+        return { id: created.record_id };
+      });
+    } catch (error) {
+      if (error instanceof Refused) return error.result;
+      if (error instanceof AppError && error.code === "conflict") return { clash: "duplicate" };
+      throw error;
+    }
+  }
+
+  /** Why a record could not be inserted: an ensemble-wide record is in the way, or per-realization ones. */
+  private async blocker(tx: Sql, infoId: string, realization: number): Promise<Clash> {
+    if (realization !== ENSEMBLE_WIDE) return { clash: "duplicate" };
+    const wide = await tx.one("SELECT 1 FROM record WHERE record_info_id = $1 AND realization = $2", [infoId, ENSEMBLE_WIDE]);
+    return wide ? { clash: "duplicate" } : { clash: "perRealization" };
+  }
+
+  /**
+   * The record and its content in one statement; no row when another record of the
+   * name rules it out (an ensemble-wide one, or for an ensemble-wide record any).
+   */
+  private insertRecord(tx: Sql, infoId: string, input: NewRecord) {
+    const record = `INSERT INTO record (id, record_info_id, realization, time_updated)
+                    SELECT gen_random_uuid(), $1::uuid, $2::int, now()
+                     WHERE NOT EXISTS (SELECT 1 FROM record w WHERE w.record_info_id = $1::uuid
+                                          AND (w.realization = ${ENSEMBLE_WIDE} OR $2::int = ${ENSEMBLE_WIDE}))
+                    RETURNING id`;
+    if ("matrix" in input.content) {
+      return tx.one<{ record_id: string }>({
+        name: "record.insertMatrix",
+        text: `WITH rec AS (${record})
+               INSERT INTO matrix (id, record_id, shape, data, column_labels, row_labels, parquet)
+               SELECT gen_random_uuid(), rec.id, $3, $4, $5, $6, $7 FROM rec
+               RETURNING record_id`,
+        values: [infoId, input.realization, ...matrixParams(input.content.matrix), input.content.parquet],
+      });
+    }
+    const file = input.content.file;
+    return tx.one<{ record_id: string }>({
+      name: "record.insertFile",
+      text: `WITH rec AS (${record}),
+                  registered AS (DELETE FROM blob_sweep WHERE blob_key = $5 AND EXISTS (SELECT 1 FROM rec))
+             INSERT INTO file (id, record_id, filename, content_type, blob_key, size, state)
+             SELECT $3, rec.id, $4, $6, $5, $7, $8::file_state FROM rec
+             RETURNING record_id`,
+      values: [infoId, input.realization, file.id, file.filename, file.blobKey, file.contentType, file.size, file.state],
+    });
+  }
+
+  /**
+   * The record a name means for a realization: its own, else (for a realization) the
+   * ensemble-wide matrix. Without a realization: the ensemble-wide record.
+   */
+  async findByName(ensembleId: string, name: string, realization: number | undefined): Promise<RecordRef | undefined> {
+    const rows = await this.sql.rows<SummaryRow & FileColumns & { realization: number }>({
+      name: "record.findByName",
+      text: `SELECT r.id, ri.name, r.userdata, r.realization, ri.record_type, ri.record_class, ${HAS_OBSERVATIONS}, ${FILE_COLUMNS}
+               FROM record_info ri
+               JOIN record r ON r.record_info_id = ri.id
+               LEFT JOIN file f ON f.record_id = r.id
+              WHERE ri.ensemble_id = $1 AND ri.name = $2 AND r.realization IN ($3, ${ENSEMBLE_WIDE})`,
+      values: [uuid("ensemble_id", ensembleId), name, realization ?? ENSEMBLE_WIDE],
+    });
+    const wanted = realization ?? ENSEMBLE_WIDE;
+    const row =
+      rows.find((r) => r.realization === wanted) ??
+      (realization !== undefined ? rows.find((r) => r.realization === ENSEMBLE_WIDE && r.record_type === "matrix") : undefined);
+    if (!row) return undefined;
+    return {
+      ...summaryFrom(row),
+      ensembleId,
+      realization: row.realization,
+      recordType: row.record_type,
+      recordClass: row.record_class,
+      file: fileFrom(row),
+    };
+  }
+
+  /**
+   * What GET /ensembles/{id}/records/{name} reads. Without a realization: the
+   * ensemble-wide record if there is one, else every per-realization record, by
+   * realization. With one: that realization's record and the ensemble-wide one.
+   * undefined when the ensemble has no such name.
+   */
+  async read(
+    ensembleId: string,
+    name: string,
+    realization: number | undefined,
+    withParquet = false,
+  ): Promise<{ type: "matrix"; records: MatrixRecord[] } | { type: "file"; records: { realization: number; file: FileRow }[] } | undefined> {
+    const rows = await this.sql.rows<
+      MatrixColumns & FileColumns & { id: string | null; realization: number; record_type: RecordType; parquet: Buffer | null }
+    >({
+      name: withParquet ? "record.readWithParquet" : "record.read",
+      text: `SELECT ri.record_type, r.id, r.realization, m.shape, m.data, m.column_labels, m.row_labels,
+                    ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
+               FROM record_info ri
+               LEFT JOIN record r ON r.record_info_id = ri.id AND (
+                      ($3::int IS NULL AND (r.realization = ${ENSEMBLE_WIDE} OR NOT EXISTS (
+                         SELECT 1 FROM record w WHERE w.record_info_id = ri.id AND w.realization = ${ENSEMBLE_WIDE})))
+                   OR r.realization IN ($3::int, ${ENSEMBLE_WIDE}))
+               LEFT JOIN matrix m ON m.record_id = r.id
+               LEFT JOIN file f ON f.record_id = r.id
+              WHERE ri.ensemble_id = $1 AND ri.name = $2
+              ORDER BY r.realization`,
+      values: [uuid("ensemble_id", ensembleId), name, realization ?? null],
+    });
+    if (rows.length === 0) return undefined;
+    const present = rows.filter((r) => r.id !== null);
+    if (rows[0].record_type === "file") {
+      return { type: "file", records: present.map((r) => ({ realization: r.realization, file: fileFrom(r)! })) };
+    }
+    return {
+      type: "matrix",
+      records: present.map((r) => ({ id: r.id!, realization: r.realization, matrix: matrixFromColumns(r), parquet: r.parquet })),
+    };
+  }
+
+  /** Column labels of the name's first record (ensemble-wide first); undefined when it has no record. */
+  async columnLabels(ensembleId: string, name: string): Promise<{ labels: Labels | null } | undefined> {
+    const row = await this.sql.one<{ column_labels: string | null }>({
+      name: "record.columnLabels",
+      text: `SELECT m.column_labels FROM record_info ri
+               JOIN record r ON r.record_info_id = ri.id
+               LEFT JOIN matrix m ON m.record_id = r.id
+              WHERE ri.ensemble_id = $1 AND ri.name = $2
+              ORDER BY r.realization LIMIT 1`,
+      values: [uuid("ensemble_id", ensembleId), name],
+    });
+    return row && { labels: fromJsonText<Labels | null>(row.column_labels) };
+  }
+
+  /** Column labels of each name's first record, for names that have one. */
+  async columnLabelsOf(ensembleId: string, names: string[]): Promise<Map<string, Labels | null>> {
+    const rows = await this.sql.rows<{ name: string; column_labels: string | null }>({
+      name: "record.columnLabelsOf",
+      text: `SELECT DISTINCT ON (ri.name) ri.name, m.column_labels FROM record_info ri
+               JOIN record r ON r.record_info_id = ri.id
+               LEFT JOIN matrix m ON m.record_id = r.id
+              WHERE ri.ensemble_id = $1 AND ri.name = ANY($2::text[])
+              ORDER BY ri.name, r.realization`,
+      values: [uuid("ensemble_id", ensembleId), names],
+    });
+    return new Map(rows.map((r) => [r.name, fromJsonText<Labels | null>(r.column_labels)]));
+  }
+
+  /** One record per name (the ensemble-wide one where there is one), optionally of one class. */
+  async list(ensembleId: string, recordClass?: RecordClass): Promise<RecordSummary[]> {
+    const rows = await this.sql.rows<SummaryRow>({
+      name: "record.list",
+      text: `SELECT DISTINCT ON (ri.name) r.id, ri.name, r.userdata, ri.record_class, ri.record_type, ${HAS_OBSERVATIONS}
+               FROM record_info ri JOIN record r ON r.record_info_id = ri.id
+              WHERE ri.ensemble_id = $1 AND ($2::record_class IS NULL OR ri.record_class = $2::record_class)
+              ORDER BY ri.name, r.realization`,
+      values: [uuid("ensemble_id", ensembleId), recordClass ?? null],
+    });
+    return rows.map(summaryFrom);
+  }
+
+  async getById(id: string): Promise<RecordSummary | undefined> {
+    const row = await this.sql.one<SummaryRow>({
+      name: "record.getById",
+      text: `SELECT r.id, ri.name, r.userdata, ri.record_class, ri.record_type, ${HAS_OBSERVATIONS}
+               FROM record r JOIN record_info ri ON ri.id = r.record_info_id WHERE r.id = $1`,
+      values: [uuid("record_id", id)],
+    });
+    return row && summaryFrom(row);
+  }
+
+  async dataById(
+    id: string,
+    withParquet = false,
+  ): Promise<{ realization: number; matrix: Matrix | null; parquet: Buffer | null; file: FileRow | null } | undefined> {
+    const row = await this.sql.one<MatrixColumns & FileColumns & { realization: number; shape: number[] | null; parquet: Buffer | null }>({
+      name: withParquet ? "record.dataByIdWithParquet" : "record.dataById",
+      text: `SELECT r.realization, m.shape, m.data, m.column_labels, m.row_labels,
+                    ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
+               FROM record r LEFT JOIN matrix m ON m.record_id = r.id LEFT JOIN file f ON f.record_id = r.id
+              WHERE r.id = $1`,
+      values: [uuid("record_id", id)],
+    });
+    if (!row) return undefined;
+    return { realization: row.realization, matrix: row.shape ? matrixFromColumns(row) : null, parquet: row.parquet, file: fileFrom(row) };
+  }
+
+  /**
+   * Per-realization matrices of a name, by realization: all of them, or (linkedOnly)
+   * those linked to an observation, optionally of one realization (as misfits use them).
+   */
+  async perRealizationMatrices(
+    ensembleId: string,
+    name: string,
+    options: { linkedOnly?: boolean; realization?: number } = {},
+  ): Promise<MatrixRecord[]> {
+    const rows = await this.sql.rows<MatrixColumns & { id: string; realization: number }>({
+      name: "record.perRealization",
+      text: `SELECT r.id, r.realization, m.shape, m.data, m.column_labels, m.row_labels
+               FROM record_info ri
+               JOIN record r ON r.record_info_id = ri.id
+               JOIN matrix m ON m.record_id = r.id
+              WHERE ri.ensemble_id = $1 AND ri.name = $2
+                AND (($3::int IS NULL AND r.realization <> ${ENSEMBLE_WIDE}) OR r.realization = $3::int)
+                AND (NOT $4::boolean OR EXISTS (SELECT 1 FROM observation_record o WHERE o.record_id = r.id))
+              ORDER BY r.realization`,
+      values: [uuid("ensemble_id", ensembleId), name, options.realization ?? null, options.linkedOnly ?? false],
+    });
+    return rows.map((r) => ({ id: r.id, realization: r.realization, matrix: matrixFromColumns(r) }));
+  }
+}

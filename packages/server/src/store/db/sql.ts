@@ -1,0 +1,143 @@
+// SQL on the pg pool: the one place where queries run and driver errors are
+// translated. Repositories use Sql; nothing above store/ sees pg.
+import type { Pool, PoolClient } from "pg";
+import { AppError, Errors } from "../../errors";
+
+/** A statement and its parameters; a name makes pg prepare it once per connection. */
+export interface Statement {
+  text: string;
+  values?: unknown[];
+  name?: string;
+}
+
+export class Sql {
+  /**
+   * prepared: named statements are prepared once per connection. Off for the embedded
+   * database: its one session outlives the driver's connection (and its statement cache).
+   */
+  constructor(
+    private readonly runner: Pool | PoolClient,
+    private readonly prepared = true,
+  ) {}
+
+  private query(statement: Statement | string, values?: unknown[]) {
+    if (typeof statement === "string") return { text: statement, values };
+    return this.prepared ? statement : { text: statement.text, values: statement.values };
+  }
+
+  async rows<T>(statement: Statement | string, values?: unknown[]): Promise<T[]> {
+    const query = this.query(statement, values);
+    try {
+      return (await this.runner.query(query)).rows as T[];
+    } catch (error) {
+      throw translateDbError(error);
+    }
+  }
+
+  async one<T>(statement: Statement | string, values?: unknown[]): Promise<T | undefined> {
+    return (await this.rows<T>(statement, values))[0];
+  }
+
+  /** Runs a statement, resolving to the number of rows it touched. */
+  async run(statement: Statement | string, values?: unknown[]): Promise<number> {
+    const query = this.query(statement, values);
+    try {
+      return (await this.runner.query(query)).rowCount ?? 0;
+    } catch (error) {
+      throw translateDbError(error);
+    }
+  }
+
+  /**
+   * Runs fn in one transaction on one connection (READ COMMITTED); rolls back on any
+   * error. Inside fn use only tx: on the embedded database the pool has one connection.
+   */
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    if (!("connect" in this.runner) || !("totalCount" in this.runner)) return fn(this); // already in one
+    let client: PoolClient;
+    try {
+      client = await this.runner.connect();
+    } catch (error) {
+      throw translateDbError(error);
+    }
+    const tx = new Sql(client, this.prepared);
+    let broken = false;
+    try {
+      await tx.run("BEGIN");
+      const result = await fn(tx);
+      await tx.run("COMMIT");
+      return result;
+    } catch (error) {
+      try {
+        await client.query("ROLLBACK");
+      } catch {
+        broken = true; // the connection is gone: do not give it back to the pool
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** Unique and foreign-key violations the repositories do not handle themselves, in words. */
+const CONSTRAINTS: Record<string, string> = {
+  observation_experiment_id_name_key: "An observation of this name already exists in the experiment",
+  update_ensemble_result_id_key: "The result ensemble already has a parent update",
+  observation_transformation_update_id_observation_id_key: "An observation is transformed twice in one update",
+};
+
+/**
+ * Driver errors in the contract's terms. No pg text reaches a client: the messages
+ * are ours, named after the constraint or the kind of value that was refused.
+ */
+export function translateDbError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const e = error as { code?: string; constraint?: string; errno?: number; message?: string };
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (code === "23505") {
+    return Errors.conflict(CONSTRAINTS[e.constraint ?? ""] ?? `${describeConstraint(e.constraint)} already exists`);
+  }
+  if (code === "23503") {
+    return Errors.notFound(CONSTRAINTS[e.constraint ?? ""] ?? `${describeReference(e.constraint)} not found`);
+  }
+  if (code === "22P02") return Errors.unprocessable("A value does not have the expected type (an id that is not a UUID?)");
+  if (code === "22003") return Errors.unprocessable("A number is out of the range the database can store");
+  if (code === "22021" || code === "22P05") return Errors.unprocessable("Text may not contain NUL (\\u0000) characters");
+  if (code === "54000" || code === "22001") return Errors.unprocessable("A value is too large to store");
+  if (code === "40P01" || code === "40001" || code === "55P03") {
+    return Errors.unavailable("The database gave up on a concurrent update; try again");
+  }
+  if (isConnectionError(code, e?.message)) return Errors.unavailable("The database cannot be reached; try again shortly");
+  return error;
+}
+
+function isConnectionError(code: string, message: string | undefined): boolean {
+  if (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300") return true;
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"].includes(code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message ?? "");
+}
+
+const TABLES = [
+  "observation_transformation", "observation_record", "record_info", "file_block", "blob_chunk", "blob_sweep",
+  "experiment", "observation", "ensemble", "update", "record", "matrix", "prior", "file",
+];
+
+/** Column names of a constraint named as Prisma names them: {table}_{columns}_{fkey|key}. */
+function constraintColumns(constraint: string | undefined, suffix: string): string | null {
+  if (!constraint?.endsWith(suffix)) return null;
+  const table = TABLES.find((t) => constraint.startsWith(`${t}_`));
+  return table ? constraint.slice(table.length + 1, -suffix.length) : null;
+}
+
+/** "record_info_ensemble_id_fkey" -> "Referenced ensemble" */
+function describeReference(constraint: string | undefined): string {
+  const column = constraintColumns(constraint, "_fkey");
+  return column ? `Referenced ${column.replace(/_id$/, "").replace(/_/g, " ")}` : "A referenced item";
+}
+
+/** "observation_experiment_id_name_key" -> "An entry with the same experiment id name" */
+function describeConstraint(constraint: string | undefined): string {
+  const columns = constraintColumns(constraint, "_key");
+  return columns ? `An entry with the same ${columns.replace(/_/g, " ")}` : "An entry with the same values";
+}
