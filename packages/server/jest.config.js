@@ -6,6 +6,7 @@ module.exports = {
   // browser tests need Chromium: `pnpm test:pages`
   testPathIgnorePatterns: process.env.ERT_STORAGE_PAGES ? [] : ["/test/browser/"],
   globalSetup: "<rootDir>/test/globalSetup.ts",
+  globalTeardown: "<rootDir>/test/globalTeardown.ts",
   testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -34,7 +34,7 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   const { db } = options;
   app.locals.services = createServices({
     repos: createRepositories(db, options.faults),
-    blobs: options.blobs ?? createBlobStore(db),
+    blobs: options.blobs ?? createBlobStore(db, null),
   });
   app.locals.token = options.token;
   app.use(requestLog(options.logRequests ?? false));

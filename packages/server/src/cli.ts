@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { ConfigError, readConfig } from "./config";
 import { RefusedToStart, serve } from "./server";
+import { BlobStoreUnavailable, describeBlobStore } from "./store/blob";
 import { MigrationRequired } from "./store/db/connect";
 import { applyMigrations, listMigrations, migrationStatus, type SqlRunner } from "./store/db/migrations";
 
@@ -11,7 +12,8 @@ const USAGE = `Usage:
   ert-storage migrate deploy|status     apply or show Prisma migrations
 
 Environment: ERT_STORAGE_DATABASE_URL (unset: in-memory embedded database),
-ERT_STORAGE_TOKEN / ERT_STORAGE_NO_TOKEN, ERT_STORAGE_AZURE_CONNECTION_STRING.`;
+ERT_STORAGE_TOKEN / ERT_STORAGE_NO_TOKEN, ERT_STORAGE_AZURE_CONNECTION_STRING and
+ERT_STORAGE_AZURE_BLOB_CONTAINER (file content in Azure Blob Storage; container default ert).`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command = "serve", ...rest] = argv[0]?.startsWith("-") ? ["serve", ...argv] : argv;
@@ -23,7 +25,12 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "serve") return await serveCommand(rest);
     if (command === "migrate") return await migrateCommand(rest);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof MigrationRequired || error instanceof RefusedToStart) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof MigrationRequired ||
+      error instanceof RefusedToStart ||
+      error instanceof BlobStoreUnavailable
+    ) {
       console.error(`ert-storage: ${error.message}`);
       return 2;
     }
@@ -46,17 +53,12 @@ async function serveCommand(args: string[]): Promise<number> {
   const port = Number(option(args, "--port", "8000"));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0..65535`);
   const config = readConfig();
-  if (config.azure) {
-    throw new ConfigError(
-      "ERT_STORAGE_AZURE_CONNECTION_STRING is set, but Azure Blob Storage is not supported yet. " +
-        "Unset it to keep file content in the database.",
-    );
-  }
   if (config.token === null && !process.env.ERT_STORAGE_NO_TOKEN) config.tokenGenerated = true;
   const started = Date.now();
   const running = await serve({ host, port, config, discoveryDir: process.cwd() });
   const db = running.db.describe;
   console.log(`ERT Storage on ${running.url} (${db}), ready in ${Date.now() - started} ms`);
+  console.log(`File content in ${describeBlobStore(running.blobs)}.`);
   if (config.database.kind === "pglite" && config.database.dataDir === null) {
     console.log("Data is kept in memory and discarded at exit. Set ERT_STORAGE_DATABASE_URL=pglite:///ert-data to keep it.");
   }

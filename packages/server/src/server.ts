@@ -5,6 +5,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Config } from "./config";
+import { openBlobStore, type BlobStore } from "./store/blob";
 import { openDatabase, type Database } from "./store/db/connect";
 
 /** How often content of deleted experiments and abandoned uploads is swept from the blob store. */
@@ -18,6 +19,7 @@ export interface Running {
   token: string | null;
   server: Server;
   db: Database;
+  blobs: BlobStore;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,15 @@ export async function serve(options: ServeOptions): Promise<Running> {
     throw error;
   }
   const db = await opening;
-  const app = createApp({ db, token, logRequests: config.logRequests });
+  let blobs: BlobStore;
+  try {
+    // Azure: the container is created now if missing; unreachable, the start fails (BlobStoreUnavailable).
+    blobs = await openBlobStore(db, config.azure);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const app = createApp({ db, blobs, token, logRequests: config.logRequests });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port, options.host, () => resolve(s));
     s.once("error", reject);
@@ -72,7 +82,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
       await db.close();
       if (discovery && fs.existsSync(discovery)) fs.rmSync(discovery);
     })());
-  return { url, token, server, db, stop };
+  return { url, token, server, db, blobs, stop };
 }
 
 /** An existing discovery file whose server still answers must not be overwritten. */

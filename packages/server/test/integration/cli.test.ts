@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { Client as PgClient } from "pg";
+import { azuriteConnectionString, startAzurite } from "../helpers/azurite";
 import { Client } from "../helpers/client";
 import { testDatabaseUrl } from "../helpers/env";
 
@@ -41,6 +43,7 @@ const baseEnv = {
   ERT_STORAGE_NO_TOKEN: undefined,
   ERT_STORAGE_DATABASE_URL: undefined,
   ERT_STORAGE_AZURE_CONNECTION_STRING: undefined,
+  ERT_STORAGE_AZURE_BLOB_CONTAINER: undefined,
   ERT_STORAGE_QUIET: "1",
 };
 
@@ -77,10 +80,67 @@ describe("ert-storage command", () => {
     expect(r.output()).toMatch(/pglite:\/\/\/ert-data/);
   });
 
-  test("an Azure connection string is refused while Azure Blob Storage is not supported", async () => {
-    const r = run([], { ...baseEnv, ERT_STORAGE_AZURE_CONNECTION_STRING: "DefaultEndpointsProtocol=http;AccountName=x" }, cwd);
+  test("with an Azure connection string, file content goes to that container, created at start", async () => {
+    const azurite = await startAzurite();
+    const container = `ert-cli-${process.pid}`;
+    const containerClient = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
+    const env = {
+      ...baseEnv,
+      ERT_STORAGE_NO_TOKEN: "1",
+      ERT_STORAGE_AZURE_CONNECTION_STRING: azurite.connectionString,
+      ERT_STORAGE_AZURE_BLOB_CONTAINER: container,
+    };
+    const server = run(["--port", "0"], env, cwd);
+    try {
+      await waitFor(server, /ERT Storage on (http:\/\/\S+)/);
+      expect(server.output()).toContain(`File content in Azure Blob Storage container '${container}' at http://127.0.0.1:${azurite.port}/devstoreaccount1/${container}.`);
+      expect(server.output()).not.toMatch(/AccountKey/);
+      expect(await containerClient.exists()).toBe(true);
+
+      const api = new Client(/ERT Storage on (http:\/\/\S+)/.exec(server.output())![1]);
+      const experiment = (await api.post("/experiments", { json: { name: "azure-cli" } })).json.id;
+      const ensemble = (await api.post(`/experiments/${experiment}/ensembles`, { json: { size: 1, parameter_names: [], response_names: [] } })).json.id;
+      const form = new FormData();
+      form.append("file", new Blob(["content in Azure"]), "a.txt");
+      expect((await api.post(`/ensembles/${ensemble}/records/f/file`, { body: form })).status).toBe(200);
+      expect((await api.get(`/ensembles/${ensemble}/records/f`)).text).toBe("content in Azure");
+      const names: string[] = [];
+      for await (const blob of containerClient.listBlobsFlat()) names.push(blob.name);
+      expect(names).toHaveLength(1);
+      expect(names[0]).toMatch(/^files\//);
+
+      // Azure gone: file content answers 503 with the reason, the rest of the API still works
+      await azurite.stop();
+      const down = await api.get(`/ensembles/${ensemble}/records/f`);
+      expect(down.status).toBe(503);
+      expect(down.json.detail).toMatch(new RegExp(`Azure Blob Storage container '${container}' .*cannot be reached`));
+      expect((await api.get(`/experiments/${experiment}`)).status).toBe(200);
+      await azurite.restart();
+      expect((await api.get(`/ensembles/${ensemble}/records/f`)).text).toBe("content in Azure");
+
+      expect((await api.delete(`/experiments/${experiment}`)).status).toBe(200);
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+    } finally {
+      server.child.kill("SIGKILL");
+      await azurite.close();
+    }
+  });
+
+  test("an Azure that cannot be reached refuses the start with a clean message and exit 2", async () => {
+    // nothing listens on port 1 (a freed port could be taken by an Azurite of a parallel suite)
+    const r = run([], { ...baseEnv, ERT_STORAGE_AZURE_CONNECTION_STRING: azuriteConnectionString(1) }, cwd);
     expect(await r.exited).toBe(2);
-    expect(r.output()).toMatch(/Azure Blob Storage is not supported yet/);
+    expect(r.output()).toMatch(/^ert-storage: Cannot use Azure Blob Storage container 'ert' at http:\/\/127.0.0.1:1\/devstoreaccount1\/ert: .*ECONNREFUSED/m);
+    expect(r.output()).not.toMatch(/AccountKey|\n\s+at /);
+    expect(fs.existsSync(path.join(cwd, "storage_server.json"))).toBe(false);
+  });
+
+  test("a malformed Azure connection string is refused with exit 2, without echoing it", async () => {
+    const r = run([], { ...baseEnv, ERT_STORAGE_AZURE_CONNECTION_STRING: "AccountKey=c2VjcmV0;nonsense" }, cwd);
+    expect(await r.exited).toBe(2);
+    expect(r.output()).toMatch(/ERT_STORAGE_AZURE_CONNECTION_STRING is not a valid Azure Storage connection string/);
+    expect(r.output()).not.toContain("c2VjcmV0");
   });
 
   test("on PostgreSQL: refuses to serve before `migrate deploy`, serves after", async () => {

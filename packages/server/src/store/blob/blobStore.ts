@@ -20,7 +20,14 @@ export interface BlobStore {
 /** Thrown by a store whose backend cannot be reached; the HTTP layer answers 503 with its message. */
 export class BlobStoreUnavailable extends Error {}
 
-/** Layout of blob names: one per file. */
+/** Layout of blob names: one per file. Staged blocks get their ids from the store (`${key}/blocks/${index}/...`). */
 export const blobKeys = {
   file: (fileId: string) => `files/${fileId}`,
+  /** the prefix every staged block id of key starts with */
+  blocks: (key: string) => `${key}/blocks/`,
 };
+
+/** Reads a stored blob that is not there: a plain error (a 500 if it reaches HTTP: metadata and content disagree). */
+export function blobNotFound(key: string): Error {
+  return new Error(`Blob '${key}' not found`);
+}

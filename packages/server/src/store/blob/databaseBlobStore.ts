@@ -1,9 +1,12 @@
 // Blob content in the database, in bounded chunks (table blob_chunk). Chunks go
 // through the pg pool directly: Prisma's Bytes path is about five times slower.
+// A staged block is a blob of its own under `${key}/blocks/${index}/${uuid}` (its
+// id); committing re-keys its chunks under key in one transaction, copying nothing.
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import type { Pool } from "pg";
-import type { BlobStore } from "./blobStore";
+import type { Pool, PoolClient } from "pg";
+import { blobKeys, blobNotFound, type BlobStore } from "./blobStore";
+import { checkBlockIds, checkRange } from "./checks";
 
 export const CHUNK_SIZE = 1024 * 1024;
 
@@ -16,59 +19,97 @@ export class DatabaseBlobStore implements BlobStore {
     return this.write(key, content);
   }
 
-  /** A staged block is a blob of its own, named after the file, the index and the attempt. */
   async stageBlock(key: string, blockIndex: number, content: Readable): Promise<{ blockId: string; size: number }> {
-    const blockId = `${key}/blocks/${blockIndex}/${randomUUID()}`;
-    return { blockId, size: await this.write(blockId, content) };
+    const blockId = `${blobKeys.blocks(key)}${blockIndex}/${randomUUID()}`;
+    const size = await this.write(blockId, content);
+    return { blockId, size };
   }
 
-  async discardBlocks(_key: string, blockIds: string[]): Promise<void> {
-    await this.delete(blockIds);
-  }
-
-  /**
-   * Re-keys the staged chunks in order, in one transaction; no content is copied.
-   * When no block has chunks left the commit already happened: nothing to do.
-   */
-  async commitBlocks(key: string, blockKeys: string[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const staged = await client.query("SELECT 1 FROM blob_chunk WHERE blob_key = ANY($1::text[]) LIMIT 1", [blockKeys]);
-      if (staged.rowCount === 0) {
-        await client.query("COMMIT");
-        return;
+  async commitBlocks(key: string, blockIds: string[]): Promise<void> {
+    checkBlockIds(key, blockIds);
+    await this.transaction(async (client) => {
+      // One commit of a key at a time; a repeated commit finds its blocks already moved.
+      await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [key]);
+      const present = await client.query<{ blob_key: string }>(
+        "SELECT blob_key FROM blob_chunk WHERE blob_key = ANY($1::text[]) AND seq = 0",
+        [blockIds],
+      );
+      if (present.rows.length === 0) return; // already committed
+      if (present.rows.length < blockIds.length) {
+        const found = new Set(present.rows.map((r) => r.blob_key));
+        throw new Error(`Cannot commit '${key}': staged block(s) ${blockIds.filter((id) => !found.has(id)).join(", ")} not found`);
       }
       await client.query("DELETE FROM blob_chunk WHERE blob_key = $1", [key]);
       let offset = 0;
-      for (const blockKey of blockKeys) {
-        const moved = await client.query("UPDATE blob_chunk SET blob_key = $1, seq = seq + $2 WHERE blob_key = $3", [key, offset, blockKey]);
+      for (const blockId of blockIds) {
+        const moved = await client.query("UPDATE blob_chunk SET blob_key = $1, seq = seq + $2 WHERE blob_key = $3", [key, offset, blockId]);
         offset += moved.rowCount ?? 0;
       }
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK");
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
+  }
+
+  async discardBlocks(key: string, blockIds: string[]): Promise<void> {
+    checkBlockIds(key, blockIds);
+    await this.delete(blockIds);
   }
 
   async read(key: string, range?: { start: number; end?: number }): Promise<Readable> {
+    if (range && (range.start > 0 || range.end !== undefined)) return this.readRange(key, range);
+    const first = await this.chunk(key, 0);
+    if (first === null) throw blobNotFound(key);
+    const chunk = this.chunk.bind(this);
+    async function* chunks(): AsyncGenerator<Buffer> {
+      yield first!;
+      for (let seq = 1; ; seq++) {
+        const data = await chunk(key, seq);
+        if (data === null) return;
+        yield data;
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false });
+  }
+
+  /** Removes the chunks of exactly these keys. A staged block is a blob of its own id: pass block ids too. */
+  async delete(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.pool.query("DELETE FROM blob_chunk WHERE blob_key = ANY($1::text[])", [keys]);
+  }
+
+  private async chunk(key: string, seq: number): Promise<Buffer | null> {
+    const result = await this.pool.query<{ data: Buffer }>("SELECT data FROM blob_chunk WHERE blob_key = $1 AND seq = $2", [key, seq]);
+    return result.rows.length === 0 ? null : result.rows[0].data;
+  }
+
+  /** Chunks have different lengths after a commit (each block ends with a short one): find them by their lengths. */
+  private async readRange(key: string, range: { start: number; end?: number }): Promise<Readable> {
+    checkRange(range);
+    const sizes = await this.pool.query<{ seq: number; length: number }>(
+      "SELECT seq, octet_length(data) AS length FROM blob_chunk WHERE blob_key = $1 ORDER BY seq",
+      [key],
+    );
+    if (sizes.rows.length === 0) throw blobNotFound(key);
+    const total = sizes.rows.reduce((n, r) => n + r.length, 0);
+    if (range.start >= total) throw new RangeError(`Range start ${range.start} is beyond the end of '${key}' (${total} bytes)`);
+    const last = Math.min(range.end ?? total - 1, total - 1);
+    const slices: { seq: number; from: number; length: number }[] = [];
+    let position = 0;
+    for (const { seq, length } of sizes.rows) {
+      const from = Math.max(range.start, position);
+      const to = Math.min(last, position + length - 1);
+      if (from <= to) slices.push({ seq, from: from - position, length: to - from + 1 });
+      position += length;
+    }
     const pool = this.pool;
     async function* chunks(): AsyncGenerator<Buffer> {
-      for (let seq = 0; ; seq++) {
-        const result = await pool.query<{ data: Buffer }>("SELECT data FROM blob_chunk WHERE blob_key = $1 AND seq = $2", [key, seq]);
-        if (result.rows.length === 0) return;
+      for (const slice of slices) {
+        const result = await pool.query<{ data: Buffer }>(
+          "SELECT substring(data FROM $3 FOR $4) AS data FROM blob_chunk WHERE blob_key = $1 AND seq = $2",
+          [key, slice.seq, slice.from + 1, slice.length],
+        );
+        if (result.rows.length === 0) throw new Error(`Blob '${key}' changed while it was read`);
         yield result.rows[0].data;
       }
     }
-    const all = Readable.from(chunks(), { objectMode: false });
-    return range ? Readable.from(slice(range.start, range.end)(all)) : all;
-  }
-
-  async delete(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.pool.query("DELETE FROM blob_chunk WHERE blob_key = ANY($1::text[])", [keys]);
+    return Readable.from(chunks(), { objectMode: false });
   }
 
   private async write(key: string, content: Readable): Promise<number> {
@@ -98,6 +139,7 @@ export class DatabaseBlobStore implements BlobStore {
           pendingBytes += buf.length;
         }
       }
+      // Every blob has chunk 0, even an empty one: that is how a stored empty blob differs from none.
       if (pendingBytes > 0 || seq === 0) await flush();
     } catch (error) {
       await this.delete([key]);
@@ -105,18 +147,18 @@ export class DatabaseBlobStore implements BlobStore {
     }
     return total;
   }
-}
 
-/** Bytes [start, end] (inclusive) of a stream. */
-function slice(start: number, end = Infinity) {
-  return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    let offset = 0;
-    for await (const chunk of source) {
-      const from = Math.max(start - offset, 0);
-      const to = Math.min(end + 1 - offset, chunk.length);
-      if (from < to) yield chunk.subarray(from, to);
-      offset += chunk.length;
-      if (offset > end) return;
+  private async transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await work(client);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    } finally {
+      client.release();
     }
-  };
+  }
 }
