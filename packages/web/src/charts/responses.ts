@@ -27,7 +27,8 @@ type AxisKind = "time" | "number" | "category";
 const DATE = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/;
 
 function axisKind(labels: Label[]): AxisKind {
-  if (labels.every((l) => typeof l === "number")) return "number";
+  // integer or decimal labels, as numbers or as the text a CSV header holds
+  if (labels.every((l) => typeof l === "number" || /^[+-]?\d+(\.\d+)?$/.test(l))) return "number";
   if (labels.every((l) => typeof l === "string" && DATE.test(l))) return "time";
   return "category";
 }
