@@ -1,30 +1,22 @@
 // The SDK against a real server (the embedded database) over HTTP.
 import fs from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createApp, openDatabase, type Database } from "@ert-storage/server";
 import { createClient, ErtStorageError, findConnection, postMatrix, unwrap, type ErtStorageClient } from "../src";
+import { startServer, type TestServer } from "./server";
 
-let db: Database;
-let server: Server;
+let server: TestServer;
 let base: string;
 let client: ErtStorageClient;
 
 beforeAll(async () => {
-  db = await openDatabase({ kind: "pglite", dataDir: null });
-  const app = createApp({ db, token: "sdk-token" });
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startServer("sdk-token");
+  base = server.base;
   client = createClient({ baseUrl: base, token: "sdk-token" });
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await db.close();
+  await server?.close();
 });
 
 test("experiments, ensembles and matrices through the typed client", async () => {

@@ -12,6 +12,7 @@ import { requestLog } from "./http/logging";
 import { graphqlRouter } from "./http/graphql";
 import { methodNotAllowed } from "./http/methods";
 import { docsRouter } from "./http/pages";
+import { uiRouter } from "./http/ui";
 import { RegisterRoutes } from "./http/routes.generated";
 import { upload } from "./http/upload";
 import spec from "../openapi.json";
@@ -45,6 +46,7 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   app.use(requestLog(options.logRequests ?? false));
   app.use(pythonJson);
   app.use(docsRouter(spec));
+  app.use(uiRouter());
   app.use(parseBodies(limits));
   app.use(graphqlRouter(app.locals.services, db.prisma));
   rememberPathParams(app);

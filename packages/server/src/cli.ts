@@ -63,6 +63,10 @@ async function serveCommand(args: string[]): Promise<number> {
     console.log("Data is kept in memory and discarded at exit. Set ERT_STORAGE_DATABASE_URL=pglite:///ert-data to keep it.");
   }
   console.log(`Docs: ${running.url}/docs (Swagger UI), ${running.url}/redoc (ReDoc), ${running.url}/gql (GraphiQL)`);
+  // A generated token rides in the fragment, which the browser never sends (the page moves it to
+  // sessionStorage); a configured one is not printed (the page asks for it).
+  const fragment = config.tokenGenerated && running.token ? `#token=${encodeURIComponent(running.token)}` : "";
+  console.log(`Explorer: ${running.url}/ui${fragment}`);
   if (config.tokenGenerated) console.log(`Token: ${running.token} (also in storage_server.json)`);
   else if (running.token === null) console.log("Authentication is off (ERT_STORAGE_NO_TOKEN).");
   const shutdown = (signal: string) => {

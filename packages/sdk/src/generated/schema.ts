@@ -569,11 +569,20 @@ export interface components {
         Userdata: {
             [key: string]: unknown;
         };
+        /** @enum {string} */
+        RecordClass: "parameter" | "response" | "other";
         RecordOut: {
             id: string;
             name: string;
             userdata: components["schemas"]["Userdata"];
             has_observations: boolean;
+            /** @description parameter (in the ensemble's parameter_names), response (in response_names) or other */
+            record_class: components["schemas"]["RecordClass"];
+            /**
+             * @description a matrix (read in any format) or a file (read as stored)
+             * @enum {string}
+             */
+            record_type: "matrix" | "file";
         };
         /**
          * Format: int32

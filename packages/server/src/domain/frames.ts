@@ -53,6 +53,7 @@ export function selectColumn(m: Matrix, label: string): Matrix | null {
 /** Stacks frames as rows; columns are the union in first-seen order, missing cells NaN. */
 export function stackRows(frames: Matrix[]): Matrix {
   if (frames.length === 1) return as2dMatrix(frames[0]);
+  if (sameColumns(frames)) return concatRows(frames);
   const keys: string[] = [];
   const keyPos = new Map<string, number>();
   let columnLabels: Labels | null = null;
@@ -99,4 +100,37 @@ function as2dMatrix(m: Matrix): Matrix {
 
 export function requireTable(m: Matrix): void {
   if (m.shape.length > 2) throw new FormatError(`a ${m.shape.length}-dimensional matrix has no table form`);
+}
+
+function sameLabels(a: Labels | null, b: Labels | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.kind !== b.kind || a.values.length !== b.values.length) return false;
+  for (let i = 0; i < a.values.length; i++) if (a.values[i] !== b.values[i]) return false;
+  return true;
+}
+
+/** Every frame has the same columns (the usual case: one response, many realizations). */
+function sameColumns(frames: Matrix[]): boolean {
+  if (frames.some((f) => f.shape.length > 2)) return false;
+  const first = frames[0];
+  const cols = as2d(first).cols;
+  return frames.every((f) => as2d(f).cols === cols && sameLabels(f.columns, first.columns));
+}
+
+/** Stacking without the column union: the frames' data one after the other. */
+function concatRows(frames: Matrix[]): Matrix {
+  const cols = as2d(frames[0]).cols;
+  const totalRows = frames.reduce((n, f) => n + as2d(f).rows, 0);
+  const data = new Float64Array(totalRows * cols);
+  const index: (string | number)[] = [];
+  let indexKind: Labels["kind"] = "int";
+  let offset = 0;
+  for (const f of frames) {
+    data.set(f.data, offset);
+    offset += f.data.length;
+    const labels = f.index ?? rangeLabels(as2d(f).rows);
+    if (labels.kind !== "int") indexKind = labels.kind;
+    for (const v of labels.values) index.push(v);
+  }
+  return { shape: [totalRows, cols], data, columns: frames[0].columns, index: { kind: indexKind, values: index } };
 }

@@ -26,6 +26,10 @@ export interface RecordOut {
   name: string;
   userdata: Userdata;
   has_observations: boolean;
+  /** parameter (in the ensemble's parameter_names), response (in response_names) or other */
+  record_class: RecordClass;
+  /** a matrix (read in any format) or a file (read as stored) */
+  record_type: "matrix" | "file";
 }
 
 /** A file whose content the upload already put in the blob store under blobKey. */
@@ -38,7 +42,14 @@ export interface UploadedFile {
 }
 
 export function recordOut(row: RecordSummary): RecordOut {
-  return { id: row.id, name: row.name, userdata: row.userdata, has_observations: row.hasObservations };
+  return {
+    id: row.id,
+    name: row.name,
+    userdata: row.userdata,
+    has_observations: row.hasObservations,
+    record_class: row.recordClass,
+    record_type: row.recordType,
+  };
 }
 
 /** Parquet bodies up to this size are kept as posted, to be answered byte for byte. */
@@ -110,7 +121,7 @@ export class RecordService {
       priorId,
       content: { matrix, parquet: mediaType === "application/x-parquet" ? asPosted(body) : null },
     });
-    return { id: created.id, name, userdata: {}, has_observations: false };
+    return { id: created.id, name, userdata: {}, has_observations: false, record_class: recordClass, record_type: "matrix" };
   }
 
   /** Records a file whose content the upload already stored; the content goes if the record cannot be made. */

@@ -58,6 +58,8 @@ describe("ert-storage command", () => {
     expect(discovery.urls).toHaveLength(1);
     expect(discovery.authtoken).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(server.output()).toContain("discarded at exit");
+    // the explorer's address carries the generated token in the fragment only
+    expect(server.output()).toContain(`Explorer: ${discovery.urls[0]}/ui#token=${discovery.authtoken}`);
     const api = new Client(discovery.urls[0], discovery.authtoken);
     expect((await api.get("/healthcheck")).json).toBe("ALL OK!");
     expect((await api.get("/experiments")).status).toBe(200);

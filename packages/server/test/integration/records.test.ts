@@ -19,7 +19,14 @@ describe.each(BACKENDS)("matrix records on %s", (backend) => {
     const { ensembleId } = await t.ensemble();
     const post = await t.api.post(`${rec(ensembleId, "M")}/matrix`, { body: "[[1, 2.5], [NaN, -Infinity]]", headers: { "content-type": "application/json" } });
     expect(post.status).toBe(200);
-    expect(post.json).toEqual({ id: expect.any(String), name: "M", userdata: {}, has_observations: false });
+    expect(post.json).toEqual({
+      id: expect.any(String),
+      name: "M",
+      userdata: {},
+      has_observations: false,
+      record_class: "other",
+      record_type: "matrix",
+    });
     const get = await t.api.get(rec(ensembleId, "M"));
     expect(get.text).toBe("[[1.0, 2.5], [NaN, -Infinity]]");
     expect(get.headers.get("content-type")).toBe("application/json");
@@ -173,6 +180,9 @@ describe.each(BACKENDS)("matrix records on %s", (backend) => {
     const all = await t.api.get(`/ensembles/${ensembleId}/records`);
     expect(Object.keys(all.json).sort()).toEqual(["P", "R"]);
     expect(all.json.P).toEqual(p.json);
+    expect([p.json.record_class, p.json.record_type, r.json.record_class]).toEqual(["parameter", "matrix", "response"]);
+    await t.api.post(`${rec(ensembleId, "big")}/blob`);
+    expect((await t.api.get(`/ensembles/${ensembleId}/records`)).json.big).toMatchObject({ record_class: "other", record_type: "file" });
     const responses = await t.api.get(`/ensembles/${ensembleId}/responses`, { query: { record_class: "response" } });
     expect(responses.json).toEqual({ R: r.json });
     expect((await t.api.get(`/records/${r.json.id}`)).json).toEqual(r.json);

@@ -30,6 +30,8 @@ export interface RecordSummary {
   name: string;
   userdata: Userdata;
   hasObservations: boolean;
+  recordClass: RecordClass;
+  recordType: RecordType;
 }
 
 /** A record found by name, without its matrix data. */
@@ -115,10 +117,19 @@ interface SummaryRow {
   name: string;
   userdata: string;
   has_observations: boolean;
+  record_class: RecordClass;
+  record_type: RecordType;
 }
 
 function summaryFrom(row: SummaryRow): RecordSummary {
-  return { id: row.id, name: row.name, userdata: fromJsonText(row.userdata), hasObservations: row.has_observations };
+  return {
+    id: row.id,
+    name: row.name,
+    userdata: fromJsonText(row.userdata),
+    hasObservations: row.has_observations,
+    recordClass: row.record_class,
+    recordType: row.record_type,
+  };
 }
 
 export class RecordRepository {
@@ -217,7 +228,7 @@ export class RecordRepository {
    * ensemble-wide matrix. Without a realization: the ensemble-wide record.
    */
   async findByName(ensembleId: string, name: string, realization: number | undefined): Promise<RecordRef | undefined> {
-    const rows = await this.sql.rows<SummaryRow & FileColumns & { realization: number; record_type: RecordType; record_class: RecordClass }>({
+    const rows = await this.sql.rows<SummaryRow & FileColumns & { realization: number }>({
       name: "record.findByName",
       text: `SELECT r.id, ri.name, r.userdata, r.realization, ri.record_type, ri.record_class, ${HAS_OBSERVATIONS}, ${FILE_COLUMNS}
                FROM record_info ri
@@ -313,7 +324,7 @@ export class RecordRepository {
   async list(ensembleId: string, recordClass?: RecordClass): Promise<RecordSummary[]> {
     const rows = await this.sql.rows<SummaryRow>({
       name: "record.list",
-      text: `SELECT DISTINCT ON (ri.name) r.id, ri.name, r.userdata, ${HAS_OBSERVATIONS}
+      text: `SELECT DISTINCT ON (ri.name) r.id, ri.name, r.userdata, ri.record_class, ri.record_type, ${HAS_OBSERVATIONS}
                FROM record_info ri JOIN record r ON r.record_info_id = ri.id
               WHERE ri.ensemble_id = $1 AND ($2::record_class IS NULL OR ri.record_class = $2::record_class)
               ORDER BY ri.name, r.realization`,
@@ -325,7 +336,7 @@ export class RecordRepository {
   async getById(id: string): Promise<RecordSummary | undefined> {
     const row = await this.sql.one<SummaryRow>({
       name: "record.getById",
-      text: `SELECT r.id, ri.name, r.userdata, ${HAS_OBSERVATIONS}
+      text: `SELECT r.id, ri.name, r.userdata, ri.record_class, ri.record_type, ${HAS_OBSERVATIONS}
                FROM record r JOIN record_info ri ON ri.id = r.record_info_id WHERE r.id = $1`,
       values: [uuid("record_id", id)],
     });
