@@ -10,10 +10,27 @@ function databaseUrl(): string {
   return url;
 }
 
+/**
+ * adapter-pg 7.10 runs a migration script by splitting it at every ";" and running
+ * the pieces one by one: a function body ($$ ... $$) breaks, and a failing piece
+ * leaves the earlier ones applied. Run the script whole instead, in one simple query
+ * (PostgreSQL runs a multi-statement query as one implicit transaction).
+ */
+class WholeScriptPg extends PrismaPg {
+  override async connect() {
+    const adapter = await super.connect();
+    const pool = adapter.underlyingDriver();
+    adapter.executeScript = async (script: string) => {
+      await pool.query(script);
+    };
+    return adapter;
+  }
+}
+
 export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
   schema: path.join(__dirname, "..", "..", "prisma", "schema.prisma"),
   migrations: { path: path.join(__dirname, "..", "..", "prisma", "migrations") },
-  adapter: async () => new PrismaPg({ connectionString: databaseUrl() }),
+  adapter: async () => new WholeScriptPg({ connectionString: databaseUrl() }),
 });

@@ -35,4 +35,19 @@ describe.each(BACKENDS)("concurrent record posts on %s", (backend) => {
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     }
   });
+
+  test("refused writes cost nothing to the requests around them (no dropped connection, no 503)", async () => {
+    const { ensembleId } = await t.ensemble({ size: 2 });
+    const mixed = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        i % 2 === 0
+          ? t.api.post(`/ensembles/${ensembleId}/records/dup/matrix`, { json: [1], query: { realization_index: 0 } })
+          : t.api.get(`/ensembles/${ensembleId}`),
+      ),
+    );
+    const posts = mixed.filter((_, i) => i % 2 === 0).map((r) => r.status);
+    expect(posts.filter((s) => s === 200)).toHaveLength(1);
+    expect(posts.filter((s) => s === 409)).toHaveLength(29);
+    expect(mixed.filter((_, i) => i % 2 === 1).map((r) => r.status)).toEqual(new Array(30).fill(200));
+  });
 });

@@ -2,8 +2,6 @@
 // lost connection would. Production never arms one; hitting an unarmed point is free.
 
 export type FaultPoint =
-  /** a record's record_info is written, the record is not */
-  | "record.afterInfo"
   /** a block upload's blocks are committed in the blob store, the file is not yet marked committed */
   | "file.finishCommit";
 

@@ -1,9 +1,7 @@
 // Records: a name in an ensemble (record_info: class, type, prior) and its
 // records, ensemble-wide (realization -1) or per realization, each holding a
 // matrix or a file.
-import { AppError } from "../../errors";
 import type { Labels, Matrix } from "../../formats/matrix";
-import type { Faults } from "./faults";
 import { matrixFromColumns, matrixParams, type MatrixColumns } from "./matrices";
 import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
@@ -75,19 +73,6 @@ export type Clash =
   /** an ensemble-wide record of a name that has per-realization records */
   | { clash: "perRealization" };
 
-class Refused extends Error {
-  constructor(readonly result: Clash) {
-    super(result.clash);
-  }
-}
-
-interface InfoRow {
-  id: string;
-  record_class: RecordClass;
-  record_type: RecordType;
-  prior_id: string | null;
-}
-
 interface FileColumns {
   file_id: string | null;
   filename: string;
@@ -133,94 +118,58 @@ function summaryFrom(row: SummaryRow): RecordSummary {
 }
 
 export class RecordRepository {
-  constructor(
-    private readonly sql: Sql,
-    private readonly faults: Faults,
-  ) {}
+  constructor(private readonly sql: Sql) {}
 
   /**
-   * Creates a record in one transaction that enforces the record rules under any
-   * concurrency: the name keeps its first class and type, one record per realization,
-   * and a name is either ensemble-wide (one record) or per realization, never both.
-   * The name's record_info row serializes the writers that matter: an ensemble-wide
-   * record locks it exclusively, a per-realization record shares it, so posts of
-   * many realizations run side by side. On any failure nothing is left behind.
+   * Creates a record in one statement (the function ert_create_record, see its
+   * migration) that enforces the record rules under any concurrency: the name keeps
+   * its first class and type, one record per realization, and a name is either
+   * ensemble-wide or per realization, never both. On a refusal nothing is stored.
    */
   async create(input: NewRecord): Promise<{ id: string } | Clash> {
-    uuid("ensemble_id", input.ensembleId);
+    const matrix = "matrix" in input.content ? input.content : null;
+    const file = "file" in input.content ? input.content.file : null;
+    const [shape, data, columns, rows] = matrix ? matrixParams(matrix.matrix) : [null, null, null, null];
     try {
-      return await this.sql.transaction(async (tx) => {
-        let info = await tx.one<InfoRow>({
-          name: "record.insertInfo",
-          text: `INSERT INTO record_info (id, ensemble_id, name, record_class, record_type, prior_id)
-                 VALUES (gen_random_uuid(), $1, $2, $3::record_class, $4::record_type, $5)
-                 ON CONFLICT (ensemble_id, name) DO NOTHING
-                 RETURNING id, record_class, record_type, prior_id`,
-          values: [input.ensembleId, input.name, input.recordClass, input.recordType, input.priorId],
-        });
-        if (!info) {
-          const exclusive = input.realization === ENSEMBLE_WIDE || input.priorId !== null;
-          info = (await tx.one<InfoRow>({
-            name: exclusive ? "record.lockInfo" : "record.shareInfo",
-            text: `SELECT id, record_class, record_type, prior_id FROM record_info
-                    WHERE ensemble_id = $1 AND name = $2 FOR ${exclusive ? "UPDATE" : "SHARE"}`,
-            values: [input.ensembleId, input.name],
-          }))!;
-          if (info.record_class !== input.recordClass) throw new Refused({ clash: "class", old: info.record_class });
-          if (info.record_type !== input.recordType) throw new Refused({ clash: "type", old: info.record_type });
-          if (input.priorId !== null && info.prior_id !== input.priorId) {
-            await tx.run("UPDATE record_info SET prior_id = $2 WHERE id = $1", [info.id, input.priorId]);
-          }
-        }
-        this.faults.hit("record.afterInfo");
-        const created = await this.insertRecord(tx, info.id, input);
-        if (!created) throw new Refused(await this.blocker(tx, info.id, input.realization));
-        return { id: created.record_id };
+      const row = await this.sql.one<{ id: string }>({
+        name: "record.create",
+        text: `SELECT ert_create_record($1, $2, $3, $4::record_class, $5::record_type, $6, $7, $8, $9, $10, $11,
+                                        $12, $13, $14, $15, $16, $17::file_state) AS id`,
+        values: [
+          uuid("ensemble_id", input.ensembleId),
+          input.name,
+          input.realization,
+          input.recordClass,
+          input.recordType,
+          input.priorId,
+          shape,
+          data,
+          columns,
+          rows,
+          matrix?.parquet ?? null,
+          file?.id ?? null,
+          file?.filename ?? null,
+          file?.contentType ?? null,
+          file?.blobKey ?? null,
+          file?.size ?? null,
+          file?.state ?? null,
+        ],
       });
+      return { id: row!.id };
     } catch (error) {
-      if (error instanceof Refused) return error.result;
-      if (error instanceof AppError && error.code === "conflict") return { clash: "duplicate" };
-      throw error;
+      const refused = error as { code?: string; message?: string; detail?: string };
+      if (refused.code !== "ERT01") throw error;
+      switch (refused.message) {
+        case "class":
+          return { clash: "class", old: refused.detail as RecordClass };
+        case "type":
+          return { clash: "type", old: refused.detail as RecordType };
+        case "perRealization":
+          return { clash: "perRealization" };
+        default:
+          return { clash: "duplicate" };
+      }
     }
-  }
-
-  /** Why a record could not be inserted: an ensemble-wide record is in the way, or per-realization ones. */
-  private async blocker(tx: Sql, infoId: string, realization: number): Promise<Clash> {
-    if (realization !== ENSEMBLE_WIDE) return { clash: "duplicate" };
-    const wide = await tx.one("SELECT 1 FROM record WHERE record_info_id = $1 AND realization = $2", [infoId, ENSEMBLE_WIDE]);
-    return wide ? { clash: "duplicate" } : { clash: "perRealization" };
-  }
-
-  /**
-   * The record and its content in one statement; no row when another record of the
-   * name rules it out (an ensemble-wide one, or for an ensemble-wide record any).
-   */
-  private insertRecord(tx: Sql, infoId: string, input: NewRecord) {
-    const record = `INSERT INTO record (id, record_info_id, realization, time_updated)
-                    SELECT gen_random_uuid(), $1::uuid, $2::int, now()
-                     WHERE NOT EXISTS (SELECT 1 FROM record w WHERE w.record_info_id = $1::uuid
-                                          AND (w.realization = ${ENSEMBLE_WIDE} OR $2::int = ${ENSEMBLE_WIDE}))
-                    RETURNING id`;
-    if ("matrix" in input.content) {
-      return tx.one<{ record_id: string }>({
-        name: "record.insertMatrix",
-        text: `WITH rec AS (${record})
-               INSERT INTO matrix (id, record_id, shape, data, column_labels, row_labels, parquet)
-               SELECT gen_random_uuid(), rec.id, $3, $4, $5, $6, $7 FROM rec
-               RETURNING record_id`,
-        values: [infoId, input.realization, ...matrixParams(input.content.matrix), input.content.parquet],
-      });
-    }
-    const file = input.content.file;
-    return tx.one<{ record_id: string }>({
-      name: "record.insertFile",
-      text: `WITH rec AS (${record}),
-                  registered AS (DELETE FROM blob_sweep WHERE blob_key = $5 AND EXISTS (SELECT 1 FROM rec))
-             INSERT INTO file (id, record_id, filename, content_type, blob_key, size, state)
-             SELECT $3, rec.id, $4, $6, $5, $7, $8::file_state FROM rec
-             RETURNING record_id`,
-      values: [infoId, input.realization, file.id, file.filename, file.blobKey, file.contentType, file.size, file.state],
-    });
   }
 
   /**

@@ -26,12 +26,7 @@ export class Sql {
   }
 
   async rows<T>(statement: Statement | string, values?: unknown[]): Promise<T[]> {
-    const query = this.query(statement, values);
-    try {
-      return (await this.runner.query(query)).rows as T[];
-    } catch (error) {
-      throw translateDbError(error);
-    }
+    return (await this.execute(statement, values)).rows as T[];
   }
 
   async one<T>(statement: Statement | string, values?: unknown[]): Promise<T | undefined> {
@@ -40,11 +35,39 @@ export class Sql {
 
   /** Runs a statement, resolving to the number of rows it touched. */
   async run(statement: Statement | string, values?: unknown[]): Promise<number> {
+    return (await this.execute(statement, values)).rowCount ?? 0;
+  }
+
+  /**
+   * One statement on a connection of its own (or the transaction's). Not pool.query:
+   * it destroys the connection after any failed statement, so every 409 would cost a
+   * reconnect, and on the embedded database (one session behind one socket) the
+   * requests queued behind it would fail.
+   */
+  private async execute(statement: Statement | string, values?: unknown[]) {
     const query = this.query(statement, values);
+    if (!isPool(this.runner)) {
+      try {
+        return await this.runner.query(query);
+      } catch (error) {
+        throw translateDbError(error);
+      }
+    }
+    let client: PoolClient;
     try {
-      return (await this.runner.query(query)).rowCount ?? 0;
+      client = await this.runner.connect();
     } catch (error) {
       throw translateDbError(error);
+    }
+    let broken = false;
+    try {
+      return await client.query(query);
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      broken = isConnectionError(typeof e?.code === "string" ? e.code : "", e?.message);
+      throw translateDbError(error);
+    } finally {
+      client.release(broken);
     }
   }
 
@@ -53,7 +76,7 @@ export class Sql {
    * error. Inside fn use only tx: on the embedded database the pool has one connection.
    */
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    if (!("connect" in this.runner) || !("totalCount" in this.runner)) return fn(this); // already in one
+    if (!isPool(this.runner)) return fn(this); // already in one
     let client: PoolClient;
     try {
       client = await this.runner.connect();
@@ -78,6 +101,10 @@ export class Sql {
       client.release(broken);
     }
   }
+}
+
+function isPool(runner: Pool | PoolClient): runner is Pool {
+  return "totalCount" in runner;
 }
 
 /** Unique and foreign-key violations the repositories do not handle themselves, in words. */
