@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { AppError, Errors } from "../errors";
 import { decodeMatrix, FormatError, type Matrix, type MatrixMediaType } from "../formats";
 import { blobKeys } from "../store/blob";
-import type { EnsembleRow } from "../store/db/ensembles";
+import type { EnsembleRules } from "../store/db/ensembles";
 import {
   ENSEMBLE_WIDE,
   type Clash,
@@ -169,8 +169,8 @@ export class RecordService {
   }
 
   /** The ensemble a new record goes to, after checking the realization is one of its active ones. */
-  private async ensembleFor(ensembleId: string, realizationIndex: number | undefined): Promise<EnsembleRow> {
-    const ensemble = await this.deps.repos.ensembles.get(ensembleId);
+  private async ensembleFor(ensembleId: string, realizationIndex: number | undefined): Promise<EnsembleRules> {
+    const ensemble = await this.deps.repos.ensembles.rules(ensembleId);
     if (!ensemble) throw Errors.itemNotFound();
     if (
       realizationIndex !== undefined &&
@@ -184,7 +184,14 @@ export class RecordService {
   }
 
   private async insert(input: NewRecord): Promise<{ id: string }> {
-    const result = await this.deps.repos.records.create(input);
+    let result;
+    try {
+      result = await this.deps.repos.records.create(input);
+    } catch (error) {
+      // the ensemble was deleted since its rules were read
+      if (error instanceof AppError && error.code === "not_found") throw Errors.itemNotFound();
+      throw error;
+    }
     if ("id" in result) return result;
     throw clashError(result, input);
   }

@@ -202,4 +202,14 @@ describe.each(BACKENDS)("references on %s", (backend) => {
     });
     expect(transformForeign.status).toBe(422);
   });
+
+  test("records posted to an ensemble deleted meanwhile are refused (404), whatever the server remembers of it", async () => {
+    const { experimentId, ensembleId } = await t.ensemble({ size: 2 });
+    expect((await t.api.post(`/ensembles/${ensembleId}/records/A/matrix`, { json: [1], query: { realization_index: 0 } })).status).toBe(200);
+    expect((await t.api.delete(`/experiments/${experimentId}`)).status).toBe(200);
+    const late = await t.api.post(`/ensembles/${ensembleId}/records/A/matrix`, { json: [1], query: { realization_index: 1 } });
+    expect(late.status).toBe(404);
+    expect(late.json).toEqual({ detail: "Item not found" });
+    expect(await t.db.prisma.recordInfo.count({ where: { ensembleId } })).toBe(0);
+  });
 });

@@ -64,8 +64,44 @@ function toRow(r: Row): EnsembleRow {
   };
 }
 
+/** What never changes after an ensemble is made: what the record rules need. */
+export type EnsembleRules = Pick<EnsembleRow, "id" | "experimentId" | "size" | "parameterNames" | "responseNames" | "activeRealizations">;
+
+/** How many ensembles' rules are kept in memory. */
+const RULES_CACHED = 2000;
+
 export class EnsembleRepository {
+  /**
+   * The rules of recently used ensembles. They never change, so a cached entry is never
+   * stale; a deleted ensemble is caught by the foreign keys of whatever is written next,
+   * so servers sharing a database cannot disagree through it.
+   */
+  private readonly rulesCache = new Map<string, EnsembleRules>();
+
   constructor(private readonly sql: Sql) {}
+
+  /** An ensemble's immutable attributes, from memory when recently used; undefined when there is none. */
+  async rules(id: string): Promise<EnsembleRules | undefined> {
+    const cached = this.rulesCache.get(id);
+    if (cached) return cached;
+    const row = await this.sql.one<Pick<Row, "id" | "experiment_id" | "size" | "parameter_names" | "response_names" | "active_realizations">>({
+      name: "ensemble.rules",
+      text: `SELECT id, experiment_id, size, parameter_names, response_names, active_realizations FROM ensemble WHERE id = $1`,
+      values: [uuid("ensemble_id", id)],
+    });
+    if (!row) return undefined;
+    const rules: EnsembleRules = {
+      id: row.id,
+      experimentId: row.experiment_id,
+      size: row.size,
+      parameterNames: row.parameter_names ?? [],
+      responseNames: row.response_names ?? [],
+      activeRealizations: row.active_realizations ?? [],
+    };
+    if (this.rulesCache.size >= RULES_CACHED) this.rulesCache.delete(this.rulesCache.keys().next().value!);
+    this.rulesCache.set(id, rules);
+    return rules;
+  }
 
   async get(id: string): Promise<EnsembleRow | undefined> {
     const row = await this.sql.one<Row>({ name: "ensemble.get", text: `${SELECT} WHERE en.id = $1`, values: [uuid("ensemble_id", id)] });
