@@ -1,6 +1,7 @@
 // Picks the codec for a media type, both ways.
 import { readCsv, writeCsv } from "./csv";
-import { matrixFromJson, parseJson, writeNestedJson } from "./json";
+import { matrixFromJson, writeNestedJson } from "./json";
+import { readJsonMatrix } from "./jsonMatrix";
 import { as2d, FormatError, type Matrix } from "./matrix";
 import { readNpy, writeNpy } from "./npy";
 
@@ -38,7 +39,7 @@ export function acceptedMediaType(accept: string | undefined): MatrixMediaType {
 export function decodeMatrix(type: MatrixMediaType, body: unknown): Matrix {
   switch (type) {
     case "application/json":
-      return matrixFromJson(Buffer.isBuffer(body) ? parseJson(body.toString("utf8")) : body);
+      return Buffer.isBuffer(body) ? readJsonMatrix(body) : matrixFromJson(body);
     case "application/x-numpy":
       return readNpy(asBuffer(body));
     case "text/csv":

@@ -10,9 +10,9 @@ const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
 const BLOCK_PATH = /\/records\/[^/]+\/blob$/;
 const FILE_PATH = /\/records\/[^/]+\/file$/;
 
-/** V8 holds strings up to 2^29 - 24 characters: text matrices (JSON, CSV) stop there. */
+/** V8 holds strings up to 2^29 - 24 characters: CSV matrices, read as text, stop there. */
 const TEXT_LIMIT = 512 * 1024 * 1024 - 64;
-const TEXT_MATRIX = /^(application\/json|text\/csv|application\/x-dataframe)\b|^$/;
+const TEXT_MATRIX = /^(text\/csv|application\/x-dataframe)\b/;
 
 /** 413 naming the limit and the variable that sets it. */
 export function tooLarge(limit: number, what: string, variable: string | null): AppError {
@@ -27,7 +27,7 @@ export function parseBodies(limits: Limits): RequestHandler {
   const textMatrix = express.raw({ type: () => true, limit: textLimit });
   const matrixLimit = (req: Request) =>
     TEXT_MATRIX.test((req.header("content-type") ?? "").toLowerCase())
-      ? { parse: textMatrix, limit: textLimit, variable: textLimit < limits.matrixBytes ? null : LIMIT_VARIABLES.matrixBytes, what: "JSON and CSV matrices" }
+      ? { parse: textMatrix, limit: textLimit, variable: textLimit < limits.matrixBytes ? null : LIMIT_VARIABLES.matrixBytes, what: "CSV matrices" }
       : { parse: binaryMatrix, limit: limits.matrixBytes, variable: LIMIT_VARIABLES.matrixBytes, what: "matrices" };
   return (req, res, next) => {
     if (req.method === "PUT" && BLOCK_PATH.test(req.path)) return next();

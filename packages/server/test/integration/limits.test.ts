@@ -24,7 +24,10 @@ describe.each(BACKENDS)("request limits on %s", (backend) => {
     expect(matrix.json.detail).toMatch(/4000 bytes, the limit for matrices; ERT_STORAGE_MAX_MATRIX_BYTES/);
     const json = await t.api.post(`/ensembles/${ensembleId}/records/M/matrix`, { json: new Array(1000).fill(1.5) });
     expect(json.status).toBe(413);
-    expect(json.json.detail).toMatch(/JSON and CSV matrices; ERT_STORAGE_MAX_MATRIX_BYTES/);
+    expect(json.json.detail).toMatch(/4000 bytes, the limit for matrices; ERT_STORAGE_MAX_MATRIX_BYTES/);
+    const csv = await t.api.post(`/ensembles/${ensembleId}/records/M/matrix`, { body: `,a\n0,${"1.5".repeat(2000)}\n`, headers: { "content-type": "text/csv" } });
+    expect(csv.status).toBe(413);
+    expect(csv.json.detail).toMatch(/CSV matrices; ERT_STORAGE_MAX_MATRIX_BYTES/);
     expect((await t.api.get(`/ensembles/${ensembleId}/records`)).json).toEqual({});
 
     await t.api.post(`/ensembles/${ensembleId}/records/B/blob`);

@@ -1,0 +1,45 @@
+import fc from "fast-check";
+import { matrixFromJson, parseJson, stringifyJson } from "./json";
+import { MAX_DIMENSIONS, readJsonMatrix } from "./jsonMatrix";
+import { FormatError } from "./matrix";
+
+/** What the general reader (parse, then walk the tree) makes of the text. */
+function general(text: string) {
+  return matrixFromJson(parseJson(text));
+}
+
+describe("JSON matrices read from bytes", () => {
+  test("the same matrix as the general reader, for random nested arrays of any shape and spacing", () => {
+    const value = fc.oneof(fc.double(), fc.constantFrom(null, true, false));
+    const shaped = fc
+      .array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 4 })
+      .chain((shape) => {
+        const total = shape.reduce((a, b) => a * b, 1);
+        return fc.array(value, { minLength: total, maxLength: total }).map((xs) => ({ shape, xs }));
+      });
+    fc.assert(
+      fc.property(shaped, fc.constantFrom("", " ", "\n  "), ({ shape, xs }, space) => {
+        let at = 0;
+        const build = (d: number): unknown => (d === shape.length ? xs[at++] : Array.from({ length: shape[d] }, () => build(d + 1)));
+        const text = stringifyJson(build(0)).replace(/,/g, `,${space}`).replace(/\[/g, `[${space}`);
+        const fast = readJsonMatrix(Buffer.from(text));
+        const slow = general(text);
+        expect(fast.shape).toEqual(slow.shape);
+        expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("ragged, deep or not-a-matrix bodies are format errors, never a crash", () => {
+    for (const text of ["[[1, 2], [3]]", "[1, [2]]", "[[1], 2]", "[[], [1]]", "[[1, 2], []]"]) {
+      expect(() => readJsonMatrix(Buffer.from(text))).toThrow(FormatError);
+    }
+    expect(() => readJsonMatrix(Buffer.from("[".repeat(100000)))).toThrow(`more than ${MAX_DIMENSIONS} dimensions`);
+    expect(() => readJsonMatrix(Buffer.from('[["a"]]'))).toThrow(FormatError);
+    expect(() => readJsonMatrix(Buffer.from("[1, 2"))).toThrow(SyntaxError);
+    expect(() => readJsonMatrix(Buffer.from("[0x10]"))).toThrow(SyntaxError);
+    expect(Array.from(readJsonMatrix(Buffer.from('["2.5", 1]')).data)).toEqual([2.5, 1]);
+    expect(Array.from(readJsonMatrix(Buffer.from("[-0.0, NaN, -Infinity, 5e-324]")).data)).toEqual([-0, NaN, -Infinity, 5e-324]);
+  });
+});

@@ -1,0 +1,134 @@
+// A JSON matrix read straight from the request's bytes into float64 values: no text
+// copy of the body, no tree of JavaScript arrays. Nested arrays of numbers (NaN,
+// Infinity and -Infinity tokens, null as NaN, true/false as 1/0); anything else
+// (strings, objects) goes to the general reader, which says what is wrong.
+import { matrixFromJson, parseJson } from "./json";
+import { FormatError, type Matrix } from "./matrix";
+
+/** More dimensions than this is not a matrix anyone posts; it is refused before any work. */
+export const MAX_DIMENSIONS = 32;
+
+const SPACE = new Uint8Array(256);
+for (const c of [0x20, 0x09, 0x0a, 0x0d]) SPACE[c] = 1;
+/** Bytes a JSON number (or -Infinity) can be made of. */
+const NUMBER = new Uint8Array(256);
+for (const c of "0123456789+-.eE") NUMBER[c.charCodeAt(0)] = 1;
+
+class NotFast extends Error {}
+
+export function readJsonMatrix(body: Buffer): Matrix {
+  try {
+    return fastRead(body);
+  } catch (error) {
+    if (!(error instanceof NotFast)) throw error;
+    return matrixFromJson(parseJson(body.toString("utf8")));
+  }
+}
+
+function fastRead(b: Buffer): Matrix {
+  const n = b.length;
+  let i = 0;
+  const skip = () => {
+    while (i < n && SPACE[b[i]]) i++;
+  };
+  let values = new Float64Array(1024);
+  let count = 0;
+  const push = (x: number) => {
+    if (count === values.length) {
+      const grown = new Float64Array(values.length * 2);
+      grown.set(values);
+      values = grown;
+    }
+    values[count++] = x;
+  };
+  // shape[d]: the length every array at depth d has (-1 until the first one closes)
+  const shape: number[] = [];
+  const lengths: number[] = []; // items so far in the open array at each depth
+  let leafDepth = -1; // the depth at which numbers sit, once known
+  let depth = 0;
+  skip();
+  for (;;) {
+    skip();
+    if (i >= n) throw new FormatError("the JSON ends before the matrix does");
+    const c = b[i];
+    if (c === 0x5b /* [ */) {
+      if (leafDepth >= 0 && depth >= leafDepth) throw ragged();
+      if (depth >= MAX_DIMENSIONS) throw new FormatError(`more than ${MAX_DIMENSIONS} dimensions`);
+      if (depth === shape.length) shape.push(-1);
+      lengths[depth] = 0;
+      depth++;
+      i++;
+      skip();
+      if (b[i] === 0x5d /* ] */) {
+        // an empty array: the innermost dimension is 0 here
+        if (leafDepth < 0) leafDepth = depth;
+        else if (leafDepth !== depth) throw ragged();
+        i++;
+        close(0);
+        if (depth === 0) break;
+        if (!next()) break;
+      }
+      continue;
+    }
+    // a value
+    if (leafDepth < 0) leafDepth = depth;
+    else if (leafDepth !== depth) throw ragged();
+    push(scalar());
+    if (depth === 0) break;
+    lengths[depth - 1]++;
+    if (!next()) break;
+  }
+  skip();
+  if (i !== n) throw new NotFast(); // trailing text: let the general reader name it
+  const dims = shape.slice(0, leafDepth);
+  const total = dims.reduce((a, d) => a * d, 1);
+  if (total !== count) throw ragged();
+  return { shape: dims, data: count === values.length ? values : values.slice(0, count), columns: null, index: null };
+
+  /** After a value or a closed array: "," continues, "]" closes (maybe several). False when the top closed. */
+  function next(): boolean {
+    for (;;) {
+      skip();
+      const c = b[i];
+      if (c === 0x2c /* , */) {
+        i++;
+        return true;
+      }
+      if (c === 0x5d /* ] */) {
+        i++;
+        close(lengths[depth - 1]);
+        if (depth === 0) return false;
+        continue;
+      }
+      throw new NotFast();
+    }
+  }
+
+  /** The array at depth-1 closes with this many items. */
+  function close(items: number): void {
+    depth--;
+    if (shape[depth] === -1) shape[depth] = items;
+    else if (shape[depth] !== items) throw ragged();
+    if (depth > 0) lengths[depth - 1]++;
+  }
+
+  function scalar(): number {
+    const c = b[i];
+    if (c === 0x4e /* N */ && b.toString("latin1", i, i + 3) === "NaN") return (i += 3), NaN;
+    if (c === 0x49 /* I */ && b.toString("latin1", i, i + 8) === "Infinity") return (i += 8), Infinity;
+    if (c === 0x2d /* - */ && b[i + 1] === 0x49 && b.toString("latin1", i, i + 9) === "-Infinity") return (i += 9), -Infinity;
+    if (c === 0x6e /* n */ && b.toString("latin1", i, i + 4) === "null") return (i += 4), NaN;
+    if (c === 0x74 /* t */ && b.toString("latin1", i, i + 4) === "true") return (i += 4), 1;
+    if (c === 0x66 /* f */ && b.toString("latin1", i, i + 5) === "false") return (i += 5), 0;
+    const start = i;
+    while (i < n && NUMBER[b[i]]) i++;
+    const text = b.toString("latin1", start, i);
+    // JSON's own number grammar; Number() alone would take "0x10", ".5" or "1."
+    if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) throw new NotFast();
+    return Number(text);
+  }
+}
+
+function ragged(): FormatError {
+  return new FormatError("the nested arrays are ragged: every row must have the same length");
+}
