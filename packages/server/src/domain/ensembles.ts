@@ -41,13 +41,20 @@ export function ensembleOut(row: EnsembleRow): EnsembleOut {
   };
 }
 
-/** Active realizations: empty means all of 0..size-1; each must be unique and below size. */
+/**
+ * Active realizations: empty means all of 0..size-1; each must be unique, not negative
+ * and below size (any size when it is unknown, -1).
+ */
 export function activeRealizations(size: number, given: number[] | undefined): number[] {
-  if (size === -1) return given ?? [];
-  const active = given && given.length > 0 ? given : Array.from({ length: size }, (_, i) => i);
+  const unknownSize = size === -1;
+  if (unknownSize && !given) return [];
+  const active = unknownSize || (given && given.length > 0) ? given! : Array.from({ length: size }, (_, i) => i);
   const seen = new Set<number>();
   for (const index of active) {
-    if (index >= size || index < 0) {
+    if (index < 0 && unknownSize) {
+      throw Errors.expectation(`Ensemble active realization index ${index} is negative`);
+    }
+    if (!unknownSize && (index >= size || index < 0)) {
       throw Errors.expectation(`Ensemble active realization index ${index} out of realization range [0,${size - 1}]`);
     }
     if (seen.has(index)) {

@@ -48,6 +48,24 @@ function asPosted(body: unknown): Buffer | null {
   return Buffer.isBuffer(body) && body.length <= PARQUET_AS_POSTED_LIMIT ? body : null;
 }
 
+/** Longer names are refused: they are not names anyone types, and the name index has a byte limit. */
+export const MAX_RECORD_NAME_LENGTH = 1024;
+
+/**
+ * A record name is one path segment of the API: no "/" (it would be two segments), not
+ * "." or ".." (clients and proxies resolve those), no NUL, not empty, not endless.
+ */
+export function checkRecordName(name: string): void {
+  const refuse = (why: string) => Errors.unprocessable(`Record name ${why}`);
+  if (name.length === 0) throw refuse("may not be empty");
+  if (name.length > MAX_RECORD_NAME_LENGTH) {
+    throw refuse(`may have at most ${MAX_RECORD_NAME_LENGTH} characters, not ${name.length}`);
+  }
+  if (name.includes("/")) throw refuse(`'${name}' may not contain '/'`);
+  if (name === "." || name === "..") throw refuse(`may not be '${name}'`);
+  if (name.includes("\u0000")) throw refuse("may not contain NUL (\\u0000) characters");
+}
+
 function realizationOf(index: number | undefined): number {
   return index ?? ENSEMBLE_WIDE;
 }
@@ -66,6 +84,7 @@ export class RecordService {
     mediaType: MatrixMediaType | null,
     body: unknown,
   ): Promise<RecordOut> {
+    checkRecordName(name);
     const ensemble = await this.ensembleFor(ensembleId, realizationIndex);
     const recordClass: RecordClass = ensemble.parameterNames.includes(name)
       ? "parameter"
@@ -145,6 +164,7 @@ export class RecordService {
   }
 
   private async createFileRecord(ensembleId: string, name: string, realizationIndex: number | undefined, file: NewFile): Promise<void> {
+    checkRecordName(name);
     await this.ensembleFor(ensembleId, realizationIndex);
     await this.insert({
       ensembleId,
