@@ -8,6 +8,9 @@ import type { FileRow } from "../store/db/records";
 import type { Deps } from "./context";
 import type { RecordService, UploadedFile } from "./records";
 
+/** Block indices are stored as PostgreSQL integers. */
+const MAX_BLOCK_INDEX = 2 ** 31 - 1;
+
 export class BlockUploadService {
   constructor(
     private readonly deps: Deps,
@@ -34,8 +37,8 @@ export class BlockUploadService {
   }
 
   async stage(ensembleId: string, name: string, realizationIndex: number | undefined, blockIndex: number, content: Readable) {
-    if (!Number.isInteger(blockIndex) || blockIndex < 0) {
-      throw Errors.unprocessable(`block_index must be a whole number >= 0, not ${blockIndex}`);
+    if (!Number.isInteger(blockIndex) || blockIndex < 0 || blockIndex > MAX_BLOCK_INDEX) {
+      throw Errors.unprocessable(`block_index must be a whole number from 0 to ${MAX_BLOCK_INDEX}, not ${blockIndex}`);
     }
     const file = await this.stagingFile(ensembleId, name, realizationIndex);
     const { blobs, repos } = this.deps;

@@ -6,6 +6,7 @@ import { AppError, Errors } from "../errors";
 import { decodeMatrix, FormatError, type Matrix, type MatrixMediaType } from "../formats";
 import { blobKeys } from "../store/blob";
 import type { EnsembleRow } from "../store/db/ensembles";
+import { MAX_REALIZATION_INDEX } from "./ensembles";
 import {
   ENSEMBLE_WIDE,
   type Clash,
@@ -183,7 +184,9 @@ export class RecordService {
     if (!ensemble) throw Errors.itemNotFound();
     if (
       realizationIndex !== undefined &&
-      (realizationIndex < 0 || (ensemble.size !== -1 && !ensemble.activeRealizations.includes(realizationIndex)))
+      (realizationIndex < 0 ||
+        realizationIndex > MAX_REALIZATION_INDEX ||
+        (ensemble.size !== -1 && !ensemble.activeRealizations.includes(realizationIndex)))
     ) {
       throw Errors.expectation(
         `Realization index ${realizationIndex} outside of allowed realization indices [${ensemble.activeRealizations.join(", ")}]`,
