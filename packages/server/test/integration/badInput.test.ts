@@ -811,7 +811,7 @@ describe.each(BACKENDS)("bad input on %s", (backend) => {
     const experimentId = await t.experiment(undefined, { PRIOR: { function: "uniform", min: 0, max: 1 } });
     const make = async (body: object) => (await api.post(`/experiments/${experimentId}/ensembles`, { json: { size: 3, parameter_names: ["P"], response_names: ["R"], ...body } })).json.id as string;
     const ensembleId = await make({});
-    const ok = (res: { status: number; text: string }) => {
+    const ok = <T extends { status: number; text: string }>(res: T): T => {
       if (res.status !== 200) throw new Error(`setting up: ${res.status} ${res.text}`);
       return res;
     };

@@ -166,17 +166,26 @@ export class DatabaseBlobStore implements BlobStore {
     return total;
   }
 
+  /** One transaction on one connection; a connection lost on the way is dropped, not given back (see Sql.transaction). */
   private async transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
     const client = await this.pool.connect();
+    let broken = false;
+    const lost = () => {
+      broken = true;
+    };
+    client.on("error", lost);
     try {
       await client.query("BEGIN");
       await work(client);
       await client.query("COMMIT");
     } catch (error) {
-      await client.query("ROLLBACK");
+      await client.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
       throw error;
     } finally {
-      client.release();
+      client.removeListener("error", lost);
+      client.release(broken);
     }
   }
 }
