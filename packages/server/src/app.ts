@@ -6,6 +6,7 @@ import type { Database } from "./store/db/connect";
 import { createRepositories } from "./store/db";
 import type { Faults } from "./store/db/faults";
 import { parseBodies, pythonJson } from "./http/bodies";
+import { cors } from "./http/cors";
 import { errorHandler, rememberPathParams } from "./http/errors";
 import { requestLog } from "./http/logging";
 import { graphqlRouter } from "./http/graphql";
@@ -37,6 +38,7 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   });
   app.locals.token = options.token;
   app.use(requestLog(options.logRequests ?? false));
+  app.use(cors());
   app.use(pythonJson);
   app.use(docsRouter(spec));
   app.use(parseBodies);
