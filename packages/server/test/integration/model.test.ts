@@ -505,7 +505,7 @@ const commands = fc.commands(
   { maxCommands: 60, size: "max" },
 );
 
-const TIME_BUDGET_MS = 30_000;
+const TIME_BUDGET_MS = 20_000;
 const SHRINK_BUDGET_MS = 60_000;
 
 /** Every run starts with an experiment holding an ensemble of each kind. */
