@@ -43,7 +43,15 @@ export class BlockUploadService {
     const file = await this.stagingFile(ensembleId, name, realizationIndex);
     const { blobs, repos } = this.deps;
     const staged = await blobs.stageBlock(file.blobKey, blockIndex, content);
-    const { recorded, replaced } = await repos.files.recordBlock(file.id, { index: blockIndex, blobKey: staged.blockId, size: staged.size });
+    let outcome: { recorded: boolean; replaced: string | null };
+    try {
+      outcome = await repos.files.recordBlock(file.id, { index: blockIndex, blobKey: staged.blockId, size: staged.size });
+    } catch (error) {
+      // not recorded (the database went away, the record was deleted): nobody would know the block
+      await blobs.discardBlocks(file.blobKey, [staged.blockId]).catch(() => undefined);
+      throw error;
+    }
+    const { recorded, replaced } = outcome;
     if (!recorded) {
       await blobs.discardBlocks(file.blobKey, [staged.blockId]);
       throw Errors.conflict(`Record '${name}' was committed while the block was staged; it takes no more blocks`);
