@@ -8,6 +8,9 @@ import type { FileRow } from "../store/db/records";
 import type { Deps } from "./context";
 import type { RecordService, UploadedFile } from "./records";
 
+/** Block indices are stored as PostgreSQL integers. */
+const MAX_BLOCK_INDEX = 2 ** 31 - 1;
+
 export class BlockUploadService {
   constructor(
     private readonly deps: Deps,
@@ -34,13 +37,21 @@ export class BlockUploadService {
   }
 
   async stage(ensembleId: string, name: string, realizationIndex: number | undefined, blockIndex: number, content: Readable) {
-    if (!Number.isInteger(blockIndex) || blockIndex < 0) {
-      throw Errors.unprocessable(`block_index must be a whole number >= 0, not ${blockIndex}`);
+    if (!Number.isInteger(blockIndex) || blockIndex < 0 || blockIndex > MAX_BLOCK_INDEX) {
+      throw Errors.unprocessable(`block_index must be a whole number from 0 to ${MAX_BLOCK_INDEX}, not ${blockIndex}`);
     }
     const file = await this.stagingFile(ensembleId, name, realizationIndex);
     const { blobs, repos } = this.deps;
     const staged = await blobs.stageBlock(file.blobKey, blockIndex, content);
-    const { recorded, replaced } = await repos.files.recordBlock(file.id, { index: blockIndex, blobKey: staged.blockId, size: staged.size });
+    let outcome: { recorded: boolean; replaced: string | null };
+    try {
+      outcome = await repos.files.recordBlock(file.id, { index: blockIndex, blobKey: staged.blockId, size: staged.size });
+    } catch (error) {
+      // not recorded (the database went away, the record was deleted): nobody would know the block
+      await blobs.discardBlocks(file.blobKey, [staged.blockId]).catch(() => undefined);
+      throw error;
+    }
+    const { recorded, replaced } = outcome;
     if (!recorded) {
       await blobs.discardBlocks(file.blobKey, [staged.blockId]);
       throw Errors.conflict(`Record '${name}' was committed while the block was staged; it takes no more blocks`);

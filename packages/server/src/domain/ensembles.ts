@@ -41,13 +41,23 @@ export function ensembleOut(row: EnsembleRow): EnsembleOut {
   };
 }
 
-/** Active realizations: empty means all of 0..size-1; each must be unique and below size. */
+/** Realization indices are stored as PostgreSQL integers. */
+export const MAX_REALIZATION_INDEX = 2 ** 31 - 1;
+
+/**
+ * Active realizations: empty means all of 0..size-1; each must be unique, not negative
+ * and below size (any size when it is unknown, -1).
+ */
 export function activeRealizations(size: number, given: number[] | undefined): number[] {
-  if (size === -1) return given ?? [];
-  const active = given && given.length > 0 ? given : Array.from({ length: size }, (_, i) => i);
+  const unknownSize = size === -1;
+  if (unknownSize && !given) return [];
+  const active = unknownSize || (given && given.length > 0) ? given! : Array.from({ length: size }, (_, i) => i);
   const seen = new Set<number>();
   for (const index of active) {
-    if (index >= size || index < 0) {
+    if (unknownSize && (index < 0 || index > MAX_REALIZATION_INDEX)) {
+      throw Errors.expectation(`Ensemble active realization index ${index} out of realization range [0,${MAX_REALIZATION_INDEX}]`);
+    }
+    if (!unknownSize && (index >= size || index < 0)) {
       throw Errors.expectation(`Ensemble active realization index ${index} out of realization range [0,${size - 1}]`);
     }
     if (seen.has(index)) {

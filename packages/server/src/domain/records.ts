@@ -6,6 +6,7 @@ import { AppError, Errors } from "../errors";
 import { decodeMatrix, FormatError, type Matrix, type MatrixMediaType } from "../formats";
 import { blobKeys } from "../store/blob";
 import type { EnsembleRules } from "../store/db/ensembles";
+import { MAX_REALIZATION_INDEX } from "./ensembles";
 import {
   ENSEMBLE_WIDE,
   type Clash,
@@ -59,6 +60,24 @@ function asPosted(body: unknown): Buffer | null {
   return Buffer.isBuffer(body) && body.length <= PARQUET_AS_POSTED_LIMIT ? body : null;
 }
 
+/** Longer names are refused: they are not names anyone types, and the name index has a byte limit. */
+export const MAX_RECORD_NAME_LENGTH = 1024;
+
+/**
+ * A record name is one path segment of the API: no "/" (it would be two segments), not
+ * "." or ".." (clients and proxies resolve those), no NUL, not empty, not endless.
+ */
+export function checkRecordName(name: string): void {
+  const refuse = (why: string) => Errors.unprocessable(`Record name ${why}`);
+  if (name.length === 0) throw refuse("may not be empty");
+  if (name.length > MAX_RECORD_NAME_LENGTH) {
+    throw refuse(`may have at most ${MAX_RECORD_NAME_LENGTH} characters, not ${name.length}`);
+  }
+  if (name.includes("/")) throw refuse(`'${name}' may not contain '/'`);
+  if (name === "." || name === "..") throw refuse(`may not be '${name}'`);
+  if (name.includes("\u0000")) throw refuse("may not contain NUL (\\u0000) characters");
+}
+
 function realizationOf(index: number | undefined): number {
   return index ?? ENSEMBLE_WIDE;
 }
@@ -77,6 +96,7 @@ export class RecordService {
     mediaType: MatrixMediaType | null,
     body: unknown,
   ): Promise<RecordOut> {
+    checkRecordName(name);
     const ensemble = await this.ensembleFor(ensembleId, realizationIndex);
     const recordClass: RecordClass = ensemble.parameterNames.includes(name)
       ? "parameter"
@@ -156,6 +176,7 @@ export class RecordService {
   }
 
   private async createFileRecord(ensembleId: string, name: string, realizationIndex: number | undefined, file: NewFile): Promise<void> {
+    checkRecordName(name);
     await this.ensembleFor(ensembleId, realizationIndex);
     await this.insert({
       ensembleId,
@@ -174,7 +195,9 @@ export class RecordService {
     if (!ensemble) throw Errors.itemNotFound();
     if (
       realizationIndex !== undefined &&
-      (realizationIndex < 0 || (ensemble.size !== -1 && !ensemble.activeRealizations.includes(realizationIndex)))
+      (realizationIndex < 0 ||
+        realizationIndex > MAX_REALIZATION_INDEX ||
+        (ensemble.size !== -1 && !ensemble.activeRealizations.includes(realizationIndex)))
     ) {
       throw Errors.expectation(
         `Realization index ${realizationIndex} outside of allowed realization indices [${ensemble.activeRealizations.join(", ")}]`,

@@ -50,6 +50,7 @@ export class UpdateService {
         throw Errors.unprocessable("ensemble_reference_id and ensemble_result_id belong to different experiments");
       }
       if (result.parentEnsembleId !== null) throw Errors.conflict(`Ensemble '${resultId}' already has a parent update`);
+      await this.refuseCycle(reference.id, reference.parentEnsembleId, resultId);
     }
     const transformations = input.observation_transformations ?? [];
     const shapes = await repos.observations.shapes(transformations.map((t) => t.observation_id));
@@ -73,6 +74,21 @@ export class UpdateService {
       transformations: transformations.map((t) => ({ name: t.name, active: t.active, scale: t.scale, observationId: t.observation_id })),
     });
     return toOut(row);
+  }
+
+  /** An ensemble may not be updated into itself or into one of its ancestors: lineage has no cycles. */
+  private async refuseCycle(referenceId: string, parentId: string | null, resultId: string): Promise<void> {
+    if (resultId === referenceId) {
+      throw Errors.unprocessable(`Ensemble '${resultId}' cannot be the result of an update of itself`);
+    }
+    const seen = new Set([referenceId]);
+    for (let ancestor = parentId; ancestor !== null && !seen.has(ancestor); ) {
+      if (ancestor === resultId) {
+        throw Errors.unprocessable(`Ensemble '${resultId}' is an ancestor of '${referenceId}': the update would make a cycle`);
+      }
+      seen.add(ancestor);
+      ancestor = (await this.deps.repos.ensembles.get(ancestor))?.parentEnsembleId ?? null;
+    }
   }
 
   async get(id: string): Promise<UpdateOut> {

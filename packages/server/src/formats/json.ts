@@ -1,6 +1,6 @@
 // JSON with Python's extensions: NaN, Infinity and -Infinity as bare tokens.
 import { randomBytes } from "node:crypto";
-import { FormatError, type Matrix } from "./matrix";
+import { checkShape, FormatError, type Matrix } from "./matrix";
 import { pyFloat, pyJsonFloat } from "./pyfloat";
 
 /** Parses JSON text, accepting NaN, Infinity and -Infinity outside strings. Numbers are exact (-0 included). */
@@ -117,6 +117,9 @@ function write(v: unknown, out: string[]): void {
   out.push("null");
 }
 
+/** Deeper than any matrix may be (see checkShape): probing stops there. */
+const MAX_DEPTH = 1000;
+
 /** A nested array of numbers of any dimension to a matrix; ragged arrays are an error. */
 export function matrixFromJson(value: unknown): Matrix {
   const shape: number[] = [];
@@ -125,7 +128,9 @@ export function matrixFromJson(value: unknown): Matrix {
     shape.push(probe.length);
     if (probe.length === 0) break;
     probe = probe[0];
+    if (shape.length > MAX_DEPTH) break;
   }
+  checkShape(shape);
   const total = shape.reduce((a, b) => a * b, 1);
   const data = new Float64Array(total);
   let offset = 0;
@@ -148,7 +153,18 @@ function toFloat(node: unknown): number {
   if (node === null) return NaN;
   if (typeof node === "boolean") return node ? 1 : 0;
   if (typeof node === "string" && node.trim() !== "" && !Number.isNaN(Number(node))) return Number(node);
-  throw new FormatError(`${JSON.stringify(node)} is not a number`);
+  throw new FormatError(`${shortJson(node)} is not a number`);
+}
+
+/** A value as JSON for a message: at most 100 characters, and no stack overflow on deep nesting. */
+function shortJson(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    return "a deeply nested value";
+  }
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
 /** Nested arrays in Python's float notation (1.0, 1e-05, NaN), the way the original answers. */

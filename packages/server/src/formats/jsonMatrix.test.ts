@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { matrixFromJson, parseJson, stringifyJson } from "./json";
-import { MAX_DIMENSIONS, readJsonMatrix } from "./jsonMatrix";
-import { FormatError } from "./matrix";
+import { readJsonMatrix } from "./jsonMatrix";
+import { FormatError, MAX_DIMENSIONS } from "./matrix";
 
 /** What the general reader (parse, then walk the tree) makes of the text. */
 function general(text: string) {
@@ -35,7 +35,7 @@ describe("JSON matrices read from bytes", () => {
     for (const text of ["[[1, 2], [3]]", "[1, [2]]", "[[1], 2]", "[[], [1]]", "[[1, 2], []]"]) {
       expect(() => readJsonMatrix(Buffer.from(text))).toThrow(FormatError);
     }
-    expect(() => readJsonMatrix(Buffer.from("[".repeat(100000)))).toThrow(`more than ${MAX_DIMENSIONS} dimensions`);
+    expect(() => readJsonMatrix(Buffer.from("[".repeat(100000)))).toThrow(`at most ${MAX_DIMENSIONS} dimensions`);
     expect(() => readJsonMatrix(Buffer.from('[["a"]]'))).toThrow(FormatError);
     expect(() => readJsonMatrix(Buffer.from("[1, 2"))).toThrow(SyntaxError);
     expect(() => readJsonMatrix(Buffer.from("[0x10]"))).toThrow(SyntaxError);

@@ -3,10 +3,7 @@
 // Infinity and -Infinity tokens, null as NaN, true/false as 1/0); anything else
 // (strings, objects) goes to the general reader, which says what is wrong.
 import { matrixFromJson, parseJson } from "./json";
-import { FormatError, type Matrix } from "./matrix";
-
-/** More dimensions than this is not a matrix anyone posts; it is refused before any work. */
-export const MAX_DIMENSIONS = 32;
+import { checkShape, FormatError, MAX_DIMENSIONS, type Matrix } from "./matrix";
 
 const SPACE = new Uint8Array(256);
 for (const c of [0x20, 0x09, 0x0a, 0x0d]) SPACE[c] = 1;
@@ -52,8 +49,8 @@ function fastRead(b: Buffer): Matrix {
     if (i >= n) throw new FormatError("the JSON ends before the matrix does");
     const c = b[i];
     if (c === 0x5b /* [ */) {
-      if (leafDepth >= 0 && depth >= leafDepth) throw ragged();
-      if (depth >= MAX_DIMENSIONS) throw new FormatError(`more than ${MAX_DIMENSIONS} dimensions`);
+      if (leafDepth >= 0 && depth >= leafDepth) throw new NotFast(); // an array where a number belongs: let the general reader say so
+      if (depth >= MAX_DIMENSIONS) throw new FormatError(`a matrix has at most ${MAX_DIMENSIONS} dimensions, not more`);
       if (depth === shape.length) shape.push(-1);
       lengths[depth] = 0;
       depth++;
@@ -81,6 +78,7 @@ function fastRead(b: Buffer): Matrix {
   skip();
   if (i !== n) throw new NotFast(); // trailing text: let the general reader name it
   const dims = shape.slice(0, leafDepth);
+  checkShape(dims);
   const total = dims.reduce((a, d) => a * d, 1);
   if (total !== count) throw ragged();
   return { shape: dims, data: count === values.length ? values : values.slice(0, count), columns: null, index: null };

@@ -18,6 +18,20 @@ export interface Matrix {
 
 export class FormatError extends Error {}
 
+/** NumPy 2's limit; arrays nested deeper are not matrices anyone wrote on purpose. */
+export const MAX_DIMENSIONS = 64;
+/** Each axis is stored as a PostgreSQL integer. */
+const MAX_AXIS = 2 ** 31 - 1;
+
+/** Refuses a shape that no stored matrix can have: too many axes, or an axis too long. */
+export function checkShape(shape: number[]): void {
+  if (shape.length > MAX_DIMENSIONS) {
+    throw new FormatError(`a matrix has at most ${MAX_DIMENSIONS} dimensions, not ${shape.length}`);
+  }
+  const long = shape.find((n) => n > MAX_AXIS);
+  if (long !== undefined) throw new FormatError(`an axis of ${long} values is longer than the ${MAX_AXIS} a matrix can have`);
+}
+
 export function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

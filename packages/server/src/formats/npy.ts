@@ -1,6 +1,6 @@
 // NumPy's NPY format: read versions 1-3 of any numeric dtype and order,
 // write version 1 '<f8' as numpy.lib.format.write_array does.
-import { FormatError, size, type Matrix } from "./matrix";
+import { checkShape, FormatError, size, type Matrix } from "./matrix";
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
@@ -27,6 +27,7 @@ export function readNpy(buf: Buffer): Matrix {
   }
   if (buf.length < start + headerLen) throw new FormatError("truncated NPY header");
   const header = parseHeader(buf.subarray(start, start + headerLen).toString(major === 3 ? "utf8" : "latin1"));
+  checkShape(header.shape);
   const body = buf.subarray(start + headerLen);
   const n = size(header.shape);
   const values = decode(body, header.descr, n);
@@ -35,6 +36,7 @@ export function readNpy(buf: Buffer): Matrix {
 }
 
 function parseHeader(text: string): Header {
+  if (/'descr'\s*:\s*\[/.test(text)) throw new FormatError("NPY with a structured dtype (named fields) is not a matrix of numbers");
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];

@@ -118,18 +118,21 @@ export function readParquet(buf: Buffer): Matrix {
       const values = column.toArray() as Float64Array | Float32Array;
       for (let r = 0; r < rows; r++) data[r * cols + c] = values[r];
     } else {
-      for (let r = 0; r < rows; r++) data[r * cols + c] = toNumber(column.get(r), f.name);
+      for (let r = 0; r < rows; r++) data[r * cols + c] = toNumber(cell(column, r, f.name), f.name);
     }
   });
 
-  const names = dataFields.map(({ f }) => meta?.columns.find((c) => c.field_name === f.name)?.name ?? f.name);
+  const names = dataFields.map(({ f }) => {
+    const name = meta?.columns.find((c) => c.field_name === f.name)?.name;
+    return name === null || name === undefined ? f.name : String(name);
+  });
   const columnKind = kindOfPandasType(meta?.column_indexes?.[0]?.pandas_type);
   const columns = labelsFromNames(names, columnKind);
 
   let index: Labels;
   if (indexFields.length === 1) {
     const position = table.schema.fields.findIndex((f) => f.name === indexFields[0]);
-    index = labelsFromColumn(table.getChildAt(position)!);
+    index = labelsFromColumn(table.getChildAt(position)!, indexFields[0]);
   } else {
     const range = meta?.index_columns.find((c) => typeof c === "object");
     index =
@@ -140,14 +143,39 @@ export function readParquet(buf: Buffer): Matrix {
   return { shape: [rows, cols], data, columns, index };
 }
 
+/**
+ * The "pandas" schema metadata, checked where this reader relies on it. A file without
+ * it (DuckDB, Polars) is a plain table; a file whose metadata is broken is refused, as
+ * pandas would refuse to read it.
+ */
 function pandasMeta(table: arrow.Table): PandasMeta | null {
   const text = table.schema.metadata.get("pandas");
   if (!text) return null;
+  let meta: unknown;
   try {
-    return JSON.parse(text) as PandasMeta;
+    meta = JSON.parse(text);
   } catch {
-    return null;
+    throw new FormatError("the parquet file's pandas metadata is not JSON");
   }
+  const broken = (what: string) => new FormatError(`the parquet file's pandas metadata is malformed: ${what}`);
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw broken("not an object");
+  const m = meta as Record<string, unknown>;
+  for (const key of ["index_columns", "column_indexes", "columns"]) {
+    if (m[key] !== undefined && !Array.isArray(m[key])) throw broken(`'${key}' is not a list`);
+  }
+  const objects = (key: string) => ((m[key] ?? []) as unknown[]).every((c) => typeof c === "object" && c !== null);
+  if (!objects("column_indexes") || !objects("columns")) throw broken("'columns' and 'column_indexes' must hold objects");
+  for (const c of (m.index_columns ?? []) as unknown[]) {
+    if (typeof c === "string") {
+      if (!table.schema.fields.some((f) => f.name === c)) throw broken(`index column '${c}' is not in the file`);
+    } else {
+      const range = c as { kind?: unknown; start?: unknown; step?: unknown } | null;
+      if (typeof range !== "object" || range === null || range.kind !== "range" || !Number.isInteger(range.start) || !Number.isInteger(range.step)) {
+        throw broken("an index is neither a column name nor a range with integer start and step");
+      }
+    }
+  }
+  return { index_columns: [], column_indexes: [], columns: [], ...m } as PandasMeta;
 }
 
 function toNumber(value: unknown, field: string): number {
@@ -158,35 +186,56 @@ function toNumber(value: unknown, field: string): number {
   throw new FormatError(`parquet column '${field}' is not numeric`);
 }
 
-function kindOfPandasType(pandasType: string | undefined): LabelKind {
-  if (!pandasType) return "string";
+function kindOfPandasType(pandasType: unknown): LabelKind {
+  if (typeof pandasType !== "string") return "string";
   if (/^u?int\d*$/.test(pandasType)) return "int";
   if (/^float\d*$/.test(pandasType)) return "float";
   if (pandasType.startsWith("datetime")) return "datetime";
   return "string";
 }
 
+/** How pandas names float columns that are not finite. */
+const FLOAT_WORDS: Record<string, number> = { nan: NaN, inf: Infinity, "-inf": -Infinity };
+const DATETIME_TEXT = /^\d{4,}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)?$/;
+
+/** Column names as labels of the kind pandas' metadata gives them; a name that is not of that kind is refused. */
 function labelsFromNames(names: string[], kind: LabelKind): Labels {
   switch (kind) {
     case "int":
-    case "float":
-      return { kind, values: names.map(Number) };
-    case "datetime":
+    case "float": {
+      const values = names.map((n) => (kind === "float" && n in FLOAT_WORDS ? FLOAT_WORDS[n] : n.trim() === "" ? NaN : Number(n)));
+      const bad = names.findIndex((n, i) => (Number.isNaN(values[i]) && n !== "nan") || (kind === "int" && !Number.isInteger(values[i])));
+      if (bad >= 0) throw new FormatError(`parquet column name '${names[bad]}' is not a number, though pandas' metadata says the column labels are ${kind === "int" ? "integers" : "floats"}`);
+      return { kind, values };
+    }
+    case "datetime": {
+      const bad = names.find((n) => !DATETIME_TEXT.test(n));
+      if (bad !== undefined) throw new FormatError(`parquet column name '${bad}' is not a datetime, though pandas' metadata says the column labels are datetimes`);
       return { kind, values: names.map((n) => n.replace(" ", "T")) };
+    }
     case "string":
       return { kind, values: names };
   }
 }
 
-function labelsFromColumn(column: arrow.Vector): Labels {
+/** One value of a column; arrow refuses some (a timestamp beyond 2^53 of its unit) by throwing. */
+function cell(column: arrow.Vector, row: number, field: string): unknown {
+  try {
+    return column.get(row);
+  } catch (error) {
+    throw new FormatError(`parquet column '${field}' holds a value that cannot be read: ${(error as Error).message}`);
+  }
+}
+
+function labelsFromColumn(column: arrow.Vector, field: string): Labels {
   const type = column.type;
-  const values: unknown[] = [];
-  for (let i = 0; i < column.length; i++) values.push(column.get(i));
   if (arrow.DataType.isTimestamp(type)) {
     const perUnit = [1_000_000_000n, 1_000_000n, 1_000n, 1n][type.unit];
     const raw = column.toArray() as BigInt64Array;
     return { kind: "datetime", values: Array.from(raw, (v) => nanosToIso(BigInt(v) * perUnit)) };
   }
+  const values: unknown[] = [];
+  for (let i = 0; i < column.length; i++) values.push(cell(column, i, field));
   if (arrow.DataType.isDate(type)) {
     return { kind: "datetime", values: values.map((v) => nanosToIso(BigInt(Number(v)) * 1_000_000n)) };
   }
@@ -198,7 +247,9 @@ function labelsFromColumn(column: arrow.Vector): Labels {
 export function nanosToIso(nanos: bigint): string {
   const seconds = nanos / 1_000_000_000n - (nanos % 1_000_000_000n < 0n ? 1n : 0n);
   const rest = nanos - seconds * 1_000_000_000n;
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  const date = new Date(Number(seconds) * 1000);
+  if (Number.isNaN(date.getTime())) throw new FormatError(`timestamp ${nanos} ns is outside the range of dates`);
+  const base = date.toISOString().slice(0, 19);
   const frac = rest === 0n ? "" : "." + rest.toString().padStart(9, "0").replace(/0+$/, "");
   return base + frac;
 }

@@ -53,6 +53,10 @@ export function parseBodies(limits: Limits): RequestHandler {
         req.body = undefined;
         return next();
       }
+      if (!isJson(req.header("content-type"))) {
+        // as FastAPI: a body that does not say it is JSON is not read as JSON (422 from validation)
+        return next();
+      }
       try {
         const parsed = parseJson(req.body);
         // tsoa validates (and, in unions, re-serializes with JSON.stringify) a copy; the
@@ -65,6 +69,13 @@ export function parseBodies(limits: Limits): RequestHandler {
       }
     });
   };
+}
+
+/** No Content-Type, application/json or any +json type. */
+function isJson(contentType: string | undefined): boolean {
+  if (!contentType) return true;
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  return type === "application/json" || type.endsWith("+json");
 }
 
 function isTooLarge(error: unknown): boolean {

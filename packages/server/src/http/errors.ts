@@ -30,14 +30,61 @@ export function rememberPathParams(app: Express): void {
 }
 
 function validationItems(res: Response, error: ValidateError): ValidationItem[] {
-  return Object.entries(error.fields).map(([key, field]) => {
-    const parts = key.split(".");
-    let loc: (string | number)[];
-    if (parts[0] === "body" || parts[0] === "file") loc = parts[0] === "file" ? ["body", "file"] : parts;
-    else if (key in pathParams(res)) loc = ["path", key];
-    else loc = ["query", ...parts];
-    return { loc, ...describe(field.message) };
+  return Object.entries(error.fields).flatMap(([key, field]) => {
+    const union = unionIssues(field.message);
+    if (union) return union.map(([k, message]) => ({ loc: locOf(res, k), ...describe(message) }));
+    return [{ loc: locOf(res, key), ...describe(field.message) }];
   });
+}
+
+/**
+ * Where a tsoa field key points, as pydantic writes it: ["body", "size"], ["query", "x"],
+ * ["path", "id"]; array positions ("$0") as numbers. tsoa drops the "body." prefix for
+ * items of a body array, so a key that names no path or query parameter is the body's.
+ */
+function locOf(res: Response, key: string): (string | number)[] {
+  const parts: (string | number)[] = key.split(".").map((p) => (/^\$\d+$/.test(p) ? Number(p.slice(1)) : p));
+  if (parts[0] === "file") return ["body", "file"];
+  if (parts[0] === "body") return parts;
+  if (key in pathParams(res)) return ["path", key];
+  // tsoa names items of a body array without the "body." prefix ("active_realizations.$0")
+  const inQuery = typeof parts[0] === "string" && parts[0] in (res.req?.query ?? {});
+  if (!inQuery && parts.some((p) => typeof p === "number")) return ["body", ...parts];
+  return ["query", ...parts];
+}
+
+const UNION = "Could not match the union against any of the items. Issues: ";
+type Issues = Record<string, { message: string }>;
+
+/**
+ * tsoa reports a value that matches no member of a union as one message holding every
+ * member's issues. Clients need the few that matter: for a tagged union (a prior's
+ * `function`) the tag itself when no member takes it, else the issues of the member
+ * that came closest (ignoring the `null` of an optional field).
+ */
+function unionIssues(message: string): [string, string][] | null {
+  if (!message.startsWith(UNION)) return null;
+  let members: Issues[];
+  try {
+    members = JSON.parse(message.slice(UNION.length)) as Issues[];
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(members) || members.length === 0) return null;
+  const oneOf = /^should be one of the following; \[(.*)\]$/;
+  // the tag no member takes: a key every member refuses with "should be one of"
+  for (const key of Object.keys(members[0])) {
+    const allowed = members.map((m) => oneOf.exec(m[key]?.message ?? "")?.[1]);
+    if (allowed.every((a) => a !== undefined) && !allowed.includes("null")) {
+      return [[key, `unexpected value; permitted: ${allowed.join(", ")}`]];
+    }
+  }
+  // keys every member requires and none got (the tag missing)
+  const required = Object.keys(members[0]).filter((key) => members.every((m) => /is required$/.test(m[key]?.message ?? "")));
+  if (required.length > 0) return required.map((key) => [key, members[0][key].message]);
+  const candidates = members.filter((m) => !Object.values(m).some((i) => /^should be one of the following; \[null\]$/.test(i.message)));
+  const closest = (candidates.length > 0 ? candidates : members).reduce((best, m) => (Object.keys(m).length < Object.keys(best).length ? m : best));
+  return Object.entries(closest).map(([key, issue]) => [key, issue.message]);
 }
 
 /** tsoa's messages in the words pydantic uses, which clients may match on. */
@@ -47,6 +94,14 @@ function describe(message: string): { msg: string; type: string } {
   if (/invalid integer/i.test(message)) return { msg: "value is not a valid integer", type: "type_error.integer" };
   if (/invalid float|invalid number/i.test(message)) return { msg: "value is not a valid float", type: "type_error.float" };
   if (/invalid boolean/i.test(message)) return { msg: "value could not be parsed to a boolean", type: "type_error.bool" };
+  if (/^invalid array$/i.test(message)) return { msg: "value is not a valid list", type: "type_error.list" };
+  if (/^invalid object$/i.test(message)) return { msg: "value is not a valid dict", type: "type_error.dict" };
+  if (/^invalid string value$/i.test(message)) return { msg: "str type expected", type: "type_error.str" };
+  if (message.startsWith("unexpected value; permitted:")) return { msg: message, type: "value_error.const" };
+  const min = /^min (-?\d+(?:\.\d+)?)$/.exec(message);
+  if (min) return { msg: `ensure this value is greater than or equal to ${min[1]}`, type: "value_error.number.not_ge" };
+  const max = /^max (-?\d+(?:\.\d+)?)$/.exec(message);
+  if (max) return { msg: `ensure this value is less than or equal to ${max[1]}`, type: "value_error.number.not_le" };
   return { msg: message, type: "type_error" };
 }
 

@@ -1,7 +1,7 @@
 // POST /gql (GraphQL over HTTP), behind the same token rule as REST. Answers are
 // written by our JSON writer (exact numbers, NaN tokens); errors carry the domain
 // error's message, and anything else is "Internal server error" with the request id.
-import type { Response as ExpressResponse, Router } from "express";
+import type { Response as ExpressResponse, RequestHandler, Router } from "express";
 import { Router as router } from "express";
 import { GraphQLError, type ExecutionResult, type ValidationContext } from "graphql";
 import type { Response as GraphqlResponse } from "graphql-http";
@@ -29,9 +29,11 @@ export function graphqlRouter(services: Services, prisma: Prisma): Router {
       return [stringifyJson(body), { status: 200, statusText: "OK", headers: { "content-type": "application/json; charset=utf-8" } }];
     },
   });
-  routes.all("/gql", (req, res, next) => {
+  const serve: RequestHandler = (req, res, next) => {
     expressAuthentication(req, "Token").then(() => handler(req, res, next), next);
-  });
+  };
+  routes.get("/gql", serve);
+  routes.post("/gql", serve);
   return routes;
 }
 

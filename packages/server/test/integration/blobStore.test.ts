@@ -270,6 +270,16 @@ describe.each([
     }
   });
 
+  test("delete of a key also removes blocks staged for it that nobody recorded (a server killed mid-upload)", async () => {
+    const key = newKey();
+    const unknown = await store.stageBlock(key, 0, streamOf(bytes(subject.unit + 3)));
+    await store.stageBlock(key, 1, streamOf(bytes(10)));
+    if (!subject.azure) expect(await chunkRows([unknown.blockId])).toBeGreaterThan(0);
+    await store.delete([key]);
+    expect(await chunkRows([key])).toBe(0);
+    if (subject.azure) expect(await uncommitted(key)).toBe(0);
+  });
+
   test("a failing input stream leaves nothing under the key, and its own error comes back", async () => {
     const unit = subject.unit;
     const fresh = newKey();

@@ -102,3 +102,27 @@ describe.each(BACKENDS)("as the original answers, on %s", (backend) => {
     expect(none.status).toBe(404);
   });
 });
+
+describe("the edge, before any body is read", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer("postgres", { token: "edge-token" });
+  });
+  afterAll(() => t.close());
+
+  test("a body without a valid token is refused (403) before it is read, whatever the route", async () => {
+    const anonymous = new (t.api.constructor as typeof import("../helpers/client").Client)(t.api.base);
+    const file = await anonymous.post("/ensembles/00000000-0000-0000-0000-000000000000/records/x/file", { json: {} });
+    expect(file.status).toBe(403);
+    const matrix = await anonymous.post("/ensembles/00000000-0000-0000-0000-000000000000/records/x/matrix", { json: [1] });
+    expect(matrix.json).toEqual({ detail: "Not authenticated" });
+  });
+
+  test("a JSON model sent as text/plain is not read as JSON (422); other methods on /gql are 405 with a JSON detail", async () => {
+    const res = await t.api.post("/experiments", { body: '{"name": "x"}', headers: { "content-type": "text/plain" } });
+    expect(res.status).toBe(422);
+    const del = await t.api.delete("/gql");
+    expect(del.status).toBe(405);
+    expect(del.json).toEqual({ detail: "Method Not Allowed" });
+  });
+});

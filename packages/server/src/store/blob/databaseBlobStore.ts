@@ -9,13 +9,15 @@ import { blobKeys, blobNotFound, type BlobStore } from "./blobStore";
 import { checkBlockIds, checkRange } from "./checks";
 
 export const CHUNK_SIZE = 1024 * 1024;
+/** What separates a key from the ids of its staged blocks (see blobKeys.blocks). */
+const BLOCKS = "/blocks/";
 
 export class DatabaseBlobStore implements BlobStore {
   readonly kind = "database" as const;
   constructor(private readonly pool: Pool) {}
 
   async put(key: string, content: Readable): Promise<number> {
-    await this.delete([key]);
+    await this.deleteExactly([key]);
     return this.write(key, content);
   }
 
@@ -50,7 +52,7 @@ export class DatabaseBlobStore implements BlobStore {
 
   async discardBlocks(key: string, blockIds: string[]): Promise<void> {
     checkBlockIds(key, blockIds);
-    await this.delete(blockIds);
+    await this.deleteExactly(blockIds);
   }
 
   async read(key: string, range?: { start: number; end?: number }): Promise<Readable> {
@@ -69,8 +71,24 @@ export class DatabaseBlobStore implements BlobStore {
     return Readable.from(chunks(), { objectMode: false });
   }
 
-  /** Removes the chunks of exactly these keys. A staged block is a blob of its own id: pass block ids too. */
+  /**
+   * Removes the chunks of these keys and of every block staged for them, recorded or
+   * not: a server killed while a block streamed leaves chunks under an id nobody knows.
+   */
   async delete(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.deleteExactly(keys);
+    const owners = keys.filter((key) => !key.includes(BLOCKS));
+    if (owners.length > 0) {
+      // one pass over the (small) heap rows; the chunk data lives out of line
+      await this.pool.query(
+        `DELETE FROM blob_chunk WHERE strpos(blob_key, '${BLOCKS}') > 0 AND split_part(blob_key, '${BLOCKS}', 1) = ANY($1::text[])`,
+        [owners],
+      );
+    }
+  }
+
+  private async deleteExactly(keys: string[]): Promise<void> {
     if (keys.length > 0) await this.pool.query("DELETE FROM blob_chunk WHERE blob_key = ANY($1::text[])", [keys]);
   }
 
@@ -142,23 +160,32 @@ export class DatabaseBlobStore implements BlobStore {
       // Every blob has chunk 0, even an empty one: that is how a stored empty blob differs from none.
       if (pendingBytes > 0 || seq === 0) await flush();
     } catch (error) {
-      await this.delete([key]);
+      await this.deleteExactly([key]);
       throw error;
     }
     return total;
   }
 
+  /** One transaction on one connection; a connection lost on the way is dropped, not given back (see Sql.transaction). */
   private async transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
     const client = await this.pool.connect();
+    let broken = false;
+    const lost = () => {
+      broken = true;
+    };
+    client.on("error", lost);
     try {
       await client.query("BEGIN");
       await work(client);
       await client.query("COMMIT");
     } catch (error) {
-      await client.query("ROLLBACK");
+      await client.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
       throw error;
     } finally {
-      client.release();
+      client.removeListener("error", lost);
+      client.release(broken);
     }
   }
 }

@@ -3,7 +3,9 @@
 
 export type FaultPoint =
   /** a block upload's blocks are committed in the blob store, the file is not yet marked committed */
-  | "file.finishCommit";
+  | "file.finishCommit"
+  /** a block is staged in the blob store, not yet recorded */
+  | "file.recordBlock";
 
 export class Faults {
   private readonly armed = new Map<FaultPoint, Error>();

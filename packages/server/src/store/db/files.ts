@@ -28,6 +28,7 @@ export class FileRepository {
    * was recorded, and the blob key of the staging it replaced (to be discarded).
    */
   async recordBlock(fileId: string, block: StagedBlock): Promise<{ recorded: boolean; replaced: string | null }> {
+    this.faults.hit("file.recordBlock");
     const row = await this.sql.one<{ recorded: boolean; replaced: string | null }>({
       name: "file.recordBlock",
       text: `WITH f AS (SELECT id FROM file WHERE id = $1 AND state = 'staging' FOR SHARE),

@@ -85,6 +85,13 @@ export class Sql {
     }
     const tx = new Sql(client, this.prepared);
     let broken = false;
+    // A checked-out client has no 'error' listener of the pool's: a connection cut between
+    // two statements (a database restart) would be an unhandled 'error' event, which ends
+    // the process. Note it instead; the next statement fails and the client is dropped.
+    const lost = () => {
+      broken = true;
+    };
+    client.on("error", lost);
     try {
       await tx.run("BEGIN");
       const result = await fn(tx);
@@ -98,6 +105,7 @@ export class Sql {
       }
       throw error;
     } finally {
+      client.removeListener("error", lost);
       client.release(broken);
     }
   }
@@ -120,6 +128,8 @@ const CONSTRAINTS: Record<string, string> = {
  */
 export function translateDbError(error: unknown): unknown {
   if (error instanceof AppError) return error;
+  const prisma = fromPrisma(error);
+  if (prisma !== undefined) return prisma;
   const e = error as { code?: string; constraint?: string; errno?: number; message?: string };
   const code = typeof e?.code === "string" ? e.code : "";
   if (code === "23505") {
@@ -137,6 +147,44 @@ export function translateDbError(error: unknown): unknown {
   }
   if (isConnectionError(code, e?.message)) return Errors.unavailable("The database cannot be reached; try again shortly");
   return error;
+}
+
+/** Driver adapter error kinds that mean the database is away, not that the query was wrong. */
+const UNREACHABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections", "TlsConnectionError"]);
+
+/**
+ * Prisma (the GraphQL reads) wraps what the driver said: a DriverAdapterError whose
+ * cause is the pg error or a kind, or a Prisma error with a P-code (P1001 "can't reach
+ * database server") carrying the adapter's error in meta. undefined when it is neither.
+ */
+function fromPrisma(error: unknown): unknown {
+  const e = error as {
+    name?: string;
+    code?: unknown;
+    cause?: { kind?: string; originalCode?: string; originalMessage?: string };
+    meta?: { driverAdapterError?: unknown };
+  } | null;
+  if (typeof e !== "object" || e === null) return undefined;
+  if (e.name === "DriverAdapterError" && e.cause) {
+    const { kind, originalCode, originalMessage } = e.cause;
+    if (kind && UNREACHABLE_KINDS.has(kind)) return Errors.unavailable("The database cannot be reached; try again shortly");
+    if (originalCode) {
+      const translated = translateDbError({ code: originalCode, message: originalMessage });
+      return translated instanceof AppError ? translated : error;
+    }
+    return undefined;
+  }
+  if (typeof e.code === "string" && /^P\d{4}$/.test(e.code)) {
+    if (e.meta?.driverAdapterError) {
+      const inner = fromPrisma(e.meta.driverAdapterError);
+      if (inner instanceof AppError) return inner;
+    }
+    // P1001 unreachable, P1002 timed out, P1008 operation timed out, P1017 connection closed, P2024 pool timeout
+    if (["P1001", "P1002", "P1008", "P1017", "P2024"].includes(e.code)) {
+      return Errors.unavailable("The database cannot be reached; try again shortly");
+    }
+  }
+  return undefined;
 }
 
 function isConnectionError(code: string, message: string | undefined): boolean {
