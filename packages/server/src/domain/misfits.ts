@@ -6,6 +6,7 @@ import { pyFloat } from "../formats/pyfloat";
 import { Errors } from "../errors";
 import type { Deps } from "./context";
 import { columnKeys } from "./frames";
+import type { MatrixValues } from "./matrixValues";
 
 export interface ObservedPoints {
   values: number[];
@@ -68,7 +69,10 @@ export function computeMisfits(responses: ResponseRow[], obs: ObservedPoints, su
 }
 
 export class MisfitService {
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly matrices: MatrixValues,
+  ) {}
 
   async compute(ensembleId: string, responseName: string, realizationIndex: number | undefined, summary: boolean): Promise<Matrix> {
     const { repos } = this.deps;
@@ -84,9 +88,11 @@ export class MisfitService {
     }
     // One observation per response: the first one linked to the first realization's record.
     const observation = (await repos.observations.firstLinked(records[0].id))!;
+    const responses = [];
+    for (const r of records) responses.push({ realization: r.realization, matrix: await this.matrices.load(r.matrix) });
     try {
       return computeMisfits(
-        records.map((r) => ({ realization: r.realization, matrix: r.matrix })),
+        responses,
         { values: observation.values, errors: observation.errors, xAxis: observation.xAxis },
         summary,
       );

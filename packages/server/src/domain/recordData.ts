@@ -2,19 +2,24 @@
 // labels, parameters, a response over all realizations.
 import type { Readable } from "node:stream";
 import { Errors } from "../errors";
-import type { Matrix } from "../formats";
+import type { Matrix, MatrixMediaType } from "../formats";
+import { as2d } from "../formats/matrix";
+import type { StoredMatrix } from "../store/db/matrices";
 import { labelValues } from "../formats/labels";
 import type { FileRow } from "../store/db/records";
 import type { Deps } from "./context";
 import { requireTable, selectColumn, selectRow, stackRows, withRealizationIndex } from "./frames";
+import type { MatrixValues } from "./matrixValues";
 import { ENSEMBLE_WIDE } from "./records";
 
 /**
  * A matrix to answer (parquet: the body it was posted as, when the answer is that
- * same frame whole), or a file's content.
+ * same frame whole), a large matrix's values to stream as NPY of that shape, or a
+ * file's content.
  */
 export type RecordData =
   | { kind: "matrix"; matrix: Matrix; parquet?: Buffer | null }
+  | { kind: "npy"; shape: number[]; values: Readable }
   | { kind: "file"; file: FileRow; content: Readable };
 
 export interface ParameterOut {
@@ -23,20 +28,23 @@ export interface ParameterOut {
 }
 
 export class RecordDataService {
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly matrices: MatrixValues,
+  ) {}
 
   /**
-   * The data of GET /ensembles/{id}/records/{name}. wantParquet: the answer will be
-   * parquet, so a parquet body kept as posted may be answered as it is.
+   * The data of GET /ensembles/{id}/records/{name}, to be answered as answerAs: a parquet
+   * body kept as posted may be answered as it is, a large matrix's values stream as NPY.
    */
   async get(
     ensembleId: string,
     name: string,
     realizationIndex: number | undefined,
     label: string | undefined,
-    wantParquet = false,
+    answerAs: MatrixMediaType,
   ): Promise<RecordData> {
-    const found = await this.deps.repos.records.read(ensembleId, name, realizationIndex, wantParquet);
+    const found = await this.deps.repos.records.read(ensembleId, name, realizationIndex, answerAs === "application/x-parquet");
     if (!found) throw Errors.notFound("Record not found");
     if (found.type === "file") {
       // a realization's own file, else the ensemble-wide one
@@ -51,19 +59,19 @@ export class RecordDataService {
     if (realizationIndex === undefined) {
       if (records.length === 0) throw Errors.notFound("Record not found");
       if (records[0].realization === ENSEMBLE_WIDE) {
-        if (label === undefined) return { kind: "matrix", matrix: records[0].matrix, parquet: records[0].parquet };
-        matrix = records[0].matrix;
+        if (label === undefined) return this.whole(records[0].matrix, records[0].parquet, answerAs);
+        matrix = await this.matrices.load(records[0].matrix);
       } else {
-        const frames = records.map((r) => withRealizationIndex(r.matrix, r.realization));
+        const frames = await this.withIndices(records);
         frames.forEach(table);
         matrix = stackRows(frames);
       }
     } else {
       const own = records.find((r) => r.realization === realizationIndex);
       const wide = records.find((r) => r.realization === ENSEMBLE_WIDE);
-      if (own) matrix = withRealizationIndex(own.matrix, realizationIndex);
+      if (own) matrix = withRealizationIndex(await this.matrices.load(own.matrix), realizationIndex);
       else if (wide) {
-        const row = selectRow(wide.matrix, realizationIndex);
+        const row = selectRow(await this.matrices.load(wide.matrix), realizationIndex);
         if (!row) throw Errors.notFound(`Record not found: the ensemble-wide matrix has no row ${realizationIndex}`);
         matrix = row;
       } else throw Errors.notFound("Record not found");
@@ -71,13 +79,30 @@ export class RecordDataService {
     return { kind: "matrix", matrix: label === undefined ? matrix : onlyLabel(matrix, label) };
   }
 
-  async byId(id: string, wantParquet = false): Promise<RecordData> {
-    const row = await this.deps.repos.records.dataById(id, wantParquet);
+  async byId(id: string, answerAs: MatrixMediaType): Promise<RecordData> {
+    const row = await this.deps.repos.records.dataById(id, answerAs === "application/x-parquet");
     if (!row) throw Errors.itemNotFound();
     if (row.file) return this.fileData(row.file);
-    const matrix = row.matrix!;
-    if (row.realization === ENSEMBLE_WIDE) return { kind: "matrix", matrix, parquet: row.parquet };
-    return { kind: "matrix", matrix: withRealizationIndex(matrix, row.realization) };
+    if (row.realization === ENSEMBLE_WIDE) return this.whole(row.matrix!, row.parquet, answerAs);
+    return { kind: "matrix", matrix: withRealizationIndex(await this.matrices.load(row.matrix!), row.realization) };
+  }
+
+  /** A stored matrix answered whole: as posted (parquet), streamed (NPY of a large one), else loaded. */
+  private async whole(stored: StoredMatrix, parquet: Buffer | null | undefined, answerAs: MatrixMediaType): Promise<RecordData> {
+    if (stored.blobKey && answerAs === "application/x-numpy") {
+      // the shape encodeMatrix gives NPY answers: a table is 2-D, more dimensions stay
+      const table2d = stored.shape.length <= 2 ? as2d(stored) : null;
+      const shape = table2d ? [table2d.rows, table2d.cols] : stored.shape;
+      return { kind: "npy", shape, values: await this.matrices.stream(stored) };
+    }
+    return { kind: "matrix", matrix: await this.matrices.load(stored), parquet };
+  }
+
+  /** Per-realization matrices as frames indexed by their realization. */
+  private async withIndices(records: { realization: number; matrix: StoredMatrix }[]): Promise<Matrix[]> {
+    const frames: Matrix[] = [];
+    for (const r of records) frames.push(withRealizationIndex(await this.matrices.load(r.matrix), r.realization));
+    return frames;
   }
 
   async labels(ensembleId: string, name: string): Promise<(string | number)[]> {
@@ -104,7 +129,7 @@ export class RecordDataService {
       if (!(await this.deps.repos.ensembles.get(ensembleId))) throw Errors.itemNotFound();
       throw Errors.notFound(`No per-realization records of response '${name}' in this ensemble`);
     }
-    const frames = records.map((r) => withRealizationIndex(r.matrix, r.realization));
+    const frames = await this.withIndices(records);
     frames.forEach(table);
     return stackRows(frames);
   }

@@ -2,6 +2,7 @@
 // realization. This file holds the rules for creating them; reading is in
 // recordData.ts, block uploads in blockUploads.ts.
 import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { AppError, Errors } from "../errors";
 import { decodeMatrix, FormatError, type Matrix, type MatrixMediaType } from "../formats";
 import { blobKeys } from "../store/blob";
@@ -16,7 +17,9 @@ import {
   type RecordRef,
   type RecordSummary,
 } from "../store/db/records";
+import type { StoredMatrix } from "../store/db/matrices";
 import type { Deps } from "./context";
+import type { MatrixValues } from "./matrixValues";
 import type { Userdata, UserdataService } from "./userdata";
 
 export { ENSEMBLE_WIDE } from "../store/db/records";
@@ -86,6 +89,7 @@ export class RecordService {
   constructor(
     private readonly deps: Deps,
     private readonly userdata: UserdataService,
+    private readonly matrices: MatrixValues,
   ) {}
 
   async createMatrix(
@@ -118,30 +122,47 @@ export class RecordService {
         `${what} needs to be a matrix: unsupported Content-Type; use application/json, application/x-numpy, text/csv or application/x-parquet`,
       );
     }
-    let matrix: Matrix;
+    let decoded: Matrix | undefined;
+    let streamed: StoredMatrix | undefined;
     try {
-      matrix = decodeMatrix(mediaType, body);
+      if (body instanceof Readable) {
+        // an NPY body not read yet: large values stream into the blob store as they come
+        const received = await this.matrices.receiveNpy(body);
+        if ("stored" in received) streamed = received.stored;
+        else decoded = received.matrix;
+      } else {
+        decoded = decodeMatrix(mediaType, body);
+      }
     } catch (error) {
       if (error instanceof FormatError || error instanceof SyntaxError) {
         throw Errors.unprocessable(`${what} needs to be a matrix: ${error.message}`);
       }
       throw error;
     }
+    const matrix = streamed ?? decoded!;
     if (realizationIndex === undefined && recordClass === "parameter" && matrix.shape.length < 2) {
+      if (streamed) await this.matrices.discard(streamed.blobKey!);
       throw Errors.unprocessable(
         `Ensemble-wide parameter record '${name}' for ensemble '${ensembleId}' must have dimensionality of at least 2`,
       );
     }
-    const created = await this.insert({
-      ensembleId,
-      name,
-      realization: realizationOf(realizationIndex),
-      recordClass,
-      recordType: "matrix",
-      priorId,
-      content: { matrix, parquet: mediaType === "application/x-parquet" ? asPosted(body) : null },
-    });
-    return { id: created.id, name, userdata: {}, has_observations: false, record_class: recordClass, record_type: "matrix" };
+    const stored = streamed ?? (await this.matrices.store(decoded!));
+    try {
+      const created = await this.insert({
+        ensembleId,
+        name,
+        realization: realizationOf(realizationIndex),
+        recordClass,
+        recordType: "matrix",
+        priorId,
+        content: { matrix: stored, parquet: mediaType === "application/x-parquet" ? asPosted(body) : null },
+      });
+      return { id: created.id, name, userdata: {}, has_observations: false, record_class: recordClass, record_type: "matrix" };
+    } catch (error) {
+      // values already in the blob store go with the refused record
+      if (stored.blobKey) await this.matrices.discard(stored.blobKey);
+      throw error;
+    }
   }
 
   /** Records a file whose content the upload already stored; the content goes if the record cannot be made. */

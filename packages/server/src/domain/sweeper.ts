@@ -9,15 +9,27 @@ const BATCH = 500;
 export class BlobSweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
+  private next: Promise<number> | null = null;
 
   constructor(
     private readonly sweep_: BlobSweepRepository,
     private readonly blobs: BlobStore,
   ) {}
 
-  /** Removes the content whose time has come; resolves to how many keys were removed. Never throws. */
+  /**
+   * Removes the content whose time has come, including everything queued before the call;
+   * resolves to how many keys were removed. Never throws.
+   */
   sweep(): Promise<number> {
-    this.running ??= this.run().finally(() => (this.running = null));
+    if (this.running) {
+      // the running sweep may have read the queue before the caller queued its keys: one more follows it
+      this.next ??= this.running.then(() => {
+        this.next = null;
+        return this.sweep();
+      });
+      return this.next;
+    }
+    this.running = this.run().finally(() => (this.running = null));
     return this.running;
   }
 

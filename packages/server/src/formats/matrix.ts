@@ -49,7 +49,7 @@ export function rangeLabels(n: number, start = 0): Labels {
  * A 2-D view of a matrix as pandas would make a DataFrame of it: a scalar is
  * 1x1, a vector is one row, a 2-D matrix is itself.
  */
-export function as2d(m: Matrix): { rows: number; cols: number } {
+export function as2d(m: Pick<Matrix, "shape">): { rows: number; cols: number } {
   if (m.shape.length === 0) return { rows: 1, cols: 1 };
   if (m.shape.length === 1) return { rows: 1, cols: m.shape[0] };
   if (m.shape.length === 2) return { rows: m.shape[0], cols: m.shape[1] };

@@ -4,7 +4,7 @@ import { checkShape, FormatError, size, type Matrix } from "./matrix";
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
-interface Header {
+export interface Header {
   descr: string;
   fortranOrder: boolean;
   shape: number[];
@@ -35,7 +35,7 @@ export function readNpy(buf: Buffer): Matrix {
   return { shape: header.shape, data, columns: null, index: null };
 }
 
-function parseHeader(text: string): Header {
+export function parseHeader(text: string): Header {
   if (/'descr'\s*:\s*\[/.test(text)) throw new FormatError("NPY with a structured dtype (named fields) is not a matrix of numbers");
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];

@@ -5,6 +5,7 @@ import express, { type Request, type RequestHandler } from "express";
 import { LIMIT_VARIABLES, type Limits } from "../config";
 import { parseJson, stringifyJson } from "../formats/json";
 import { AppError, Errors } from "../errors";
+import { INLINE_MATRIX_BYTES } from "../domain/matrixValues";
 
 const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
 const BLOCK_PATH = /\/records\/[^/]+\/blob$/;
@@ -37,6 +38,10 @@ export function parseBodies(limits: Limits): RequestHandler {
       return next(Errors.invalidField(["body", "file"], "field required", "value_error.missing"));
     }
     if (MATRIX_PATH.test(req.path)) {
+      if (streamsNpy(req)) {
+        res.locals.streamBody = true;
+        return next();
+      }
       const matrix = matrixLimit(req);
       return matrix.parse(req, res, (error?: unknown) =>
         next(isTooLarge(error) ? tooLarge(matrix.limit, matrix.what, matrix.variable) : error),
@@ -69,6 +74,16 @@ export function parseBodies(limits: Limits): RequestHandler {
       }
     });
   };
+}
+
+/**
+ * A large NPY body (or one of unknown length) is not read here: its values stream into
+ * the blob store (MatrixValues.receiveNpy) instead of being held whole.
+ */
+function streamsNpy(req: Request): boolean {
+  if ((req.header("content-type") ?? "").split(";")[0].trim().toLowerCase() !== "application/x-numpy") return false;
+  const length = req.header("content-length");
+  return length === undefined || Number(length) > INLINE_MATRIX_BYTES;
 }
 
 /** No Content-Type, application/json or any +json type. */

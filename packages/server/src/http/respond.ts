@@ -3,6 +3,8 @@ import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { acceptedMediaType, encodeMatrix, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
+import { size } from "../formats/matrix";
+import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
 
 /** FastAPI answers `null` with 200 for handlers that return nothing; so do we. */
@@ -39,6 +41,15 @@ export async function sendRecordData(req: Request, data: RecordData): Promise<vo
     return sendMatrix(req, data.matrix, type);
   }
   const res = req.res!;
+  if (data.kind === "npy") {
+    const header = npyHeader(data.shape);
+    res.status(200);
+    res.setHeader("Content-Type", "application/x-numpy");
+    res.setHeader("Content-Length", String(header.length + size(data.shape) * 8));
+    res.write(header);
+    await pipeline(data.values, res);
+    return;
+  }
   res.status(200);
   res.setHeader("Content-Type", data.file.contentType);
   res.setHeader("Content-Disposition", contentDisposition(data.file.filename));

@@ -51,7 +51,8 @@ export class RecordController extends Controller {
       realization_index,
       prior,
       matrixMediaType(req.header("content-type")),
-      req.body,
+      // a large NPY body is left unread (see parseBodies): it streams
+      req.res!.locals.streamBody ? limitedBody(req, req.app.locals.limits.matrixBytes, "matrices", LIMIT_VARIABLES.matrixBytes) : req.body,
     );
   }
 
@@ -134,8 +135,7 @@ export class RecordController extends Controller {
     @Query() realization_index?: Int,
     @Query() label?: string,
   ): Promise<void> {
-    const wantParquet = acceptedType(req) === "application/x-parquet";
-    await sendRecordData(req, await this.services.recordData.get(ensemble_id, name, realization_index, label, wantParquet));
+    await sendRecordData(req, await this.services.recordData.get(ensemble_id, name, realization_index, label, acceptedType(req)));
   }
 
   /** Column labels of the record's matrix; [] when it has none. */
@@ -227,6 +227,6 @@ export class RecordController extends Controller {
   @Produces("application/x-parquet")
   @Produces("application/octet-stream")
   public async dataById(@Path() record_id: UUID, @Request() req: ExpressRequest): Promise<void> {
-    await sendRecordData(req, await this.services.recordData.byId(record_id, acceptedType(req) === "application/x-parquet"));
+    await sendRecordData(req, await this.services.recordData.byId(record_id, acceptedType(req)));
   }
 }

@@ -20,9 +20,11 @@ export interface BlobStore {
 /** Thrown by a store whose backend cannot be reached; the HTTP layer answers 503 with its message. */
 export class BlobStoreUnavailable extends Error {}
 
-/** Layout of blob names: one per file. Staged blocks get their ids from the store (`${key}/blocks/${index}/...`). */
+/** Layout of blob names: one per file or large matrix. Staged blocks get their ids from the store (`${key}/blocks/${index}/...`). */
 export const blobKeys = {
   file: (fileId: string) => `files/${fileId}`,
+  /** a large matrix's values (little-endian float64, C order) */
+  matrix: (id: string) => `matrices/${id}`,
   /** the prefix every staged block id of key starts with */
   blocks: (key: string) => `${key}/blocks/`,
 };

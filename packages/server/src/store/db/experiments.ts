@@ -82,7 +82,7 @@ export class ExperimentRepository {
   }
 
   /**
-   * Deletes the experiment with everything below it. The blob keys of its files go to
+   * Deletes the experiment with everything below it. The blob keys of its files and large matrices go to
    * blob_sweep in the same transaction, so no content outlives its record. Rows that
    * new records and blocks would hang off are locked first: an upload finishing at
    * the same moment either lands before (and is swept) or fails on its foreign key.
@@ -105,10 +105,18 @@ export class ExperimentRepository {
              JOIN ensemble en ON en.id = ri.ensemble_id
             WHERE en.experiment_id = $1
             FOR UPDATE OF f
+         ),
+         matrices AS (
+           SELECT m.blob_key FROM matrix m
+             JOIN record r ON r.id = m.record_id
+             JOIN record_info ri ON ri.id = r.record_info_id
+             JOIN ensemble en ON en.id = ri.ensemble_id
+            WHERE en.experiment_id = $1 AND m.blob_key IS NOT NULL
          )
          INSERT INTO blob_sweep (blob_key)
          SELECT blob_key FROM files
          UNION SELECT b.blob_key FROM file_block b JOIN files ON files.id = b.file_id
+         UNION SELECT blob_key FROM matrices
          ON CONFLICT (blob_key) DO UPDATE SET not_before = now()`,
         [id],
       );

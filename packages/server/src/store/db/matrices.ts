@@ -1,37 +1,46 @@
 // How a matrix is stored: float64 values as one little-endian blob in C order,
 // its shape, and its labels as JSON text ({"kind", "values"}). Bytes and text
-// both come back bit for bit.
+// both come back bit for bit. A large matrix keeps its values in the blob store
+// (blob_key, bounded chunks) instead of the data column; the domain reads them.
 import type { Labels, Matrix } from "../../formats/matrix";
 import { fromJsonText, toJsonText } from "./values";
 
 export interface MatrixColumns {
   shape: number[];
-  data: Buffer;
+  data: Buffer | null;
+  matrix_blob_key: string | null;
   column_labels: string | null;
   row_labels: string | null;
 }
 
-/** The matrix as the parameters of an INSERT INTO matrix (shape, data, column_labels, row_labels). */
-export function matrixParams(m: Matrix): [number[], Buffer, string | null, string | null] {
+/** A stored matrix: its values at hand, or the blob store key they are under. */
+export type StoredMatrix = Omit<Matrix, "data"> & ({ data: Float64Array; blobKey: null } | { data: null; blobKey: string });
+
+/** The columns every matrix query selects, for a matrix aliased m. */
+export const MATRIX_COLUMNS = "m.shape, m.data, m.blob_key AS matrix_blob_key, m.column_labels, m.row_labels";
+
+/** The matrix as the parameters of an insert (shape, data, column_labels, row_labels). */
+export function matrixParams(m: StoredMatrix): [number[], Buffer | null, string | null, string | null] {
   return [
     m.shape,
-    Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength),
+    m.data ? Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength) : null,
     m.columns ? toJsonText(m.columns) : null,
     m.index ? toJsonText(m.index) : null,
   ];
 }
 
-export function matrixFromColumns(row: MatrixColumns): Matrix {
-  return {
+export function matrixFromColumns(row: MatrixColumns): StoredMatrix {
+  const labels = {
     shape: row.shape,
-    data: float64s(row.data),
     columns: fromJsonText<Labels | null>(row.column_labels),
     index: fromJsonText<Labels | null>(row.row_labels),
   };
+  if (row.matrix_blob_key !== null) return { ...labels, data: null, blobKey: row.matrix_blob_key };
+  return { ...labels, data: float64s(row.data!), blobKey: null };
 }
 
 /** The blob's float64 values; copied when the driver's buffer is not 8-byte aligned. */
-function float64s(bytes: Buffer): Float64Array {
+export function float64s(bytes: Buffer): Float64Array {
   if (bytes.byteOffset % 8 === 0) return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
   return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }

@@ -1,8 +1,8 @@
 // Records: a name in an ensemble (record_info: class, type, prior) and its
 // records, ensemble-wide (realization -1) or per realization, each holding a
 // matrix or a file.
-import type { Labels, Matrix } from "../../formats/matrix";
-import { matrixFromColumns, matrixParams, type MatrixColumns } from "./matrices";
+import type { Labels } from "../../formats/matrix";
+import { MATRIX_COLUMNS, matrixFromColumns, matrixParams, type MatrixColumns, type StoredMatrix } from "./matrices";
 import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
 import { fromJsonText, uuid } from "./values";
@@ -44,7 +44,8 @@ export interface RecordRef extends RecordSummary {
 export interface MatrixRecord {
   id: string;
   realization: number;
-  matrix: Matrix;
+  /** a large matrix's values are in the blob store: the domain reads them */
+  matrix: StoredMatrix;
   /** the parquet body as posted, when asked for and kept */
   parquet?: Buffer | null;
 }
@@ -60,8 +61,11 @@ export interface NewRecord {
   recordClass: RecordClass;
   recordType: RecordType;
   priorId: string | null;
-  /** a matrix, and the parquet body it came from (kept to answer it as posted) */
-  content: { matrix: Matrix; parquet: Buffer | null } | { file: NewFile };
+  /**
+   * a matrix (a large one's values already in the blob store under its blobKey), and the
+   * parquet body it came from (kept to answer it as posted)
+   */
+  content: { matrix: StoredMatrix; parquet: Buffer | null } | { file: NewFile };
 }
 
 /** Why a record was not created; nothing of it was stored. */
@@ -150,7 +154,7 @@ export class RecordRepository {
           file?.id ?? null,
           file?.filename ?? null,
           file?.contentType ?? null,
-          file?.blobKey ?? null,
+          file?.blobKey ?? matrix?.matrix.blobKey ?? null,
           file?.size ?? null,
           file?.state ?? null,
         ],
@@ -217,7 +221,7 @@ export class RecordRepository {
       MatrixColumns & FileColumns & { id: string | null; realization: number; record_type: RecordType; parquet: Buffer | null }
     >({
       name: withParquet ? "record.readWithParquet" : "record.read",
-      text: `SELECT ri.record_type, r.id, r.realization, m.shape, m.data, m.column_labels, m.row_labels,
+      text: `SELECT ri.record_type, r.id, r.realization, ${MATRIX_COLUMNS},
                     ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
                FROM record_info ri
                LEFT JOIN record r ON r.record_info_id = ri.id AND (
@@ -295,10 +299,10 @@ export class RecordRepository {
   async dataById(
     id: string,
     withParquet = false,
-  ): Promise<{ realization: number; matrix: Matrix | null; parquet: Buffer | null; file: FileRow | null } | undefined> {
+  ): Promise<{ realization: number; matrix: StoredMatrix | null; parquet: Buffer | null; file: FileRow | null } | undefined> {
     const row = await this.sql.one<MatrixColumns & FileColumns & { realization: number; shape: number[] | null; parquet: Buffer | null }>({
       name: withParquet ? "record.dataByIdWithParquet" : "record.dataById",
-      text: `SELECT r.realization, m.shape, m.data, m.column_labels, m.row_labels,
+      text: `SELECT r.realization, ${MATRIX_COLUMNS},
                     ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
                FROM record r LEFT JOIN matrix m ON m.record_id = r.id LEFT JOIN file f ON f.record_id = r.id
               WHERE r.id = $1`,
@@ -319,7 +323,7 @@ export class RecordRepository {
   ): Promise<MatrixRecord[]> {
     const rows = await this.sql.rows<MatrixColumns & { id: string; realization: number }>({
       name: "record.perRealization",
-      text: `SELECT r.id, r.realization, m.shape, m.data, m.column_labels, m.row_labels
+      text: `SELECT r.id, r.realization, ${MATRIX_COLUMNS}
                FROM record_info ri
                JOIN record r ON r.record_info_id = ri.id
                JOIN matrix m ON m.record_id = r.id

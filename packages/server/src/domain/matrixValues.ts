@@ -1,0 +1,126 @@
+// Where a matrix's values live: inline in its row when small, in the blob store
+// (bounded chunks, as file content) when large. Large NPY bodies stream straight
+// into the blob store and back out, never held whole.
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import { FormatError, size, type Matrix } from "../formats/matrix";
+import { readNpy } from "../formats/npy";
+import { MAX_NPY_HEADER_BYTES, readNpyHeader, type NpyHeader } from "../formats/npyStream";
+import { blobKeys } from "../store/blob";
+import type { StoredMatrix } from "../store/db/matrices";
+import type { Deps } from "./context";
+
+/** Matrices with more value bytes than this keep them in the blob store. */
+export const INLINE_MATRIX_BYTES = 4 * 1024 * 1024;
+
+/** Pieces written to the blob store at a time. */
+const PIECE_BYTES = 1024 * 1024;
+
+/** An NPY body as received: a matrix in memory, or (large '<f8') values already in the blob store. */
+export type ReceivedNpy = { matrix: Matrix } | { stored: StoredMatrix };
+
+export class MatrixValues {
+  constructor(private readonly deps: Deps) {}
+
+  /** The matrix with its values at hand: read from the blob store when they are there. */
+  async load(stored: StoredMatrix): Promise<Matrix> {
+    if (stored.data) return { shape: stored.shape, data: stored.data, columns: stored.columns, index: stored.index };
+    const bytes = size(stored.shape) * 8;
+    // allocUnsafeSlow: a buffer of its own, so the Float64Array over it is aligned
+    const values = Buffer.allocUnsafeSlow(bytes);
+    let at = 0;
+    for await (const piece of await this.deps.blobs.read(stored.blobKey)) {
+      const chunk = piece as Buffer;
+      if (at + chunk.length > bytes) break;
+      chunk.copy(values, at);
+      at += chunk.length;
+    }
+    if (at !== bytes) throw new Error(`Matrix values under '${stored.blobKey}' are not the ${bytes} bytes its shape says`);
+    return { shape: stored.shape, data: new Float64Array(values.buffer, values.byteOffset, bytes / 8), columns: stored.columns, index: stored.index };
+  }
+
+  /** The values of a stored matrix as a stream of little-endian float64 bytes. */
+  async stream(stored: StoredMatrix): Promise<Readable> {
+    if (stored.data === null) return this.deps.blobs.read(stored.blobKey);
+    return Readable.from([Buffer.from(stored.data.buffer, stored.data.byteOffset, stored.data.byteLength)]);
+  }
+
+  /**
+   * The matrix as it is to be stored: a large one's values go to the blob store first,
+   * under a key registered for sweeping until a record claims it (see discard).
+   */
+  async store(matrix: Matrix): Promise<StoredMatrix> {
+    if (matrix.data.byteLength <= INLINE_MATRIX_BYTES) return { ...matrix, blobKey: null };
+    const bytes = Buffer.from(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength);
+    const { key } = await this.put(Readable.from(pieces(bytes)));
+    return { shape: matrix.shape, columns: matrix.columns, index: matrix.index, data: null, blobKey: key };
+  }
+
+  /**
+   * Reads an NPY body. A large little-endian float64 C-order one streams into the blob
+   * store as it arrives; anything else is read whole and decoded. FormatError for a body
+   * that is not the NPY it says it is.
+   */
+  async receiveNpy(body: Readable): Promise<ReceivedNpy> {
+    const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    let header: NpyHeader | null = null;
+    while (header === null) {
+      const next = await pieces.next();
+      if (next.done) return { matrix: readNpy(Buffer.concat(head)) }; // says what is wrong
+      head.push(next.value);
+      headBytes += next.value.length;
+      header = readNpyHeader(Buffer.concat(head, headBytes));
+      if (header === null && headBytes > MAX_NPY_HEADER_BYTES + 12) throw new FormatError("truncated NPY header");
+    }
+    const bytes = size(header.shape) * 8;
+    const streamable = header.descr === "<f8" && (!header.fortranOrder || header.shape.length < 2) && bytes > INLINE_MATRIX_BYTES;
+    if (!streamable) {
+      for (let next = await pieces.next(); !next.done; next = await pieces.next()) head.push(next.value);
+      return { matrix: readNpy(Buffer.concat(head)) };
+    }
+    const first = Buffer.concat(head, headBytes).subarray(header.dataOffset);
+    async function* values(): AsyncGenerator<Buffer> {
+      // exactly `bytes` bytes; whatever follows is not read as values (as readNpy)
+      let left = bytes;
+      for (let piece: Buffer | undefined = first; piece !== undefined; ) {
+        if (left > 0 && piece.length > 0) {
+          const take = piece.subarray(0, left);
+          left -= take.length;
+          yield take;
+        }
+        const next = await pieces.next();
+        piece = next.done ? undefined : next.value;
+      }
+    }
+    const { key, size: stored } = await this.put(Readable.from(values()));
+    if (stored !== bytes) {
+      await this.discard(key);
+      throw new FormatError(`NPY data is truncated: ${bytes / 8} values of '<f8' expected, ${Math.floor(stored / 8)} sent`);
+    }
+    return { stored: { shape: header.shape, data: null, blobKey: key, columns: null, index: null } };
+  }
+
+  /** Removes the values of a matrix that no record took. */
+  async discard(key: string): Promise<void> {
+    await this.deps.blobs.delete([key]);
+    await this.deps.repos.sweep.forget([key]);
+  }
+
+  private async put(content: Readable): Promise<{ key: string; size: number }> {
+    const key = blobKeys.matrix(randomUUID());
+    await this.deps.repos.sweep.registerUpload(key);
+    try {
+      return { key, size: await this.deps.blobs.put(key, content) };
+    } catch (error) {
+      // nothing is left under the key (the store's promise); the registration goes too
+      await this.deps.repos.sweep.forget([key]).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+function* pieces(bytes: Buffer): Generator<Buffer> {
+  for (let at = 0; at < bytes.length; at += PIECE_BYTES) yield bytes.subarray(at, at + PIECE_BYTES);
+}

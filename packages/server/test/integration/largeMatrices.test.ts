@@ -1,0 +1,226 @@
+// Large matrices keep their values in the blob store in bounded chunks; NPY bodies
+// stream in and out. Numbers come back bit for bit, and a refused upload leaves
+// nothing behind, in the blob store or in the database.
+import { Readable } from "node:stream";
+import { BlobServiceClient } from "@azure/storage-blob";
+import fc from "fast-check";
+import { DEFAULT_LIMITS } from "../../src/config";
+import { INLINE_MATRIX_BYTES } from "../../src/domain/matrixValues";
+import { parseJson } from "../../src/formats/json";
+import { npyHeader } from "../../src/formats/npyStream";
+import { streamOf } from "../helpers/blobs";
+import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
+
+/** float64 values of every bit pattern (NaN payloads, subnormals, -0) from a seed. */
+function values(n: number, seed: number): Float64Array {
+  const bits = new Uint32Array(n * 2);
+  let x = seed | 1;
+  for (let i = 0; i < bits.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bits[i] = x >>> 0;
+  }
+  return new Float64Array(bits.buffer);
+}
+
+function npy(shape: number[], data: Float64Array): Buffer {
+  return Buffer.concat([npyHeader(shape), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
+function sameFloats(got: number[], want: ArrayLike<number>): boolean {
+  return got.length === want.length && got.every((v, i) => Object.is(v, want[i]));
+}
+
+/** Columns of a large matrix with `rows` rows: just over the inline limit. */
+const columnsFor = (rows: number) => Math.ceil(INLINE_MATRIX_BYTES / 8 / rows) + 17;
+
+describe.each(BACKENDS)("large matrices on %s", (backend) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(backend);
+  });
+  afterAll(() => t.close());
+
+  const rec = (ensembleId: string, name: string) => `/ensembles/${ensembleId}/records/${name}`;
+
+  /** Matrix value blobs in the blob store, and those queued for sweeping. */
+  async function matrixBlobs(server: TestServer = t): Promise<{ stored: string[]; queued: string[] }> {
+    let stored: string[];
+    if (server.azurite) {
+      const container = BlobServiceClient.fromConnectionString(server.azurite.connectionString).getContainerClient("ert");
+      stored = [];
+      for await (const blob of container.listBlobsFlat({ prefix: "matrices/", includeUncommitedBlobs: true })) stored.push(blob.name);
+    } else {
+      stored = (await server.db.pool.query<{ k: string }>("SELECT DISTINCT blob_key AS k FROM blob_chunk WHERE blob_key LIKE 'matrices/%'")).rows.map((r) => r.k);
+    }
+    const queued = (await server.db.pool.query<{ k: string }>("SELECT blob_key AS k FROM blob_sweep WHERE blob_key LIKE 'matrices/%'")).rows.map((r) => r.k);
+    return { stored: stored.sort(), queued: queued.sort() };
+  }
+
+  /** The blob key a stored matrix's values are under (null: inline). */
+  async function blobKeyOf(recordId: string): Promise<string | null> {
+    const row = await t.db.pool.query<{ blob_key: string | null; inline: boolean }>(
+      "SELECT blob_key, data IS NOT NULL AS inline FROM matrix WHERE record_id = $1",
+      [recordId],
+    );
+    expect(row.rows[0].inline).toBe(row.rows[0].blob_key === null);
+    return row.rows[0].blob_key;
+  }
+
+  test("NPY bodies over the inline limit stream into the blob store and back, bit for bit, whole and by row", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer(), fc.boolean(), async (rows, seed, chunked) => {
+        const cols = columnsFor(rows);
+        const data = values(rows * cols, seed);
+        const { ensembleId } = await t.ensemble({ size: rows });
+        const body = npy([rows, cols], data);
+        const posted = await t.api.post(`${rec(ensembleId, "FIELD")}/matrix`, {
+          // a stream of unknown length, or a body with its length
+          body: chunked ? webStream(body) : body,
+          headers: { "content-type": "application/x-numpy" },
+        });
+        expect(posted.status).toBe(200);
+        expect(await blobKeyOf(posted.json.id)).toMatch(/^matrices\//);
+        const whole = await t.api.get(rec(ensembleId, "FIELD"), { headers: { accept: "application/x-numpy" } });
+        expect(whole.status).toBe(200);
+        expect(whole.headers.get("content-type")).toBe("application/x-numpy");
+        expect(whole.bytes.equals(body)).toBe(true);
+        const byId = await t.api.get(`/records/${posted.json.id}/data`, { headers: { accept: "application/x-numpy" } });
+        expect(byId.bytes.equals(body)).toBe(true);
+        const r = seed % rows < 0 ? -(seed % rows) : seed % rows;
+        const row = await t.api.get(rec(ensembleId, "FIELD"), { query: { realization_index: r } });
+        expect(row.status).toBe(200);
+        expect(sameFloats(row.json, data.subarray(r * cols, (r + 1) * cols))).toBe(true);
+      }),
+      { numRuns: 4, endOnFailure: true },
+    );
+  });
+
+  test("large matrices posted as JSON, CSV or Parquet keep their values in the blob store too", async () => {
+    // tall, as parameter matrices are (a CSV or Parquet of 10^5 columns is another story)
+    const rows = 600;
+    const cols = columnsFor(rows);
+    const data = values(rows * cols, 7).map((v) => (Number.isFinite(v) ? v : 0.5));
+    const { ensembleId } = await t.ensemble({ size: rows });
+    const json = JSON.stringify(Array.from({ length: rows }, (_, r) => Array.from(data.subarray(r * cols, (r + 1) * cols))));
+    const posted = await t.api.post(`${rec(ensembleId, "J")}/matrix`, { body: json, headers: { "content-type": "application/json" } });
+    expect(posted.status).toBe(200);
+    expect(await blobKeyOf(posted.json.id)).toMatch(/^matrices\//);
+    const asNpy = await t.api.get(rec(ensembleId, "J"), { headers: { accept: "application/x-numpy" } });
+    expect(asNpy.bytes.equals(npy([rows, cols], data))).toBe(true);
+    for (const type of ["text/csv", "application/x-parquet"]) {
+      const out = await t.api.get(rec(ensembleId, "J"), { headers: { accept: type } });
+      expect(out.status).toBe(200);
+      const name = `from-${type.split("/")[1]}`;
+      const again = await t.api.post(`${rec(ensembleId, name)}/matrix`, { body: out.bytes, headers: { "content-type": type } });
+      expect(again.status).toBe(200);
+      expect(await blobKeyOf(again.json.id)).toMatch(/^matrices\//);
+      const back = await t.api.get(rec(ensembleId, name), { headers: { accept: "application/x-numpy" } });
+      expect(back.bytes.equals(npy([rows, cols], data))).toBe(true);
+    }
+    const label = await t.api.get(rec(ensembleId, "from-csv"), { query: { label: String(cols - 1) } });
+    expect(label.status).toBe(200);
+    expect(parseJson(label.text)).toEqual(Array.from({ length: rows }, (_, r) => [data[(r + 1) * cols - 1]]));
+  });
+
+  test("per-realization large records stack into one frame", async () => {
+    const cols = columnsFor(1);
+    const { ensembleId } = await t.ensemble({ size: 2 });
+    const parts = [values(cols, 11), values(cols, 12)];
+    for (const [i, part] of parts.entries()) {
+      const posted = await t.api.post(`${rec(ensembleId, "R")}/matrix`, {
+        body: npy([1, cols], part),
+        headers: { "content-type": "application/x-numpy" },
+        query: { realization_index: i },
+      });
+      expect(posted.status).toBe(200);
+    }
+    const stacked = await t.api.get(rec(ensembleId, "R"), { headers: { accept: "application/x-numpy" } });
+    expect(stacked.status).toBe(200);
+    const both = new Float64Array(2 * cols);
+    both.set(parts[0]);
+    both.set(parts[1], cols);
+    expect(stacked.bytes.equals(npy([2, cols], both))).toBe(true);
+  });
+
+  test("a refused large upload leaves nothing: truncated, 1-D parameter, duplicate, unknown ensemble", async () => {
+    const before = await matrixBlobs();
+    const cols = columnsFor(2);
+    const data = values(2 * cols, 3);
+    const { ensembleId } = await t.ensemble({ size: 2, parameter_names: ["P"] });
+    const full = npy([2, cols], data);
+
+    const truncated = await t.api.post(`${rec(ensembleId, "T")}/matrix`, {
+      body: full.subarray(0, full.length - 8),
+      headers: { "content-type": "application/x-numpy" },
+    });
+    expect(truncated.status).toBe(422);
+    expect(truncated.json.detail.error).toMatch(/NPY data is truncated/);
+
+    const flat = await t.api.post(`${rec(ensembleId, "P")}/matrix`, {
+      body: npy([2 * cols], data),
+      headers: { "content-type": "application/x-numpy" },
+    });
+    expect(flat.status).toBe(422);
+    expect(flat.json.detail.error).toMatch(/dimensionality of at least 2/);
+
+    expect((await t.api.post(`${rec(ensembleId, "D")}/matrix`, { body: full, headers: { "content-type": "application/x-numpy" } })).status).toBe(200);
+    const afterFirst = await matrixBlobs();
+    const duplicate = await t.api.post(`${rec(ensembleId, "D")}/matrix`, { body: full, headers: { "content-type": "application/x-numpy" } });
+    expect(duplicate.status).toBe(409);
+
+    const unknown = await t.api.post(`${rec("00000000-0000-4000-8000-000000000000", "D")}/matrix`, {
+      body: full,
+      headers: { "content-type": "application/x-numpy" },
+    });
+    expect(unknown.status).toBe(404);
+
+    expect(await t.db.pool.query("SELECT 1 FROM record_info WHERE ensemble_id = $1 AND name IN ('T', 'P')", [ensembleId])).toMatchObject({ rowCount: 0 });
+    const after = await matrixBlobs();
+    expect(after).toEqual(afterFirst);
+    expect(after.stored.filter((k) => !before.stored.includes(k))).toHaveLength(1);
+    expect(after.queued).toEqual(before.queued);
+  });
+
+  test("deleting the experiment removes its matrix blobs (queued for sweeping in the same transaction, swept at once)", async () => {
+    const { experimentId, ensembleId } = await t.ensemble({ size: 1 });
+    const cols = columnsFor(1);
+    const posted = await t.api.post(`${rec(ensembleId, "M")}/matrix`, {
+      body: npy([1, cols], values(cols, 5)),
+      headers: { "content-type": "application/x-numpy" },
+    });
+    const key = (await blobKeyOf(posted.json.id))!;
+    expect((await matrixBlobs()).stored).toContain(key);
+    expect((await t.api.delete(`/experiments/${experimentId}`)).status).toBe(200);
+    const after = await matrixBlobs();
+    expect(after.stored).not.toContain(key);
+    expect(after.queued).not.toContain(key);
+  });
+
+  test("a streamed NPY body over the matrix limit is refused with 413, naming the variable, and leaves nothing", async () => {
+    const small = await startTestServer(backend, { limits: { ...DEFAULT_LIMITS, matrixBytes: INLINE_MATRIX_BYTES + 4096 } });
+    try {
+      const before = await matrixBlobs(small);
+      const cols = columnsFor(1) + 1024;
+      const { ensembleId } = await small.ensemble({ size: 1 });
+      const body = npy([1, cols], values(cols, 9));
+      for (const chunked of [false, true]) {
+        const res = await small.api.post(`${rec(ensembleId, `L${chunked}`)}/matrix`, {
+          body: chunked ? webStream(body) : body,
+          headers: { "content-type": "application/x-numpy" },
+        });
+        expect(res.status).toBe(413);
+        expect(res.json.detail).toMatch(/the limit for matrices; ERT_STORAGE_MAX_MATRIX_BYTES sets it/);
+      }
+      expect(await matrixBlobs(small)).toEqual(before);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+/** A web stream of the buffer in uneven pieces: a body without Content-Length. */
+function webStream(buffer: Buffer): ReadableStream {
+  return Readable.toWeb(streamOf(buffer)) as unknown as ReadableStream;
+}
