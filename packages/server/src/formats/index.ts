@@ -1,5 +1,5 @@
 // Picks the codec for a media type, both ways.
-import { readCsv, writeCsv } from "./csv";
+import { decodeCsv, encodeCsv } from "./csv";
 import { matrixFromJson, writeNestedJson } from "./json";
 import { readJsonMatrix } from "./jsonMatrix";
 import { as2d, FormatError, type Matrix } from "./matrix";
@@ -43,7 +43,7 @@ export function decodeMatrix(type: MatrixMediaType, body: unknown): Matrix {
     case "application/x-numpy":
       return readNpy(asBuffer(body));
     case "text/csv":
-      return readCsv(asBuffer(body).toString("utf8"));
+      return decodeCsv(asBuffer(body));
     case "application/x-parquet":
       return parquet().readParquet(asBuffer(body));
   }
@@ -71,7 +71,7 @@ export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
       return writeNpy(m.data, [rows, cols]);
     }
     case "text/csv":
-      return Buffer.from(writeCsv(m));
+      return encodeCsv(m);
     case "application/x-parquet":
       return parquet().writeParquet(m);
   }
