@@ -1,6 +1,6 @@
 // Picks the codec for a media type, both ways.
 import { decodeCsv, encodeCsv } from "./csv";
-import { matrixFromJson, writeNestedJson } from "./json";
+import { encodeNestedJson, matrixFromJson } from "./json";
 import { readJsonMatrix } from "./jsonMatrix";
 import { as2d, FormatError, type Matrix } from "./matrix";
 import { readNpy, writeNpy } from "./npy";
@@ -60,10 +60,10 @@ export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
     case "application/json": {
       if (m.shape.length > 2) {
         const [first, ...rest] = m.shape;
-        return Buffer.from(first === 1 ? writeNestedJson(m.data, rest) : writeNestedJson(m.data, m.shape));
+        return first === 1 ? encodeNestedJson(m.data, rest) : encodeNestedJson(m.data, m.shape);
       }
       const { rows, cols } = as2d(m);
-      return Buffer.from(rows === 1 ? writeNestedJson(m.data, [cols]) : writeNestedJson(m.data, [rows, cols]));
+      return rows === 1 ? encodeNestedJson(m.data, [cols]) : encodeNestedJson(m.data, [rows, cols]);
     }
     case "application/x-numpy": {
       if (m.shape.length > 2) return writeNpy(m.data, m.shape);
