@@ -1,6 +1,6 @@
 // Picks the codec for a media type, both ways.
-import { readCsv, writeCsv } from "./csv";
-import { matrixFromJson, writeNestedJson } from "./json";
+import { decodeCsv, encodeCsv } from "./csv";
+import { encodeNestedJson, matrixFromJson } from "./json";
 import { readJsonMatrix } from "./jsonMatrix";
 import { as2d, FormatError, type Matrix } from "./matrix";
 import { readNpy, writeNpy } from "./npy";
@@ -43,7 +43,7 @@ export function decodeMatrix(type: MatrixMediaType, body: unknown): Matrix {
     case "application/x-numpy":
       return readNpy(asBuffer(body));
     case "text/csv":
-      return readCsv(asBuffer(body).toString("utf8"));
+      return decodeCsv(asBuffer(body));
     case "application/x-parquet":
       return parquet().readParquet(asBuffer(body));
   }
@@ -60,10 +60,10 @@ export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
     case "application/json": {
       if (m.shape.length > 2) {
         const [first, ...rest] = m.shape;
-        return Buffer.from(first === 1 ? writeNestedJson(m.data, rest) : writeNestedJson(m.data, m.shape));
+        return first === 1 ? encodeNestedJson(m.data, rest) : encodeNestedJson(m.data, m.shape);
       }
       const { rows, cols } = as2d(m);
-      return Buffer.from(rows === 1 ? writeNestedJson(m.data, [cols]) : writeNestedJson(m.data, [rows, cols]));
+      return rows === 1 ? encodeNestedJson(m.data, [cols]) : encodeNestedJson(m.data, [rows, cols]);
     }
     case "application/x-numpy": {
       if (m.shape.length > 2) return writeNpy(m.data, m.shape);
@@ -71,7 +71,7 @@ export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
       return writeNpy(m.data, [rows, cols]);
     }
     case "text/csv":
-      return Buffer.from(writeCsv(m));
+      return encodeCsv(m);
     case "application/x-parquet":
       return parquet().writeParquet(m);
   }

@@ -1,6 +1,6 @@
 // JSON with Python's extensions: NaN, Infinity and -Infinity as bare tokens.
 import { randomBytes } from "node:crypto";
-import { checkShape, FormatError, type Matrix } from "./matrix";
+import { checkShape, FormatError, size, type Matrix } from "./matrix";
 import { pyFloat, pyJsonFloat } from "./pyfloat";
 
 /** Parses JSON text, accepting NaN, Infinity and -Infinity outside strings. Numbers are exact (-0 included). */
@@ -169,17 +169,50 @@ function shortJson(value: unknown): string {
 
 /** Nested arrays in Python's float notation (1.0, 1e-05, NaN), the way the original answers. */
 export function writeNestedJson(data: Float64Array, shape: number[]): string {
-  if (shape.length === 0) return pyJsonFloat(data[0]);
+  return encodeNestedJson(data, shape).toString("latin1");
+}
+
+/** The longest value pyJsonFloat gives, "-2.2250738585072014e-308", and its ", ". */
+const MAX_ITEM = 26;
+const CHUNK = 1 << 15;
+
+/**
+ * writeNestedJson's text as bytes (all ASCII), written straight into one buffer in large
+ * chunks; the buffer is sized for the longest values, and its pages past the end are never touched.
+ */
+export function encodeNestedJson(data: Float64Array, shape: number[]): Buffer {
+  if (shape.length === 0) return Buffer.from(pyJsonFloat(data[0]), "latin1");
+  let arrays = 0;
+  for (let d = 0, count = 1; d < shape.length; count *= shape[d], d++) arrays += count;
+  const out = Buffer.allocUnsafe(size(shape) * MAX_ITEM + arrays * 4);
   const width = shape[shape.length - 1];
+  let at = 0;
+  let text = "";
   let offset = 0;
-  const walk = (depth: number): string => {
-    const items = new Array<string>(shape[depth]);
+  const walk = (depth: number): void => {
+    text += "[";
     if (depth === shape.length - 1) {
-      for (let i = 0; i < width; i++) items[i] = pyJsonFloat(data[offset++]);
+      for (let i = 0; i < width; i++) {
+        const v = data[offset++];
+        const abs = v < 0 ? -v : v;
+        const sep = i > 0 ? ", " : "";
+        // pyFloat's first case inline: String(v), and ".0" after a whole number
+        if (abs >= 1e-4 && abs < 1e16) text += v % 1 === 0 ? `${sep}${v}.0` : `${sep}${v}`;
+        else text += sep + pyJsonFloat(v);
+        if (text.length > CHUNK) {
+          at += out.write(text, at, "latin1");
+          text = "";
+        }
+      }
     } else {
-      for (let i = 0; i < shape[depth]; i++) items[i] = walk(depth + 1);
+      for (let i = 0; i < shape[depth]; i++) {
+        if (i > 0) text += ", ";
+        walk(depth + 1);
+      }
     }
-    return `[${items.join(", ")}]`;
+    text += "]";
   };
-  return walk(0);
+  walk(0);
+  at += out.write(text, at, "latin1");
+  return out.subarray(0, at);
 }

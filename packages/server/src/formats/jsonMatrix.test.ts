@@ -43,3 +43,24 @@ describe("JSON matrices read from bytes", () => {
     expect(Array.from(readJsonMatrix(Buffer.from("[-0.0, NaN, -Infinity, 5e-324]")).data)).toEqual([-0, NaN, -Infinity, 5e-324]);
   });
 });
+
+describe("JSON numbers read from bytes", () => {
+  test("any run of number characters reads as the general reader reads it, or is refused as it refuses it", () => {
+    const token = fc.array(fc.constantFrom(..."0123456789+-.eE"), { minLength: 1, maxLength: 8 }).map((cs) => cs.join(""));
+    const outcome = (read: () => { shape: number[]; data: Float64Array }) => {
+      try {
+        const m = read();
+        return { shape: m.shape, data: Array.from(m.data) };
+      } catch (error) {
+        return { error: (error as Error).constructor.name };
+      }
+    };
+    fc.assert(
+      fc.property(token, fc.constantFrom("[%]", "[1, %]", "[[%, 2]]", "%"), (tok, frame) => {
+        const text = frame.replace("%", tok);
+        expect(outcome(() => readJsonMatrix(Buffer.from(text)))).toEqual(outcome(() => general(text)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -118,12 +118,30 @@ function fastRead(b: Buffer): Matrix {
     if (c === 0x6e /* n */ && b.toString("latin1", i, i + 4) === "null") return (i += 4), NaN;
     if (c === 0x74 /* t */ && b.toString("latin1", i, i + 4) === "true") return (i += 4), 1;
     if (c === 0x66 /* f */ && b.toString("latin1", i, i + 5) === "false") return (i += 5), 0;
+    // JSON's own number grammar, -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?, and no more
+    // number characters after it; Number() alone would take "0x10", ".5" or "1."
     const start = i;
-    while (i < n && NUMBER[b[i]]) i++;
-    const text = b.toString("latin1", start, i);
-    // JSON's own number grammar; Number() alone would take "0x10", ".5" or "1."
-    if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) throw new NotFast();
-    return Number(text);
+    if (b[i] === 0x2d /* - */) i++;
+    if (b[i] === 0x30 /* 0 */) i++;
+    else if (!digits()) throw new NotFast();
+    if (b[i] === 0x2e /* . */) {
+      i++;
+      if (!digits()) throw new NotFast();
+    }
+    if (b[i] === 0x65 /* e */ || b[i] === 0x45 /* E */) {
+      i++;
+      if (b[i] === 0x2b /* + */ || b[i] === 0x2d /* - */) i++;
+      if (!digits()) throw new NotFast();
+    }
+    if (i < n && NUMBER[b[i]]) throw new NotFast();
+    return Number(b.toString("latin1", start, i));
+  }
+
+  /** Skips a run of digits; false when there is none. */
+  function digits(): boolean {
+    const start = i;
+    while (i < n && b[i] >= 0x30 && b[i] <= 0x39) i++;
+    return i > start;
   }
 }
 

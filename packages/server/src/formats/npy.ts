@@ -79,9 +79,8 @@ function decode(body: Buffer, descr: string, n: number): Float64Array {
   const [width, read] = reader;
   if (body.length < n * width) throw new FormatError(`NPY data is truncated: ${n} values of '${descr}' expected`);
   const little = match[1] !== ">";
-  if (match[2] === "f8" && little && body.byteOffset % 8 === 0) {
-    return new Float64Array(body.buffer.slice(body.byteOffset, body.byteOffset + n * 8));
-  }
+  // the values in place, as the store reads a matrix's blob: a view, not a copy
+  if (match[2] === "f8" && little && body.byteOffset % 8 === 0) return new Float64Array(body.buffer, body.byteOffset, n);
   const view = new DataView(body.buffer, body.byteOffset, n * width);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = read(view, i * width, little);
@@ -127,11 +126,13 @@ export function writeNpy(data: Float64Array, shape: number[]): Buffer {
   const hlen = header.length + 1;
   const pad = 64 - ((10 + hlen) % 64);
   const full = header + " ".repeat(pad) + "\n";
-  const prefix = Buffer.alloc(10);
-  MAGIC.copy(prefix, 0);
-  prefix[6] = 1;
-  prefix[7] = 0;
-  prefix.writeUInt16LE(full.length, 8);
-  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.concat([prefix, Buffer.from(full, "latin1"), body]);
+  // one buffer, one copy of the values (an answer cannot be header and values apart)
+  const out = Buffer.allocUnsafe(10 + full.length + data.byteLength);
+  MAGIC.copy(out, 0);
+  out[6] = 1;
+  out[7] = 0;
+  out.writeUInt16LE(full.length, 8);
+  out.write(full, 10, "latin1");
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + full.length);
+  return out;
 }

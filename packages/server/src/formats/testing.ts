@@ -1,4 +1,8 @@
-// Test helper: Python's float.hex() text to a number, exactly.
+// Test helpers: Python's float.hex() text to a number, and arbitraries for property tests.
+import fc from "fast-check";
+import type { Labels, Matrix } from "./matrix";
+
+/** Python's float.hex() text to a number, exactly. */
 export function fromHex(text: string): number {
   if (text === "inf") return Infinity;
   if (text === "-inf") return -Infinity;
@@ -9,4 +13,54 @@ export function fromHex(text: string): number {
   const mantissa = BigInt(`0x${lead}${frac || "0"}`);
   const value = Number(mantissa) * 2 ** (Number(exp) - 4 * (frac || "0").length);
   return sign ? -value : value;
+}
+
+// Arbitraries for property tests of the codecs.
+
+/** Any float64, with the edges the formats print differently made likely. */
+export const anyDouble: fc.Arbitrary<number> = fc.oneof(
+  fc.double(),
+  fc.integer({ min: -1_000_000, max: 1_000_000 }),
+  fc.double({ min: -1e-3, max: 1e-3 }),
+  fc.constantFrom(
+    0, -0, NaN, Infinity, -Infinity, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+    1e-4, 9.999999999999999e-5, 1e-5, 1e-7, 0.1, 1e15, 1e16, 9999999999999998, 1e21, 123456789012345680000, 2 ** 53,
+  ),
+);
+
+const datetime = fc
+  .tuple(fc.date({ min: new Date("1700-01-01T00:00:00Z"), max: new Date("2250-01-01T00:00:00Z"), noInvalidDate: true }), fc.constantFrom("", ".5", ".123456", ".000000001", ".999999999"))
+  .map(([d, frac]) => d.toISOString().slice(0, 19) + frac);
+
+/** Labels of any kind, n of them; text labels with characters CSV has to quote. */
+export function anyLabels(n: number): fc.Arbitrary<Labels> {
+  const text = fc.oneof(fc.string(), fc.constantFrom("a,b", 'say "hi"', "line\nbreak", "cr\r", "", " x ", "æøå", "0", "1.5"));
+  return fc.oneof(
+    fc.array(text, { minLength: n, maxLength: n }).map((values) => ({ kind: "string" as const, values })),
+    fc.array(fc.integer({ min: -1e9, max: 1e9 }), { minLength: n, maxLength: n }).map((values) => ({ kind: "int" as const, values })),
+    fc.array(anyDouble, { minLength: n, maxLength: n }).map((values) => ({ kind: "float" as const, values })),
+    fc.array(datetime, { minLength: n, maxLength: n }).map((values) => ({ kind: "datetime" as const, values })),
+  );
+}
+
+/** A 2-D matrix of any doubles, with or without labels. */
+export function anyMatrix(maxRows = 6, maxCols = 6, labels = true): fc.Arbitrary<Matrix> {
+  return fc
+    .tuple(fc.integer({ min: 0, max: maxRows }), fc.integer({ min: 0, max: maxCols }))
+    .chain(([rows, cols]) =>
+      fc.record({
+        shape: fc.constant([rows, cols]),
+        data: fc.array(anyDouble, { minLength: rows * cols, maxLength: rows * cols }).map((v) => Float64Array.from(v)),
+        columns: labels ? fc.option(anyLabels(cols), { nil: null }) : fc.constant(null),
+        index: labels ? fc.option(anyLabels(rows), { nil: null }) : fc.constant(null),
+      }),
+    );
+}
+
+/** True when both hold the same float64s bit for bit (NaN payloads and -0 included). */
+export function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return Buffer.compare(x, y) === 0;
 }
