@@ -2,7 +2,7 @@
 // write version 1 '<f8' as numpy.lib.format.write_array does.
 import { checkShape, FormatError, size, type Matrix } from "./matrix";
 
-const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+export const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
 export interface Header {
   descr: string;
@@ -119,20 +119,27 @@ function toCOrder(values: Float64Array, shape: number[]): Float64Array {
 
 /** Version 1.0 '<f8', C order, header padded to 64 bytes like numpy's write_array. */
 export function writeNpy(data: Float64Array, shape: number[]): Buffer {
+  const header = npyHeader(shape);
+  // one buffer, one copy of the values (an answer cannot be header and values apart)
+  const out = Buffer.allocUnsafe(header.length + data.byteLength);
+  header.copy(out, 0);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), header.length);
+  return out;
+}
+
+/** The version 1 '<f8' C-order header numpy.lib.format.write_array writes for shape. */
+export function npyHeader(shape: number[]): Buffer {
   const shapeText = shape.length === 0 ? "()" : shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // numpy leaves room for the first axis to grow in place (GROWTH_AXIS_MAX_DIGITS = 21)
   if (shape.length > 0) header += " ".repeat(21 - String(shape[0]).length);
-  const hlen = header.length + 1;
-  const pad = 64 - ((10 + hlen) % 64);
+  const pad = 64 - ((10 + header.length + 1) % 64);
   const full = header + " ".repeat(pad) + "\n";
-  // one buffer, one copy of the values (an answer cannot be header and values apart)
-  const out = Buffer.allocUnsafe(10 + full.length + data.byteLength);
-  MAGIC.copy(out, 0);
-  out[6] = 1;
-  out[7] = 0;
-  out.writeUInt16LE(full.length, 8);
-  out.write(full, 10, "latin1");
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + full.length);
-  return out;
+  const prefix = Buffer.alloc(10 + full.length);
+  MAGIC.copy(prefix, 0);
+  prefix[6] = 1;
+  prefix[7] = 0;
+  prefix.writeUInt16LE(full.length, 8);
+  prefix.write(full, 10, "latin1");
+  return prefix;
 }

@@ -1,9 +1,10 @@
 // NPY in pieces, for matrices too large to hold twice: the header on its own,
 // read from the first bytes of a body or written before values that stream.
 import { checkShape, FormatError } from "./matrix";
-import { parseHeader, type Header } from "./npy";
+import { MAGIC, parseHeader, type Header } from "./npy";
 
-const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+export { npyHeader } from "./npy";
+
 /** numpy writes headers of a few hundred bytes; one of more is not a header. */
 export const MAX_NPY_HEADER_BYTES = 64 * 1024;
 
@@ -26,21 +27,4 @@ export function readNpyHeader(prefix: Buffer): NpyHeader | null {
   const header = parseHeader(prefix.subarray(start, start + headerLen).toString(major === 3 ? "utf8" : "latin1"));
   checkShape(header.shape);
   return { ...header, dataOffset: start + headerLen };
-}
-
-/** The version 1 '<f8' C-order header numpy.lib.format.write_array writes for shape. */
-export function npyHeader(shape: number[]): Buffer {
-  const shapeText = shape.length === 0 ? "()" : shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  // numpy leaves room for the first axis to grow in place (GROWTH_AXIS_MAX_DIGITS = 21)
-  if (shape.length > 0) header += " ".repeat(21 - String(shape[0]).length);
-  const pad = 64 - ((10 + header.length + 1) % 64);
-  const full = header + " ".repeat(pad) + "\n";
-  const prefix = Buffer.alloc(10 + full.length);
-  MAGIC.copy(prefix, 0);
-  prefix[6] = 1;
-  prefix[7] = 0;
-  prefix.writeUInt16LE(full.length, 8);
-  prefix.write(full, 10, "latin1");
-  return prefix;
 }
