@@ -9,6 +9,8 @@ import { blobKeys, blobNotFound, type BlobStore } from "./blobStore";
 import { checkBlockIds, checkRange } from "./checks";
 
 export const CHUNK_SIZE = 1024 * 1024;
+/** Chunks read per query (8 MiB; two batches in memory at most while reading). */
+const READ_BATCH = 8;
 /** What separates a key from the ids of its staged blocks (see blobKeys.blocks). */
 const BLOCKS = "/blocks/";
 
@@ -57,18 +59,21 @@ export class DatabaseBlobStore implements BlobStore {
 
   async read(key: string, range?: { start: number; end?: number }): Promise<Readable> {
     if (range && (range.start > 0 || range.end !== undefined)) return this.readRange(key, range);
-    const first = await this.chunk(key, 0);
-    if (first === null) throw blobNotFound(key);
-    const chunk = this.chunk.bind(this);
-    async function* chunks(): AsyncGenerator<Buffer> {
-      yield first!;
-      for (let seq = 1; ; seq++) {
-        const data = await chunk(key, seq);
-        if (data === null) return;
-        yield data;
+    const first = await this.chunks(key, 0);
+    if (first.length === 0) throw blobNotFound(key);
+    const chunks = this.chunks.bind(this);
+    async function* content(): AsyncGenerator<Buffer> {
+      // the next batch is on its way while this one is written out
+      let batch = first;
+      for (let seq = batch.length; batch.length > 0; seq += batch.length) {
+        const next = batch.length === READ_BATCH ? chunks(key, seq) : Promise.resolve([]);
+        // a reader that stops early leaves the prefetch to settle on its own
+        next.catch(() => undefined);
+        for (const data of batch) yield data;
+        batch = await next;
       }
     }
-    return Readable.from(chunks(), { objectMode: false });
+    return Readable.from(content(), { objectMode: false });
   }
 
   /**
@@ -92,9 +97,13 @@ export class DatabaseBlobStore implements BlobStore {
     if (keys.length > 0) await this.pool.query("DELETE FROM blob_chunk WHERE blob_key = ANY($1::text[])", [keys]);
   }
 
-  private async chunk(key: string, seq: number): Promise<Buffer | null> {
-    const result = await this.pool.query<{ data: Buffer }>("SELECT data FROM blob_chunk WHERE blob_key = $1 AND seq = $2", [key, seq]);
-    return result.rows.length === 0 ? null : result.rows[0].data;
+  /** Up to READ_BATCH chunks from seq on, in order: fewer round trips than one at a time. */
+  private async chunks(key: string, seq: number): Promise<Buffer[]> {
+    const result = await this.pool.query<{ data: Buffer }>(
+      "SELECT data FROM blob_chunk WHERE blob_key = $1 AND seq >= $2 AND seq < $2 + $3 ORDER BY seq",
+      [key, seq, READ_BATCH],
+    );
+    return result.rows.map((r) => r.data);
   }
 
   /** Chunks have different lengths after a commit (each block ends with a short one): find them by their lengths. */
@@ -135,11 +144,15 @@ export class DatabaseBlobStore implements BlobStore {
     let total = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // one insert on its way while the next chunk fills: the upload and the database work at once
+    let inFlight: Promise<unknown> = Promise.resolve();
     const flush = async (): Promise<void> => {
       const data = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await this.pool.query("INSERT INTO blob_chunk (blob_key, seq, data) VALUES ($1, $2, $3)", [key, seq++, data]);
+      await inFlight;
+      inFlight = this.pool.query("INSERT INTO blob_chunk (blob_key, seq, data) VALUES ($1, $2, $3)", [key, seq++, data]);
+      inFlight.catch(() => undefined); // awaited at the next flush or at the end
     };
     try {
       for await (const piece of content) {
@@ -159,7 +172,9 @@ export class DatabaseBlobStore implements BlobStore {
       }
       // Every blob has chunk 0, even an empty one: that is how a stored empty blob differs from none.
       if (pendingBytes > 0 || seq === 0) await flush();
+      await inFlight;
     } catch (error) {
+      await inFlight.catch(() => undefined); // nothing lands after the cleanup
       await this.deleteExactly([key]);
       throw error;
     }
