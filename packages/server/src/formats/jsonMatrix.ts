@@ -13,6 +13,9 @@ for (const c of "0123456789+-.eE") NUMBER[c.charCodeAt(0)] = 1;
 
 class NotFast extends Error {}
 
+/** Bytes of the body decoded to text at a time, for the numbers in them. */
+const TEXT_WINDOW = 64 * 1024;
+
 export function readJsonMatrix(body: Buffer): Matrix {
   try {
     return fastRead(body);
@@ -25,6 +28,8 @@ export function readJsonMatrix(body: Buffer): Matrix {
 function fastRead(b: Buffer): Matrix {
   const n = b.length;
   let i = 0;
+  let windowStart = 0;
+  let window = "";
   const skip = () => {
     while (i < n && SPACE[b[i]]) i++;
   };
@@ -134,7 +139,20 @@ function fastRead(b: Buffer): Matrix {
       if (!digits()) throw new NotFast();
     }
     if (i < n && NUMBER[b[i]]) throw new NotFast();
-    return Number(b.toString("latin1", start, i));
+    return Number(text(start, i));
+  }
+
+  /**
+   * The bytes start..end as text: a slice of a window of the body decoded once (a
+   * Buffer.toString per number costs more than the number's parse).
+   */
+  function text(start: number, end: number): string {
+    if (end - start > TEXT_WINDOW) return b.toString("latin1", start, end);
+    if (start < windowStart || end > windowStart + window.length) {
+      windowStart = start;
+      window = b.toString("latin1", start, Math.min(n, start + TEXT_WINDOW));
+    }
+    return window.slice(start - windowStart, end - windowStart);
   }
 
   /** Skips a run of digits; false when there is none. */

@@ -134,8 +134,9 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
         : shape.kind === "validation"
           ? shape.items
           : known.message;
-    // a body refused half-read leaves bytes on the connection: close it after answering
-    if (known.status === 413) res.setHeader("Connection", "close");
+    // a body refused unread or half-read (a streamed matrix or block, one over its limit)
+    // leaves bytes on the connection: close it after answering
+    if (known.status === 413 || !req.complete) res.setHeader("Connection", "close");
     res.status(known.status).json({ detail });
     return;
   }
