@@ -63,6 +63,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
     await db.close();
     throw error;
   });
+  keepConnections(server);
   const { sweeper } = app.locals.services;
   sweeper.start(SWEEP_INTERVAL_MS);
   const { port } = server.address() as AddressInfo;
@@ -108,4 +109,14 @@ async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Idle keep-alive connections stay open a minute (Node's default is 5 s): clients that
+ * pause between requests (ERT between realizations, a bench building a body) reuse them
+ * instead of racing the server's close. Longer than a load balancer's usual 60 s.
+ */
+export function keepConnections(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 }

@@ -98,7 +98,8 @@ export class ObservationService {
   async linkToRecord(ensembleId: string, name: string, realizationIndex: number | undefined, ids: string[]): Promise<void> {
     const { repos } = this.deps;
     const record = await this.records.findByName(ensembleId, name, realizationIndex);
-    const ensemble = (await repos.ensembles.get(ensembleId))!;
+    // the ensemble exists (its record does); its experiment is one of the cached rules
+    const ensemble = (await repos.ensembles.rules(ensembleId))!;
     const shapes = await repos.observations.shapes(ids);
     if (shapes.size === 0) throw Errors.unprocessable(`Observations [${ids.join(", ")}] not found!`);
     const foreign = [...shapes].filter(([, s]) => s.experimentId !== ensemble.experimentId).map(([id]) => id);

@@ -6,6 +6,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app";
+import { keepConnections } from "../../src/server";
 import type { Limits } from "../../src/config";
 import { openBlobStore, type BlobStore } from "../../src/store/blob";
 import { openDatabase, type Database } from "../../src/store/db/connect";
@@ -53,6 +54,7 @@ export async function startTestServer(backend: Backend, options: { token?: strin
     const app = createApp({ db, blobs, token: options.token ?? null, faults, limits: options.limits });
     server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
+      keepConnections(s);
     });
   } catch (error) {
     await db.close();

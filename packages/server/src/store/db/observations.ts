@@ -109,10 +109,11 @@ export class ObservationRepository {
 
   /** The experiment and length of each observation, for those that exist. */
   async shapes(ids: string[]): Promise<Map<string, { experimentId: string; length: number }>> {
-    const rows = await this.sql.rows<{ id: string; experiment_id: string; n: number }>(
-      "SELECT id, experiment_id, coalesce(cardinality(values), 0) AS n FROM observation WHERE id = ANY($1::uuid[])",
-      [ids.map((id) => uuid("observation_id", id))],
-    );
+    const rows = await this.sql.rows<{ id: string; experiment_id: string; n: number }>({
+      name: "observation.shapes",
+      text: "SELECT id, experiment_id, coalesce(cardinality(values), 0) AS n FROM observation WHERE id = ANY($1::uuid[])",
+      values: [ids.map((id) => uuid("observation_id", id))],
+    });
     return new Map(rows.map((r) => [r.id, { experimentId: r.experiment_id, length: r.n }]));
   }
 
@@ -159,12 +160,13 @@ export class ObservationRepository {
 
   /** Replaces a record's links with these observations, in one statement. */
   async replaceLinks(recordId: string, observationIds: string[]): Promise<void> {
-    await this.sql.run(
-      `WITH gone AS (DELETE FROM observation_record WHERE record_id = $1 AND NOT (observation_id = ANY($2::uuid[])))
-       INSERT INTO observation_record (observation_id, record_id)
-       SELECT DISTINCT o, $1::uuid FROM unnest($2::uuid[]) AS o
-       ON CONFLICT DO NOTHING`,
-      [uuid("record_id", recordId), observationIds],
-    );
+    await this.sql.run({
+      name: "observation.replaceLinks",
+      text: `WITH gone AS (DELETE FROM observation_record WHERE record_id = $1 AND NOT (observation_id = ANY($2::uuid[])))
+             INSERT INTO observation_record (observation_id, record_id)
+             SELECT DISTINCT o, $1::uuid FROM unnest($2::uuid[]) AS o
+             ON CONFLICT DO NOTHING`,
+      values: [uuid("record_id", recordId), observationIds],
+    });
   }
 }
