@@ -59,16 +59,36 @@ async function benchDatabase(db: Db, options: Options): Promise<Figures> {
   // the server the workloads run on is the last of the timed starts
   const starts: number[] = [];
   for (let i = 1; i < options.sizes.starts; i++) starts.push(await withServer(db, async (s) => s.startMs));
-  await withServer(db, async (server) => {
-    starts.push(server.startMs);
-    out.start = { medianMs: round(median(starts), 0), runsMs: starts.map((s) => round(s, 0)) };
-    log(`${db}: server start to first healthcheck ${starts.map((s) => s.toFixed(0)).join(", ")} ms`);
-    const ctx: Context = { server, client: server.client, sizes: options.sizes, options, label: db };
+  let server = await startServer(db);
+  starts.push(server.startMs);
+  out.start = { medianMs: round(median(starts), 0), runsMs: starts.map((s) => round(s, 0)) };
+  log(`${db}: server start to first healthcheck ${starts.map((s) => s.toFixed(0)).join(", ")} ms`);
+  let peak = 0;
+  let retries = 0;
+  try {
     for (const workload of Object.keys(RUNS) as Workload[]) {
-      if (options.only.has(workload)) out[workload] = await measured(`${db} ${workload}`, () => RUNS[workload](ctx));
+      if (!options.only.has(workload)) continue;
+      const ctx: Context = { server, client: server.client, sizes: options.sizes, options, label: db };
+      out[workload] = await measured(`${db} ${workload}`, () => RUNS[workload](ctx));
+      peak = Math.max(peak, server.peakRssMb());
+      const exited = server.exited();
+      if (exited) {
+        // a crash is a failure of its own; the next workloads get a new server
+        failures.push(`${db} ${workload}: ${exited}`);
+        log(`${db} ${workload}: ${exited}; starting a new server`);
+        out[workload] = { ...(out[workload] as Figures), serverExited: exited };
+        retries += server.client.retries;
+        await server.stop();
+        server = await startServer(db);
+      }
     }
-    out.peakRssMb = server.peakRssMb();
-  });
+  } finally {
+    peak = Math.max(peak, server.peakRssMb());
+    retries += server.client.retries;
+    await server.stop();
+  }
+  out.peakRssMb = peak;
+  out.idleSocketRetries = retries;
   log(`${db}: server peak RSS ${out.peakRssMb} MB`);
 
   if (options.big && options.only.has("matrix")) {

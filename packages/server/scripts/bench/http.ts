@@ -42,7 +42,28 @@ export class Client {
     this.url = new URL(base);
   }
 
-  request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+  /**
+   * One request. A fixed body is sent once more if a reused keep-alive socket turned out to be
+   * closed by the server before the request reached it (Node's documented idle-socket race);
+   * any other failure is the answer.
+   */
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+    // let the agent see sockets the server closed while a long synchronous step ran
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      return await this.once(method, path, options);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException & { reusedSocket?: boolean };
+      if (!e.reusedSocket || !["ECONNRESET", "EPIPE"].includes(e.code ?? "") || isStream(options.body)) throw error;
+      this.retries++;
+      return this.once(method, path, options);
+    }
+  }
+
+  /** requests sent again after the idle-socket race */
+  retries = 0;
+
+  private once(method: string, path: string, options: RequestOptions): Promise<Reply> {
     const { body, type, accept, length, sink } = options;
     const headers: http.OutgoingHttpHeaders = {};
     if (type) headers["content-type"] = type;
@@ -69,7 +90,7 @@ export class Client {
       );
       // A server that answers early (413, 422) and closes breaks the upload: its answer counts.
       req.on("error", (error) => {
-        if (!answered) reject(error);
+        if (!answered) reject(Object.assign(error, { reusedSocket: req.reusedSocket }));
       });
       if (body === undefined || fixed) {
         req.end(fixed ?? undefined);
@@ -95,6 +116,10 @@ export class Client {
   close(): void {
     this.agent.destroy();
   }
+}
+
+function isStream(body: Body | undefined): boolean {
+  return body !== undefined && typeof body !== "string" && !(body instanceof Buffer);
 }
 
 async function streamBody(req: http.ClientRequest, body: AsyncIterable<Buffer>): Promise<void> {

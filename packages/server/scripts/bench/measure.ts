@@ -15,11 +15,16 @@ export function round(x: number, digits = 1): number {
 
 /** MB/s (10^6 bytes) of `bytes` moved in `ms`. */
 export function mbps(bytes: number, ms: number): number {
-  return round(bytes / 1e6 / (ms / 1000), 1);
+  return significant(bytes / 1e6 / (ms / 1000));
 }
 
 export function perSecond(count: number, ms: number): number {
-  return round(count / (ms / 1000), 1);
+  return significant(count / (ms / 1000));
+}
+
+/** Three significant digits, but never fewer than the integer part. */
+export function significant(x: number): number {
+  return Math.abs(x) >= 100 ? Math.round(x) : Number(x.toPrecision(3));
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -21,6 +21,8 @@ export interface Server {
   peakRssMb(): number;
   /** VmRSS: resident memory now, MB */
   rssMb(): number;
+  /** null while running; else how it ended and the end of its output */
+  exited(): string | null;
   stop(): Promise<void>;
 }
 
@@ -34,13 +36,27 @@ export async function startServer(db: Db): Promise<Server> {
   if (db === "embedded") delete env.ERT_STORAGE_DATABASE_URL;
   const t0 = now();
   const child = spawn(process.execPath, [BIN, "--port", "0"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  let ended: string | null = null;
+  child.stdout!.on("data", (d) => (output = (output + d).slice(-4000)));
+  child.stderr!.on("data", (d) => (output = (output + d).slice(-4000)));
+  child.on("exit", (code, signal) => {
+    ended = `server exited (${signal ?? `code ${code}`})${output.trim() ? `: ${output.trim().slice(-1000)}` : ""}`;
+  });
   const base = await announced(child);
   const client = new Client(base);
   expectOk(await client.request("GET", "/healthcheck"), "healthcheck");
   const startMs = now() - t0;
+  // the last figures read stay the answer once the process is gone
+  const last: Record<string, number> = { VmHWM: 0, VmRSS: 0 };
   const status = (field: string) => {
-    const text = fs.readFileSync(`/proc/${child.pid}/status`, "utf8");
-    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)![1]) / 1024;
+    try {
+      const text = fs.readFileSync(`/proc/${child.pid}/status`, "utf8");
+      last[field] = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)![1]) / 1024;
+    } catch {
+      // exited: keep the last reading
+    }
+    return last[field];
   };
   return {
     client,
@@ -48,6 +64,7 @@ export async function startServer(db: Db): Promise<Server> {
     startMs,
     peakRssMb: () => Math.round(status("VmHWM")),
     rssMb: () => Math.round(status("VmRSS")),
+    exited: () => ended,
     stop: async () => {
       client.close();
       if (child.exitCode === null) {
