@@ -34,8 +34,10 @@ export class BenchError extends Error {
   }
 }
 
+const MAX_SOCKETS = 16;
+
 export class Client {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
   private readonly url: URL;
 
   constructor(readonly base: string) {
@@ -50,13 +52,16 @@ export class Client {
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
     // let the agent see sockets the server closed while a long synchronous step ran
     await new Promise((resolve) => setImmediate(resolve));
-    try {
-      return await this.once(method, path, options);
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException & { reusedSocket?: boolean };
-      if (!e.reusedSocket || !["ECONNRESET", "EPIPE"].includes(e.code ?? "") || isStream(options.body)) throw error;
-      this.retries++;
-      return this.once(method, path, options);
+    // every idle socket in the pool may have been closed: at most one try per socket, and a new one
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(method, path, options);
+      } catch (error) {
+        const e = error as NodeJS.ErrnoException & { reusedSocket?: boolean };
+        const stale = e.reusedSocket && ["ECONNRESET", "EPIPE"].includes(e.code ?? "");
+        if (!stale || isStream(options.body) || attempt > MAX_SOCKETS) throw error;
+        this.retries++;
+      }
     }
   }
 
