@@ -37,16 +37,28 @@ async function measured(what: string, run: () => Promise<Figures>): Promise<Figu
     log(`${what}: done in ${seconds(now() - t0)} s`);
     return figures;
   } catch (error) {
-    const e = error as { message?: string; status?: number };
+    const e = error as { message?: string; status?: number; timeout?: boolean };
     failures.push(`${what}: ${e.message ?? error}`);
     log(`${what}: FAILED: ${e.message ?? error}`);
     if (!e.message) console.error(error);
-    return { error: e.message ?? String(error), status: e.status ?? null };
+    return { error: e.message ?? String(error), status: e.status ?? null, ...(e.timeout ? { timeout: true } : {}) };
   }
 }
 
-async function withServer<T>(db: Db, run: (server: Server) => Promise<T>): Promise<T> {
-  const server = await startServer(db);
+function context(server: Server, options: Options, db: Db): Context {
+  return {
+    server,
+    client: server.client,
+    sizes: options.sizes,
+    options,
+    label: db,
+    fail: (message) => failures.push(message),
+    stuck: false,
+  };
+}
+
+async function withServer<T>(db: Db, timeoutMs: number, run: (server: Server) => Promise<T>): Promise<T> {
+  const server = await startServer(db, timeoutMs);
   try {
     return await run(server);
   } finally {
@@ -54,33 +66,38 @@ async function withServer<T>(db: Db, run: (server: Server) => Promise<T>): Promi
   }
 }
 
-async function benchDatabase(db: Db, options: Options): Promise<Figures> {
+/** One database: start times, every workload on one server process, then --big on a fresh one. */
+async function benchDatabase(db: Db, options: Options, save: (figures: Figures) => void): Promise<Figures> {
   const out: Figures = {};
   // the server the workloads run on is the last of the timed starts
   const starts: number[] = [];
-  for (let i = 1; i < options.sizes.starts; i++) starts.push(await withServer(db, async (s) => s.startMs));
-  let server = await startServer(db);
+  for (let i = 1; i < options.sizes.starts; i++) starts.push(await withServer(db, options.sizes.requestTimeoutMs, async (s) => s.startMs));
+  let server = await startServer(db, options.sizes.requestTimeoutMs);
   starts.push(server.startMs);
   out.start = { medianMs: round(median(starts), 0), runsMs: starts.map((s) => round(s, 0)) };
   log(`${db}: server start to first healthcheck ${starts.map((s) => s.toFixed(0)).join(", ")} ms`);
   let peak = 0;
   let retries = 0;
+  const restarts: string[] = [];
   try {
     for (const workload of Object.keys(RUNS) as Workload[]) {
       if (!options.only.has(workload)) continue;
-      const ctx: Context = { server, client: server.client, sizes: options.sizes, options, label: db };
-      out[workload] = await measured(`${db} ${workload}`, () => RUNS[workload](ctx));
+      const ctx = context(server, options, db);
+      const figures = await measured(`${db} ${workload}`, () => RUNS[workload](ctx));
+      out[workload] = figures;
       peak = Math.max(peak, server.peakRssMb());
+      // a server that exited or gave no answer in time is a failure of its own; the next workloads get a new one
       const exited = server.exited();
-      if (exited) {
-        // a crash is a failure of its own; the next workloads get a new server
-        failures.push(`${db} ${workload}: ${exited}`);
-        log(`${db} ${workload}: ${exited}; starting a new server`);
-        out[workload] = { ...(out[workload] as Figures), serverExited: exited };
+      if (exited) failures.push(`${db} ${workload}: ${exited}`);
+      const why = exited ?? (ctx.stuck || figures.timeout ? "no answer in time" : null);
+      if (why) {
+        restarts.push(`after ${workload}: ${why}`);
+        log(`${db} ${workload}: ${why}; starting a new server`);
         retries += server.client.retries;
         await server.stop();
-        server = await startServer(db);
+        server = await startServer(db, options.sizes.requestTimeoutMs);
       }
+      save({ ...out, peakRssMb: Math.max(peak, server.peakRssMb()) });
     }
   } finally {
     peak = Math.max(peak, server.peakRssMb());
@@ -88,14 +105,15 @@ async function benchDatabase(db: Db, options: Options): Promise<Figures> {
     await server.stop();
   }
   out.peakRssMb = peak;
+  out.serverRestarts = restarts;
   out.idleSocketRetries = retries;
   log(`${db}: server peak RSS ${out.peakRssMb} MB`);
 
   if (options.big && options.only.has("matrix")) {
     // a fresh process, so its peak is the big matrix's own
-    out.big = await withServer(db, async (server) => {
-      const ctx: Context = { server, client: server.client, sizes: options.sizes, options, label: db };
-      const figures = await measured(`${db} big matrix`, () => bigMatrix(ctx));
+    // 1.6 GB each way at a few MB/s: a longer wait for one answer
+    out.big = await withServer(db, 5 * options.sizes.requestTimeoutMs, async (server) => {
+      const figures = await measured(`${db} big matrix`, () => bigMatrix(context(server, options, db)));
       return { ...figures, serverPeakRssMb: server.peakRssMb() };
     });
   }
@@ -129,7 +147,15 @@ async function main(): Promise<void> {
   }));
   if (migrating) await migrating;
   else if (options.dbs.includes("postgres")) await prepareBenchDatabase();
-  for (const db of options.dbs) result[db] = await benchDatabase(db, options);
+  // --out is written after every workload, so a long run that is stopped keeps its figures
+  const save = () => options.out && fs.writeFileSync(options.out, JSON.stringify({ ...result, failures, partial: true }, null, 2) + "\n");
+  save();
+  for (const db of options.dbs) {
+    result[db] = await benchDatabase(db, options, (figures) => {
+      result[db] = figures;
+      save();
+    });
+  }
 
   result.machine = { ...(result.machine as Figures), loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)) };
   result.seconds = seconds(now() - started);

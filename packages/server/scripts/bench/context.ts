@@ -10,6 +10,10 @@ export interface Context {
   options: Options;
   /** "postgres" or "embedded", for progress lines */
   label: string;
+  /** a check that failed inside a workload that goes on (the bench exits non-zero) */
+  fail(message: string): void;
+  /** set when the server gave no answer in time: the bench restarts it after the workload */
+  stuck: boolean;
 }
 
 export async function newEnsemble(

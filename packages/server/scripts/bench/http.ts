@@ -29,6 +29,8 @@ export class BenchError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** the server gave no answer in time: it is stuck, the bench restarts it */
+    readonly timeout = false,
   ) {
     super(message);
   }
@@ -40,7 +42,11 @@ export class Client {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
   private readonly url: URL;
 
-  constructor(readonly base: string) {
+  /** timeoutMs: longest wait for a whole answer */
+  constructor(
+    readonly base: string,
+    private readonly timeoutMs: number,
+  ) {
     this.url = new URL(base);
   }
 
@@ -89,10 +95,16 @@ export class Client {
             if (sink) sink(chunk);
             else chunks.push(chunk);
           });
+          res.on("end", () => clearTimeout(timer));
           res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), bytes }));
           res.on("error", reject);
         },
       );
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new BenchError(`${method} ${path.split("?")[0]}: no answer in ${this.timeoutMs / 1000} s`, undefined, true));
+      }, this.timeoutMs);
+      req.on("close", () => clearTimeout(timer));
       // A server that answers early (413, 422) and closes breaks the upload: its answer counts.
       req.on("error", (error) => {
         if (!answered) reject(Object.assign(error, { reusedSocket: req.reusedSocket }));

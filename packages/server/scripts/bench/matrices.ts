@@ -6,7 +6,7 @@ import type { Matrix } from "../../src/formats/matrix";
 import { readNpy, writeNpy } from "../../src/formats/npy";
 import { readParquet, writeParquet } from "../../src/formats/parquet";
 import { deleteExperiment, newEnsemble, type Context } from "./context";
-import { check, expectOk, type Reply } from "./http";
+import { check, expectOk, type BenchError, type Reply } from "./http";
 import { jsonMatrix, log, mbps, now, perSecond, pool, sameValues, seconds, values } from "./measure";
 
 export const FORMATS = {
@@ -51,37 +51,57 @@ export async function matrices(ctx: Context): Promise<Record<string, unknown>> {
     const bytes = rows * cols * 8;
     const figures: Record<string, unknown> = { float64Bytes: bytes };
     for (const format of Object.keys(FORMATS) as Format[]) {
-      const type = FORMATS[format];
-      const path = `/ensembles/${ensemble}/records/M_${format}`;
-      let body: Buffer | string | null = encode(format, m);
-      const bodyBytes = Buffer.byteLength(body);
-      const t0 = now();
-      const post = await ctx.client.request("POST", `${path}/matrix`, { body, type });
-      const upMs = now() - t0;
-      body = null;
-      expectOk(post, `POST ${key} ${format}`);
-      const rssAfterUp = ctx.server.peakRssMb();
-      const t1 = now();
-      const get = await ctx.client.request("GET", path, { accept: type });
-      const downMs = now() - t1;
-      verifyMatrix(format, get, m, `GET ${key} ${format}`);
-      figures[format] = {
-        upMBps: mbps(bytes, upMs),
-        downMBps: mbps(bytes, downMs),
-        upSeconds: seconds(upMs),
-        downSeconds: seconds(downMs),
-        bodyBytes,
-        answerBytes: get.bytes,
-        peakRssMbAfterUp: rssAfterUp,
-        peakRssMbAfterDown: ctx.server.peakRssMb(),
-        rssMbNow: ctx.server.rssMb(),
-      };
-      log(`  ${ctx.label} matrix ${key} ${format}: up ${mbps(bytes, upMs)} MB/s, down ${mbps(bytes, downMs)} MB/s, server peak RSS ${ctx.server.peakRssMb()} MB`);
+      if (ctx.stuck) {
+        figures[format] = { error: "not run: the server gave no answer in time on an earlier format of this size and was restarted" };
+        continue;
+      }
+      try {
+        figures[format] = await roundTrip(ctx, format, m, `/ensembles/${ensemble}/records/M_${format}`);
+      } catch (error) {
+        // the figure is the failure; a stuck server (no answer in time) ends this workload
+        const e = error as BenchError;
+        figures[format] = { error: e.message, status: e.status ?? null, peakRssMb: ctx.server.peakRssMb() };
+        ctx.fail(`${ctx.label} matrix ${key} ${format}: ${e.message}`);
+        log(`  ${ctx.label} matrix ${key} ${format}: FAILED: ${e.message}`);
+        if (e.timeout) ctx.stuck = true;
+      }
     }
     out[key] = figures;
+    if (ctx.stuck) break;
     await deleteExperiment(ctx, experiment);
   }
   return out;
+}
+
+/** One format up and down; the answer must hold exactly the matrix sent. */
+async function roundTrip(ctx: Context, format: Format, m: Matrix, path: string): Promise<Record<string, unknown>> {
+  const key = m.shape.join("x");
+  const bytes = m.data.length * 8;
+  const type = FORMATS[format];
+  let body: Buffer | string | null = encode(format, m);
+  const bodyBytes = Buffer.byteLength(body);
+  const t0 = now();
+  const post = await ctx.client.request("POST", `${path}/matrix`, { body, type });
+  const upMs = now() - t0;
+  body = null;
+  expectOk(post, `POST ${key} ${format}`);
+  const peakRssMbAfterUp = ctx.server.peakRssMb();
+  const t1 = now();
+  const get = await ctx.client.request("GET", path, { accept: type });
+  const downMs = now() - t1;
+  verifyMatrix(format, get, m, `GET ${key} ${format}`);
+  log(`  ${ctx.label} matrix ${key} ${format}: up ${mbps(bytes, upMs)} MB/s, down ${mbps(bytes, downMs)} MB/s, server peak RSS ${ctx.server.peakRssMb()} MB`);
+  return {
+    upMBps: mbps(bytes, upMs),
+    downMBps: mbps(bytes, downMs),
+    upSeconds: seconds(upMs),
+    downSeconds: seconds(downMs),
+    bodyBytes,
+    answerBytes: get.bytes,
+    peakRssMbAfterUp,
+    peakRssMbAfterDown: ctx.server.peakRssMb(),
+    rssMbNow: ctx.server.rssMb(),
+  };
 }
 
 /**

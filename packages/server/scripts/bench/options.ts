@@ -14,6 +14,8 @@ export interface Sizes {
   starts: number;
   /** longest a timed loop runs (latency, throughput) */
   phaseLimitMs: number;
+  /** longest wait for one answer; a server that takes longer is stuck and restarted */
+  requestTimeoutMs: number;
 }
 
 export interface Options {
@@ -38,6 +40,7 @@ const FULL: Sizes = {
   misfits: { realizations: 1000, points: 500, runs: 3 },
   starts: 3,
   phaseLimitMs: 120_000,
+  requestTimeoutMs: 180_000,
 };
 
 const SMOKE: Sizes = {
@@ -50,6 +53,7 @@ const SMOKE: Sizes = {
   misfits: { realizations: 20, points: 10, runs: 3 },
   starts: 1,
   phaseLimitMs: 2000,
+  requestTimeoutMs: 30_000,
 };
 
 const USAGE = `Usage: pnpm bench [--smoke] [--big] [--db postgres|embedded] [--only ${WORKLOADS.join(",")}] [--out file.json]`;

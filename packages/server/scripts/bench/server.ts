@@ -30,7 +30,7 @@ export function serverEnv(db: Db): Record<string, string> {
   return db === "postgres" ? { ERT_STORAGE_DATABASE_URL: PG_URL } : {};
 }
 
-export async function startServer(db: Db): Promise<Server> {
+export async function startServer(db: Db, timeoutMs: number): Promise<Server> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "ert-bench-"));
   const env: NodeJS.ProcessEnv = { ...process.env, ERT_STORAGE_NO_TOKEN: "1", ERT_STORAGE_QUIET: "1", ...serverEnv(db) };
   if (db === "embedded") delete env.ERT_STORAGE_DATABASE_URL;
@@ -43,10 +43,16 @@ export async function startServer(db: Db): Promise<Server> {
   child.on("exit", (code, signal) => {
     ended = `server exited (${signal ?? `code ${code}`})${output.trim() ? `: ${output.trim().slice(-1000)}` : ""}`;
   });
-  const base = await announced(child);
-  const client = new Client(base);
-  expectOk(await client.request("GET", "/healthcheck"), "healthcheck");
-  const startMs = now() - t0;
+  let client: Client;
+  let startMs: number;
+  try {
+    client = new Client(await announced(child), timeoutMs);
+    expectOk(await client.request("GET", "/healthcheck"), "healthcheck");
+    startMs = now() - t0;
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
   // the last figures read stay the answer once the process is gone
   const last: Record<string, number> = { VmHWM: 0, VmRSS: 0 };
   const status = (field: string) => {
@@ -67,10 +73,13 @@ export async function startServer(db: Db): Promise<Server> {
     exited: () => ended,
     stop: async () => {
       client.close();
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.on("exit", resolve));
         child.kill("SIGTERM");
+        // a stuck server finishes no requests and never exits on its own
+        const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
         await exited;
+        clearTimeout(kill);
       }
       fs.rmSync(cwd, { recursive: true, force: true });
     },
