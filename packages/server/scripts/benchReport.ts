@@ -16,6 +16,8 @@ interface Row {
   rate?: boolean;
   /** extra text after a database's figure */
   note?: (db: Json) => string | undefined;
+  /** the figure's object, to show its error when it failed */
+  source?: (db: Json) => Json;
 }
 
 const FORMAT_NAMES: Record<string, string> = { json: "JSON", npy: "NPY", csv: "CSV", parquet: "Parquet" };
@@ -36,6 +38,7 @@ function rows(result: Json): Row[] {
         unit: "records/s",
         rate: true,
         note: (d) => secondsNote(d.upload?.[`${format}_${mode}`]?.seconds),
+        source: (d) => d.upload?.error ? d.upload : d.upload?.[`${format}_${mode}`],
       });
     }
   }
@@ -50,12 +53,19 @@ function rows(result: Json): Row[] {
           unit: "MB/s",
           rate: true,
           note: (d) => rssNote(d.matrix?.[key]?.[format]?.[dir === "up" ? "peakRssMbAfterUp" : "peakRssMbAfterDown"]),
+          source: (d) => d.matrix?.error ? d.matrix : d.matrix?.[key]?.[format],
         });
       }
     }
   }
   const f = s.frame;
-  out.push({ label: `response frame: ${f.rows} records of ${f.cols} (CSV) POST, 8 concurrent`, server: (d) => d.frame?.upload?.recordsPerSec, unit: "records/s", rate: true });
+  out.push({
+    label: `response frame: ${f.rows} records of ${f.cols} (CSV) POST, 8 concurrent`,
+    server: (d) => d.frame?.upload?.recordsPerSec,
+    unit: "records/s",
+    rate: true,
+    source: (d) => d.frame,
+  });
   for (const format of ["csv", "parquet", "npy"]) {
     out.push({
       label: `response frame ${f.rows}x${f.cols} stacked GET ${FORMAT_NAMES[format]}`,
@@ -63,6 +73,7 @@ function rows(result: Json): Row[] {
       raw: (r) => r.frame?.downMBps,
       unit: "MB/s",
       rate: true,
+      source: (d) => d.frame,
     });
   }
   const v = s.view;
@@ -70,12 +81,14 @@ function rows(result: Json): Row[] {
     label: `ensemble view: set up ${v.parameters} parameters + ${v.responses}x${v.realizations} responses of ${v.values}`,
     server: (d) => d.view?.setupSeconds,
     unit: "s",
+    source: (d) => d.view,
   });
   out.push({
     label: `ensemble view: everything the view needs (${3 + v.parameters + v.responses} GETs, ${v.concurrency} at a time)`,
     server: (d) => d.view?.seconds,
     raw: (r) => r.view?.seconds,
     unit: "s",
+    source: (d) => d.view,
   });
   out.push({ label: "GET /ensembles/{id} latency p50", server: (d) => d.latency?.p50Ms, raw: (r) => r.latency?.p50Ms, unit: "ms" });
   out.push({ label: "GET /ensembles/{id} latency p99", server: (d) => d.latency?.p99Ms, raw: (r) => r.latency?.p99Ms, unit: "ms" });
@@ -117,8 +130,16 @@ function rssNote(mb: number | undefined): string | undefined {
 }
 
 function errorNote(figure: Json): string | undefined {
-  if (!figure?.error) return undefined;
-  return `failed: ${figure.status ?? ""} ${String(figure.error).replace(/\|/g, "/").slice(0, 120)}`;
+  return figure?.error ? `failed: ${shorten(figure.error)}` : undefined;
+}
+
+/** An error message fit for a table cell: ids as {id}, no pipes, not too long. */
+function shorten(error: unknown): string {
+  const text = String(error)
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "{id}")
+    .replace(/\|/g, "/")
+    .replace(/\s+/g, " ");
+  return text.length > 140 ? `${text.slice(0, 137)}...` : text;
 }
 
 function number(x: number): string {
@@ -132,6 +153,8 @@ function cell(row: Row, db: Json, raw: Json): string {
   const value = row.server(db);
   const rawValue = row.raw?.(raw);
   const note = row.note?.(db);
+  const failed = row.source?.(db);
+  if (failed?.error) return String(failed.error).startsWith("not run") ? shorten(failed.error) : `failed: ${shorten(failed.error)}`;
   if (value === undefined || value === null) return note ?? "—";
   let text = `${number(value)} ${row.unit}`;
   if (rawValue !== undefined && rawValue !== null && value > 0 && rawValue > 0) {
@@ -160,7 +183,7 @@ export function report(result: Json): string {
     const rawText = rawValue === undefined || rawValue === null ? "—" : `${number(rawValue)} ${row.unit}`;
     lines.push(`| ${row.label} | ${cell(row, result.postgres, raw)} | ${cell(row, result.embedded, raw)} | ${rawText} |`);
   }
-  if (result.failures?.length) lines.push("", `Failed: ${result.failures.join("; ")}`);
+  if (result.failures?.length) lines.push("", `Failed: ${result.failures.map(shorten).join("; ")}`);
   return lines.join("\n") + "\n";
 }
 

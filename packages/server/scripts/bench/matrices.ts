@@ -52,7 +52,7 @@ export async function matrices(ctx: Context): Promise<Record<string, unknown>> {
     const figures: Record<string, unknown> = { float64Bytes: bytes };
     for (const format of Object.keys(FORMATS) as Format[]) {
       if (ctx.stuck) {
-        figures[format] = { error: "not run: the server gave no answer in time on an earlier format of this size and was restarted" };
+        figures[format] = { error: "not run: the server was stuck on an earlier format of this size (restarted)" };
         continue;
       }
       try {
