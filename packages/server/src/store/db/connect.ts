@@ -75,7 +75,8 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   await server.start();
   const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   // PGlite is a single session: one connection, so transactions never interleave.
-  const pool = newPool(url, 1);
+  // Requests queue for it as long as the one ahead takes: waiting is not an outage.
+  const pool = newPool(url, 1, undefined, 0);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
@@ -93,13 +94,14 @@ async function openPglite(dataDir: string | null): Promise<Database> {
 }
 
 /**
- * A pool whose idle connections dying (a database restart) is logged, not fatal.
+ * A pool whose idle connections dying (a database restart) is logged, not fatal. A request
+ * that waits connectionTimeoutMillis for a connection (0: for ever) is answered 503.
  * options: startup settings; PostgreSQL gets extra_float_digits=3 so float8 prints
  * in its shortest exact form whatever the server's configuration (PGlite prints it
  * so by default and ignores startup options).
  */
-function newPool(url: string, max: number, options?: string): Pool {
-  const pool = new Pool({ connectionString: url, max, options, connectionTimeoutMillis: 10_000 });
+function newPool(url: string, max: number, options?: string, connectionTimeoutMillis = 10_000): Pool {
+  const pool = new Pool({ connectionString: url, max, options, connectionTimeoutMillis });
   pool.on("error", (error) => {
     console.error(`database connection lost: ${error.message}`);
   });

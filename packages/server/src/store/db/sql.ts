@@ -190,7 +190,8 @@ function fromPrisma(error: unknown): unknown {
 function isConnectionError(code: string, message: string | undefined): boolean {
   if (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300") return true;
   if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"].includes(code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message ?? "");
+  // pg-pool's "timeout exceeded when trying to connect": every connection busy for the whole wait
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message ?? "");
 }
 
 const TABLES = [
