@@ -29,11 +29,30 @@ export function matrixParams(m: StoredMatrix): [number[], Buffer | null, string 
   ];
 }
 
-export function matrixFromColumns(row: MatrixColumns): StoredMatrix {
+/**
+ * Label texts parsed once each: the per-realization records of a name mostly share
+ * their labels (20000 dates x 200 realizations would be 4 million strings to parse).
+ * The matrices read in one query share the parsed labels, which nobody mutates.
+ */
+export class LabelTexts {
+  private readonly parsed = new Map<string, Labels | null>();
+
+  parse(text: string | null): Labels | null {
+    if (text === null) return null;
+    let labels = this.parsed.get(text);
+    if (labels === undefined) {
+      labels = fromJsonText<Labels | null>(text);
+      this.parsed.set(text, labels);
+    }
+    return labels;
+  }
+}
+
+export function matrixFromColumns(row: MatrixColumns, texts = new LabelTexts()): StoredMatrix {
   const labels = {
     shape: row.shape,
-    columns: fromJsonText<Labels | null>(row.column_labels),
-    index: fromJsonText<Labels | null>(row.row_labels),
+    columns: texts.parse(row.column_labels),
+    index: texts.parse(row.row_labels),
   };
   if (row.matrix_blob_key !== null) return { ...labels, data: null, blobKey: row.matrix_blob_key };
   return { ...labels, data: float64s(row.data!), blobKey: null };

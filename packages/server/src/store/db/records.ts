@@ -2,7 +2,7 @@
 // records, ensemble-wide (realization -1) or per realization, each holding a
 // matrix or a file.
 import type { Labels } from "../../formats/matrix";
-import { MATRIX_COLUMNS, matrixFromColumns, matrixParams, type MatrixColumns, type StoredMatrix } from "./matrices";
+import { LabelTexts, MATRIX_COLUMNS, matrixFromColumns, matrixParams, type MatrixColumns, type StoredMatrix } from "./matrices";
 import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
 import { fromJsonText, uuid } from "./values";
@@ -239,9 +239,10 @@ export class RecordRepository {
     if (rows[0].record_type === "file") {
       return { type: "file", records: present.map((r) => ({ realization: r.realization, file: fileFrom(r)! })) };
     }
+    const texts = new LabelTexts();
     return {
       type: "matrix",
-      records: present.map((r) => ({ id: r.id!, realization: r.realization, matrix: matrixFromColumns(r), parquet: r.parquet })),
+      records: present.map((r) => ({ id: r.id!, realization: r.realization, matrix: matrixFromColumns(r, texts), parquet: r.parquet })),
     };
   }
 
@@ -333,6 +334,7 @@ export class RecordRepository {
               ORDER BY r.realization`,
       values: [uuid("ensemble_id", ensembleId), name, options.realization ?? null, options.linkedOnly ?? false],
     });
-    return rows.map((r) => ({ id: r.id, realization: r.realization, matrix: matrixFromColumns(r) }));
+    const texts = new LabelTexts();
+    return rows.map((r) => ({ id: r.id, realization: r.realization, matrix: matrixFromColumns(r, texts) }));
   }
 }
