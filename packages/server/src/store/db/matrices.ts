@@ -24,9 +24,18 @@ export function matrixParams(m: StoredMatrix): [number[], Buffer | null, string 
   return [
     m.shape,
     m.data ? Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength) : null,
-    m.columns ? toJsonText(m.columns) : null,
-    m.index ? toJsonText(m.index) : null,
+    m.columns ? labelsText(m.columns) : null,
+    m.index ? labelsText(m.index) : null,
   ];
+}
+
+/**
+ * Labels as JSON text. Labels that are all strings (ERT's dates) go through
+ * JSON.stringify, exact for strings and many times faster than the writer numbers
+ * need (-0, NaN, Python's float text).
+ */
+function labelsText(labels: Labels): string {
+  return labels.values.every((v) => typeof v === "string") ? JSON.stringify(labels) : toJsonText(labels);
 }
 
 /**
