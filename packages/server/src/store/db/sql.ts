@@ -60,6 +60,12 @@ export class Sql {
       throw translateDbError(error);
     }
     let broken = false;
+    // As in transaction(): the database may end the connection in the same packet as the
+    // statement's answer (a restart), an 'error' event with the query already done.
+    const lost = () => {
+      broken = true;
+    };
+    client.on("error", lost);
     try {
       return await client.query(query);
     } catch (error) {
@@ -67,6 +73,7 @@ export class Sql {
       broken = isConnectionError(typeof e?.code === "string" ? e.code : "", e?.message);
       throw translateDbError(error);
     } finally {
+      client.removeListener("error", lost);
       client.release(broken);
     }
   }
