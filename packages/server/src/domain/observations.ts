@@ -96,18 +96,17 @@ export class ObservationService {
 
   /** Links observations of the record's experiment to it, replacing its links. */
   async linkToRecord(ensembleId: string, name: string, realizationIndex: number | undefined, ids: string[]): Promise<void> {
-    const { repos } = this.deps;
-    const record = await this.records.findByName(ensembleId, name, realizationIndex);
-    // the ensemble exists (its record does); its experiment is one of the cached rules
-    const ensemble = (await repos.ensembles.rules(ensembleId))!;
-    const shapes = await repos.observations.shapes(ids);
-    if (shapes.size === 0) throw Errors.unprocessable(`Observations [${ids.join(", ")}] not found!`);
-    const foreign = [...shapes].filter(([, s]) => s.experimentId !== ensemble.experimentId).map(([id]) => id);
-    if (foreign.length > 0) {
-      throw Errors.unprocessable(`Observation(s) ${foreign.join(", ")} belong to another experiment than the record's`);
+    const ensemble = await this.deps.repos.ensembles.rules(ensembleId);
+    if (!ensemble) throw Errors.notFound("Record not found");
+    const link = { ensembleId, experimentId: ensemble.experimentId, name, realization: realizationIndex, observationIds: ids };
+    const result = await this.deps.repos.observations.linkRecord(link);
+    if (!result.recordFound) throw Errors.notFound("Record not found");
+    if (result.found.length === 0) throw Errors.unprocessable(`Observations [${ids.join(", ")}] not found!`);
+    if (result.foreign.length > 0) {
+      throw Errors.unprocessable(`Observation(s) ${result.foreign.join(", ")} belong to another experiment than the record's`);
     }
-    await repos.observations.replaceLinks(record.id, [...shapes.keys()]);
   }
+
 
   async listForRecord(ensembleId: string, name: string, realizationIndex: number | undefined): Promise<ObservationOut[]> {
     const record = await this.records.findByName(ensembleId, name, realizationIndex);

@@ -54,6 +54,47 @@ describe.each(BACKENDS)("observations and updates on %s", (backend) => {
     expect((await observe(experimentId, { name: "O3", records: ["00000000-0000-0000-0000-000000000000"] })).status).toBe(404);
   });
 
+  test("a link replaces the record's links; an ensemble-wide matrix serves every realization; refusals change nothing", async () => {
+    const { experimentId, ensembleId } = await t.ensemble({ size: 3, response_names: ["R"], parameter_names: ["P"] });
+    const path = (name: string) => `/ensembles/${ensembleId}/records/${name}/observations`;
+    const r1 = await t.api.post(`/ensembles/${ensembleId}/records/R/matrix`, { json: [3, 4], query: { realization_index: 1 } });
+    const wide = await t.api.post(`/ensembles/${ensembleId}/records/P/matrix`, { json: [[1], [2], [3]] });
+    const [a, b, c] = await Promise.all(["A", "B", "C"].map(async (name) => (await observe(experimentId, { name })).json.id as string));
+    const foreign = (await observe(await t.experiment(), { name: "F" })).json.id as string;
+    const names = async (p: string, realization?: number) =>
+      ((await t.api.get(p, { query: realization === undefined ? {} : { realization_index: realization } })).json as { name: string }[]).map((o) => o.name).sort();
+
+    expect((await t.api.post(path("R"), { json: [a, b, a], query: { realization_index: 1 } })).status).toBe(200);
+    expect(await names(path("R"), 1)).toEqual(["A", "B"]);
+    expect((await t.api.post(path("R"), { json: [b, c], query: { realization_index: 1 } })).status).toBe(200);
+    expect(await names(path("R"), 1)).toEqual(["B", "C"]);
+
+    // another experiment's observation: 422 naming it, the links stay as they were
+    const refused = await t.api.post(path("R"), { json: [a, foreign], query: { realization_index: 1 } });
+    expect(refused.status).toBe(422);
+    expect(refused.json.detail.error).toContain(foreign);
+    expect(refused.json.detail.error).not.toContain(a);
+    expect(await names(path("R"), 1)).toEqual(["B", "C"]);
+    // unknown observations among known ones are ignored; none known is 422
+    const unknown = "00000000-0000-4000-8000-000000000001";
+    expect((await t.api.post(path("R"), { json: [c, unknown], query: { realization_index: 1 } })).status).toBe(200);
+    expect(await names(path("R"), 1)).toEqual(["C"]);
+    expect((await t.api.post(path("R"), { json: [unknown], query: { realization_index: 1 } })).status).toBe(422);
+    expect(await names(path("R"), 1)).toEqual(["C"]);
+
+    // realization 2 has no R of its own; P is ensemble-wide and serves it
+    const missing = await t.api.post(path("R"), { json: [a], query: { realization_index: 2 } });
+    expect(missing.status).toBe(404);
+    expect(missing.json.detail.error).toBe("Record not found");
+    expect((await t.api.post(path("P"), { json: [a], query: { realization_index: 2 } })).status).toBe(200);
+    expect(await names(path("P"))).toEqual(["A"]);
+    expect((await t.api.get(`/records/${wide.json.id}`)).json.has_observations).toBe(true);
+    expect((await t.api.get(`/records/${r1.json.id}`)).json.has_observations).toBe(true);
+    // unknown ensemble or record name: 404
+    expect((await t.api.post(`/ensembles/00000000-0000-4000-8000-000000000002/records/R/observations`, { json: [a] })).status).toBe(404);
+    expect((await t.api.post(path("Q"), { json: [a], query: { realization_index: 1 } })).status).toBe(404);
+  });
+
   test("observation userdata", async () => {
     const experimentId = await t.experiment();
     const o = await observe(experimentId, { name: "U" });

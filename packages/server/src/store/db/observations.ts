@@ -1,5 +1,6 @@
 // Observations of an experiment and their links to response records. values and
 // errors are float8[] written as literals we format, x_axis is JSON text: exact.
+import { ENSEMBLE_WIDE } from "./records";
 import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
 import { float8Array, fromJsonText, toJsonText, uuid } from "./values";
@@ -21,6 +22,23 @@ export interface ObservationRow {
   recordIds: string[];
   userdata: Userdata;
   transformation: TransformationRow | null;
+}
+
+export interface RecordLink {
+  ensembleId: string;
+  /** the ensemble's experiment: observations of another one are refused */
+  experimentId: string;
+  name: string;
+  realization: number | undefined;
+  observationIds: string[];
+}
+
+export interface LinkResult {
+  recordFound: boolean;
+  /** the ids that name an observation */
+  found: string[];
+  /** the found ones of another experiment */
+  foreign: string[];
 }
 
 export interface NewObservation {
@@ -159,14 +177,44 @@ export class ObservationRepository {
   }
 
   /** Replaces a record's links with these observations, in one statement. */
-  async replaceLinks(recordId: string, observationIds: string[]): Promise<void> {
-    await this.sql.run({
-      name: "observation.replaceLinks",
-      text: `WITH gone AS (DELETE FROM observation_record WHERE record_id = $1 AND NOT (observation_id = ANY($2::uuid[])))
-             INSERT INTO observation_record (observation_id, record_id)
-             SELECT DISTINCT o, $1::uuid FROM unnest($2::uuid[]) AS o
-             ON CONFLICT DO NOTHING`,
-      values: [uuid("record_id", recordId), observationIds],
+  /**
+   * Links observations to a record in one statement, replacing its links: the record found
+   * as findByName finds it (the realization's own, else an ensemble-wide matrix), and only
+   * when every observation exists and belongs to the experiment. Otherwise nothing changes,
+   * and the answer says what was missing.
+   */
+  async linkRecord(link: RecordLink): Promise<LinkResult> {
+    const row = await this.sql.one<{ record_id: string | null; found: string[]; foreign: string[] }>({
+      name: "observation.linkRecord",
+      text: `WITH rec AS (
+               SELECT r.id FROM record_info ri JOIN record r ON r.record_info_id = ri.id
+                WHERE ri.ensemble_id = $1 AND ri.name = $2
+                  AND (r.realization = $3 OR (r.realization = ${ENSEMBLE_WIDE} AND ri.record_type = 'matrix' AND $3 <> ${ENSEMBLE_WIDE}))
+                ORDER BY r.realization = $3 DESC
+                LIMIT 1),
+             obs AS (SELECT id, experiment_id FROM observation WHERE id = ANY($4::uuid[])),
+             target AS (
+               SELECT rec.id FROM rec
+                WHERE EXISTS (SELECT 1 FROM obs) AND NOT EXISTS (SELECT 1 FROM obs WHERE experiment_id <> $5)),
+             gone AS (
+               DELETE FROM observation_record
+                WHERE record_id = (SELECT id FROM target) AND NOT (observation_id = ANY($4::uuid[]))),
+             added AS (
+               INSERT INTO observation_record (observation_id, record_id)
+               SELECT obs.id, target.id FROM obs, target
+               ON CONFLICT DO NOTHING)
+             SELECT (SELECT id FROM rec) AS record_id,
+                    ARRAY(SELECT id::text FROM obs) AS found,
+                    ARRAY(SELECT id::text FROM obs WHERE experiment_id <> $5 ORDER BY id) AS foreign`,
+      values: [
+        uuid("ensemble_id", link.ensembleId),
+        link.name,
+        link.realization ?? ENSEMBLE_WIDE,
+        link.observationIds.map((id) => uuid("observation_id", id)),
+        link.experimentId,
+      ],
     });
+    return { recordFound: row?.record_id != null, found: row?.found ?? [], foreign: row?.foreign ?? [] };
   }
+
 }
