@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { matrixFromJson, parseJson, stringifyJson } from "./json";
-import { readJsonMatrix } from "./jsonMatrix";
+import { readJsonMatrix, readJsonMatrixBytes } from "./jsonMatrix";
 import { FormatError, MAX_DIMENSIONS } from "./matrix";
 
 /** What the general reader (parse, then walk the tree) makes of the text. */
@@ -22,12 +22,36 @@ describe("JSON matrices read from bytes", () => {
         let at = 0;
         const build = (d: number): unknown => (d === shape.length ? xs[at++] : Array.from({ length: shape[d] }, () => build(d + 1)));
         const text = stringifyJson(build(0)).replace(/,/g, `,${space}`).replace(/\[/g, `[${space}`);
-        const fast = readJsonMatrix(Buffer.from(text));
         const slow = general(text);
-        expect(fast.shape).toEqual(slow.shape);
-        expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
+        // small bodies go through JSON.parse first; the byte reader reads any size
+        for (const fast of [readJsonMatrix(Buffer.from(text)), readJsonMatrixBytes(Buffer.from(text))]) {
+          expect(fast.shape).toEqual(slow.shape);
+          expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
+        }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  test("a valid body over the JSON.parse size reads as the same matrix", () => {
+    const rows = Array.from({ length: 300 }, (_, r) => Array.from({ length: 300 }, (_, c) => (r * 300 + c) / 7 - 1e5));
+    const text = JSON.stringify(rows);
+    expect(text.length).toBeGreaterThan(1 << 20);
+    const m = readJsonMatrix(Buffer.from(text));
+    expect(m.shape).toEqual([300, 300]);
+    expect(Array.from(m.data)).toEqual(rows.flat());
+  });
+
+  test("bit for bit: any float64, -0 included, reads back the same either way", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 50 }), (xs) => {
+        const body = Buffer.from(stringifyJson(xs));
+        for (const m of [readJsonMatrix(body), readJsonMatrixBytes(body)]) {
+          expect(m.shape).toEqual([xs.length]);
+          xs.forEach((x, i) => expect(Object.is(m.data[i], x)).toBe(true));
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 
@@ -59,6 +83,7 @@ describe("JSON numbers read from bytes", () => {
       fc.property(token, fc.constantFrom("[%]", "[1, %]", "[[%, 2]]", "%"), (tok, frame) => {
         const text = frame.replace("%", tok);
         expect(outcome(() => readJsonMatrix(Buffer.from(text)))).toEqual(outcome(() => general(text)));
+        expect(outcome(() => readJsonMatrixBytes(Buffer.from(text)))).toEqual(outcome(() => general(text)));
       }),
       { numRuns: 3000 },
     );
