@@ -239,14 +239,14 @@ const MAX_CELL = 25;
 const CHUNK = 1 << 15;
 
 /**
- * writeCsv's text as UTF-8 bytes, written straight into one buffer. The buffer is sized for
+ * writeCsv's text as UTF-8 bytes (without the header line when options.header is false:
+ * the rows of a part of a frame), written straight into one buffer. The buffer is sized for
  * the longest cells; the pages past the end are never touched, so they cost no memory.
  */
-export function encodeCsv(m: Matrix): Buffer {
+export function encodeCsv(m: Matrix, options: { header?: boolean } = {}): Buffer {
   const { rows, cols } = as2d(m);
-  const columns: Labels = m.columns ?? rangeLabels(cols);
   const index: Labels = m.index ?? rangeLabels(rows);
-  const header = ["", ...formatLabels(columns)].map(quote).join(",") + "\n";
+  const header = options.header === false ? "" : ["", ...formatLabels(m.columns ?? rangeLabels(cols))].map(quote).join(",") + "\n";
   const rowLabels = formatLabels(index).map(quote);
   const ascii = rowLabels.every((label) => !/[^\x00-\x7f]/.test(label));
   let size = Buffer.byteLength(header, "utf8") + rows * (cols * MAX_CELL + 1);

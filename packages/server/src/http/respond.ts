@@ -4,6 +4,7 @@ import type { Request, Response } from "express";
 import { acceptedMediaType, encodeMatrix, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
 import { size } from "../formats/matrix";
+import { encodeCsvParts } from "../formats/csvThreads";
 import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
 
@@ -13,16 +14,23 @@ export function sendNull(req: Request): void {
   req.res!.send(Buffer.from("null"));
 }
 
-export function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType = acceptedMediaType(req.header("accept"))): void {
-  let body: Buffer;
+export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType = acceptedMediaType(req.header("accept"))): Promise<void> {
+  let parts: Buffer[];
   try {
-    body = encodeMatrix(type, matrix);
+    parts = type === "text/csv" ? await encodeCsvParts(matrix) : [encodeMatrix(type, matrix)];
   } catch (error) {
     throw Errors.unprocessable(`Cannot answer as ${type}: ${(error as Error).message}`);
   }
+  const res = req.res!;
   // setHeader, not type(): Express would add "; charset=utf-8" to application/json
-  req.res!.status(200).setHeader("Content-Type", type === "text/csv" ? "text/csv; charset=utf-8" : type);
-  req.res!.send(body);
+  res.status(200).setHeader("Content-Type", type === "text/csv" ? "text/csv; charset=utf-8" : type);
+  if (parts.length === 1) {
+    res.send(parts[0]);
+    return;
+  }
+  res.setHeader("Content-Length", String(parts.reduce((n, p) => n + p.length, 0)));
+  for (const part of parts) res.write(part);
+  res.end();
 }
 
 /** The media type the request's Accept asks a matrix in. */
@@ -38,7 +46,7 @@ export async function sendRecordData(req: Request, data: RecordData): Promise<vo
       req.res!.send(data.parquet);
       return;
     }
-    return sendMatrix(req, data.matrix, type);
+    return await sendMatrix(req, data.matrix, type);
   }
   const res = req.res!;
   if (data.kind === "npy") {

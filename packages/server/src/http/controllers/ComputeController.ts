@@ -31,6 +31,6 @@ export class ComputeController extends Controller {
     @Query() summary_misfits?: boolean,
   ): Promise<void> {
     const frame = await this.services.misfits.compute(ensemble_id, response_name, realization_index, summary_misfits ?? false);
-    sendMatrix(req, frame, "text/csv");
+    await sendMatrix(req, frame, "text/csv");
   }
 }
