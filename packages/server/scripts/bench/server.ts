@@ -35,7 +35,9 @@ export async function startServer(db: Db, timeoutMs: number): Promise<Server> {
   const env: NodeJS.ProcessEnv = { ...process.env, ERT_STORAGE_NO_TOKEN: "1", ERT_STORAGE_QUIET: "1", ...serverEnv(db) };
   if (db === "embedded") delete env.ERT_STORAGE_DATABASE_URL;
   const t0 = now();
-  const child = spawn(process.execPath, [BIN, "--port", "0"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  // ERT_STORAGE_BENCH_NODE_ARGS: flags for the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const nodeArgs = process.env.ERT_STORAGE_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, "--port", "0"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let ended: string | null = null;
   child.stdout!.on("data", (d) => (output = (output + d).slice(-4000)));

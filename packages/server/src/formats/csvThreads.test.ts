@@ -1,10 +1,19 @@
 import fc from "fast-check";
 import { encodeCsv } from "./csv";
-import { encodeCsvParts } from "./csvThreads";
+import { encodeCsvStream } from "./csvThreads";
 import type { Labels, Matrix } from "./matrix";
 
-// three threads whatever the machine, so a frame is really split (read when the pool starts)
+// three threads whatever the machine, so blocks really are written side by side (read when the pool starts)
 process.env.ERT_STORAGE_CSV_THREADS = "3";
+
+/** The blocks of a streamed answer; a Buffer answer (written in place) is one block. */
+async function blocksOf(m: Matrix): Promise<Buffer[]> {
+  const body = encodeCsvStream(m);
+  if (Buffer.isBuffer(body)) return [body];
+  const out: Buffer[] = [];
+  for await (const block of body) out.push(block);
+  return out;
+}
 
 describe("CSV answers written on worker threads", () => {
   const cols = 20000;
@@ -22,8 +31,8 @@ describe("CSV answers written on worker threads", () => {
       fc.constant({ kind: "float", values: Array.from({ length: n }, (_, i) => i / 3) } as Labels),
     );
 
-  test("the same bytes as encodeCsv in place, in parts (the first with the header)", async () => {
-    const frames = fc.integer({ min: 7, max: 12 }).chain((rows) =>
+  test("the same bytes as encodeCsv in place, in blocks of rows (the first with the header)", async () => {
+    const frames = fc.integer({ min: 14, max: 40 }).chain((rows) =>
       fc.record({
         rows: fc.constant(rows),
         // a few random values at random places on a random background: every row differs
@@ -37,11 +46,12 @@ describe("CSV answers written on worker threads", () => {
         const data = new Float64Array(rows * cols);
         for (let i = 0; i < data.length; i++) data[i] = seed[(i * 2654435761) % seed.length] * (1 + (i % 97) / 1e3);
         const m: Matrix = { shape: [rows, cols], data, columns, index };
-        const parts = await encodeCsvParts(m);
-        expect(parts.length).toBe(3);
-        expect(parts[0].toString("latin1", 0, 1)).toBe(","); // the header line comes first
-        expect(parts[1].toString("latin1").startsWith(",")).toBe(index !== null && index.kind === "string" && index.values[Math.round(rows / 3)] === "");
-        expect(Buffer.concat(parts).equals(encodeCsv(m))).toBe(true);
+        const blocks = await blocksOf(m);
+        // 13 rows of 20000 values a block
+        expect(blocks.length).toBe(Math.ceil(rows / 13));
+        expect(blocks[0].toString("latin1", 0, 1)).toBe(","); // the header line comes first
+        expect(blocks[1].toString("latin1", 0, 1)).not.toBe("\n");
+        expect(Buffer.concat(blocks).equals(encodeCsv(m))).toBe(true);
         // the frame the caller holds is untouched (threads get copies)
         expect(m.data.length).toBe(rows * cols);
       }),
@@ -49,13 +59,13 @@ describe("CSV answers written on worker threads", () => {
     );
   });
 
-  test("small frames and vectors are written in place, as one part", async () => {
+  test("small frames and vectors are written in place, as one buffer; no table form is refused before anything", async () => {
     const m: Matrix = { shape: [3, 4], data: Float64Array.from({ length: 12 }, (_, i) => i / 7), columns: null, index: null };
-    const parts = await encodeCsvParts(m);
-    expect(parts).toHaveLength(1);
-    expect(parts[0].equals(encodeCsv(m))).toBe(true);
+    const small = encodeCsvStream(m);
+    expect(Buffer.isBuffer(small) && small.equals(encodeCsv(m))).toBe(true);
     const v: Matrix = { shape: [200000], data: new Float64Array(200000).fill(0.1), columns: null, index: null };
-    expect(await encodeCsvParts(v)).toHaveLength(1);
+    expect(Buffer.isBuffer(encodeCsvStream(v))).toBe(true);
+    expect(() => encodeCsvStream({ shape: [100, 100, 100], data: new Float64Array(1e6), columns: null, index: null })).toThrow("no table form");
   });
 
   test("many answers at once, more than threads: each gets its own bytes", async () => {
@@ -65,7 +75,7 @@ describe("CSV answers written on worker threads", () => {
       columns: null,
       index: { kind: "int", values: Array.from({ length: 8 }, (_, r) => r + 100 * k) },
     }));
-    const answers = await Promise.all(frames.map((m) => encodeCsvParts(m)));
-    answers.forEach((parts, k) => expect(Buffer.concat(parts).equals(encodeCsv(frames[k]))).toBe(true));
+    const answers = await Promise.all(frames.map((m) => blocksOf(m)));
+    answers.forEach((blocks, k) => expect(Buffer.concat(blocks).equals(encodeCsv(frames[k]))).toBe(true));
   });
 });

@@ -1,7 +1,8 @@
 // CSV answers of big frames encoded on worker threads: formatting numbers as text is
 // most of an answer's cost (a 200 x 20000 frame: ~0.65 s of one core), and on the main
-// thread it would hold every other request up that long. The rows are split between the
-// threads, so one big answer also uses every core the server was given.
+// thread it would hold every other request up that long. Blocks of rows go to the threads
+// in turn, so one big answer also uses every core the server was given, and is written
+// out block by block.
 import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -37,7 +38,7 @@ class CsvThreads {
 
   constructor(
     private readonly file: string,
-    private readonly size: number,
+    readonly size: number,
   ) {}
 
   /** The CSV text of the frame's rows from..to (the header line with the first part). */
@@ -111,15 +112,33 @@ function pool(): CsvThreads | null {
   return threads;
 }
 
+/** Values per task: about 5 MB of text, so an answer in flight holds a few of these, not all of it. */
+const TASK_VALUES = 1 << 18;
+
 /**
- * encodeCsv(m) as parts to send one after the other: big frames split by rows between the
- * threads, small ones (or without threads) in place, as one part.
+ * encodeCsv(m): the bytes themselves for small frames (or without threads); for big ones
+ * the bytes in order, a block of rows at a time, written on the threads (a few blocks in
+ * flight, no more): the answer is never whole in memory. A frame that has no table form
+ * is refused here, before any of it is written.
  */
-export async function encodeCsvParts(m: Matrix): Promise<Buffer[]> {
+export function encodeCsvStream(m: Matrix): Buffer | AsyncIterable<Buffer> {
   const { rows, cols } = as2d(m);
   const p = pool();
-  if (!p || rows < 2 || rows * cols < MIN_VALUES || m.shape.length > 2) return [encodeCsv(m)];
-  const parts = Math.min(rows, csvThreadCount());
-  const bounds = Array.from({ length: parts + 1 }, (_, k) => Math.round((k * rows) / parts));
-  return Promise.all(bounds.slice(0, -1).map((from, k) => p.encode(m, from, bounds[k + 1])));
+  if (!p || rows < 2 || rows * cols < MIN_VALUES) return encodeCsv(m);
+  return blocks(p, m, rows, Math.max(1, Math.floor(TASK_VALUES / Math.max(cols, 1))));
+}
+
+async function* blocks(p: CsvThreads, m: Matrix, rows: number, step: number): AsyncGenerator<Buffer> {
+  const inFlight: Promise<Buffer>[] = [];
+  const depth = 2 * p.size;
+  for (let next = 0; next < rows || inFlight.length > 0; ) {
+    while (next < rows && inFlight.length < depth) {
+      const to = Math.min(rows, next + step);
+      const block = p.encode(m, next, to);
+      block.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
+      inFlight.push(block);
+      next = to;
+    }
+    yield await inFlight.shift()!;
+  }
 }

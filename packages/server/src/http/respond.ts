@@ -1,10 +1,11 @@
 // Answers that tsoa's JSON return path cannot give: matrices by Accept, files, CSV, a JSON null.
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { acceptedMediaType, encodeMatrix, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
 import { size } from "../formats/matrix";
-import { encodeCsvParts } from "../formats/csvThreads";
+import { encodeCsvStream } from "../formats/csvThreads";
 import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
 
@@ -15,22 +16,17 @@ export function sendNull(req: Request): void {
 }
 
 export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType = acceptedMediaType(req.header("accept"))): Promise<void> {
-  let parts: Buffer[];
+  let body: Buffer | AsyncIterable<Buffer>;
   try {
-    parts = type === "text/csv" ? await encodeCsvParts(matrix) : [encodeMatrix(type, matrix)];
+    body = type === "text/csv" ? encodeCsvStream(matrix) : encodeMatrix(type, matrix);
   } catch (error) {
     throw Errors.unprocessable(`Cannot answer as ${type}: ${(error as Error).message}`);
   }
   const res = req.res!;
   // setHeader, not type(): Express would add "; charset=utf-8" to application/json
   res.status(200).setHeader("Content-Type", type === "text/csv" ? "text/csv; charset=utf-8" : type);
-  if (parts.length === 1) {
-    res.send(parts[0]);
-    return;
-  }
-  res.setHeader("Content-Length", String(parts.reduce((n, p) => n + p.length, 0)));
-  for (const part of parts) res.write(part);
-  res.end();
+  if (Buffer.isBuffer(body)) res.send(body);
+  else await pipeline(Readable.from(body), res); // chunked: the length is known only at the end
 }
 
 /** The media type the request's Accept asks a matrix in. */
