@@ -49,15 +49,15 @@ export function readLimits(env: NodeJS.ProcessEnv = process.env): Limits {
 }
 
 /**
- * Threads that encode big CSV answers: ERT_STORAGE_CSV_THREADS, by default the cores (at
- * most 4); 0 encodes on the main thread.
+ * Threads that write big CSV and JSON answers: ERT_STORAGE_TEXT_THREADS, by default the
+ * cores (at most 4); 0 writes them on the main thread.
  */
-export function csvThreadCount(env: NodeJS.ProcessEnv = process.env): number {
-  const text = env.ERT_STORAGE_CSV_THREADS;
+export function textThreadCount(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.ERT_STORAGE_TEXT_THREADS;
   if (text === undefined || text === "") return Math.min(4, os.availableParallelism());
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 64) {
-    throw new ConfigError(`ERT_STORAGE_CSV_THREADS=${text}: expected a whole number from 0 to 64`);
+    throw new ConfigError(`ERT_STORAGE_TEXT_THREADS=${text}: expected a whole number from 0 to 64`);
   }
   return value;
 }
@@ -72,7 +72,7 @@ export interface Config {
   noRollback: boolean;
   logRequests: boolean;
   limits: Limits;
-  csvThreads: number;
+  textThreads: number;
 }
 
 export class ConfigError extends Error {}
@@ -114,7 +114,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     noRollback: truthy(env.ERT_STORAGE_NO_ROLLBACK),
     logRequests: env.NODE_ENV !== "test" && !truthy(env.ERT_STORAGE_QUIET),
     limits: readLimits(env),
-    csvThreads: csvThreadCount(env),
+    textThreads: textThreadCount(env),
   };
 }
 

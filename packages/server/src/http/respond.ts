@@ -5,7 +5,7 @@ import type { Request, Response } from "express";
 import { acceptedMediaType, encodeMatrix, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
 import { size } from "../formats/matrix";
-import { encodeCsvStream } from "../formats/csvThreads";
+import { encodeCsvStream, textBlocks } from "../formats/textThreads";
 import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
 
@@ -18,7 +18,10 @@ export function sendNull(req: Request): void {
 export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType = acceptedMediaType(req.header("accept"))): Promise<void> {
   let body: Buffer | AsyncIterable<Buffer>;
   try {
-    body = type === "text/csv" ? encodeCsvStream(matrix) : encodeMatrix(type, matrix);
+    body =
+      type === "text/csv"
+        ? encodeCsvStream(matrix)
+        : (type === "application/json" && matrix.shape.length === 2 && textBlocks("json", matrix)) || encodeMatrix(type, matrix);
   } catch (error) {
     throw Errors.unprocessable(`Cannot answer as ${type}: ${(error as Error).message}`);
   }

@@ -1,0 +1,100 @@
+import fc from "fast-check";
+import { encodeCsv } from "./csv";
+import { encodeNestedJson } from "./json";
+import type { Labels, Matrix } from "./matrix";
+import { encodeCsvStream, textBlocks } from "./textThreads";
+
+// three threads whatever the machine, so blocks really are written side by side (read when the pool starts)
+process.env.ERT_STORAGE_TEXT_THREADS = "3";
+
+async function collect(blocks: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const block of blocks) out.push(block);
+  return out;
+}
+
+describe("CSV and JSON answers written on worker threads", () => {
+  const cols = 20000;
+  /** rows of 20000 values a block (2^18 values) */
+  const perBlock = 13;
+  const float = fc.oneof(
+    fc.double(),
+    fc.constantFrom(-0, 0, NaN, Infinity, -Infinity, 5e-324, 1e16, 1e-5, 123456789.125),
+    fc.integer().map((n) => n * 1.0),
+  );
+  const labels = (n: number): fc.Arbitrary<Labels | null> =>
+    fc.oneof(
+      fc.constant(null),
+      fc.constant({ kind: "int", values: Array.from({ length: n }, (_, i) => i * 3 - 7) } as Labels),
+      fc.array(fc.string({ unit: "grapheme", maxLength: 6 }), { minLength: n, maxLength: n }).map((values) => ({ kind: "string", values }) as Labels),
+      fc.constant({ kind: "datetime", values: Array.from({ length: n }, (_, i) => `2020-01-01T00:00:${String(i % 60).padStart(2, "0")}`) } as Labels),
+      fc.constant({ kind: "float", values: Array.from({ length: n }, (_, i) => i / 3) } as Labels),
+    );
+  // at least 2^20 values (53 rows of 20000): smaller frames are written in place
+  const frames = fc.integer({ min: 53, max: 70 }).chain((rows) =>
+    fc.record({
+      rows: fc.constant(rows),
+      // random values spread over the frame: every row differs
+      seed: fc.array(float, { minLength: 64, maxLength: 64 }),
+      index: labels(rows),
+      columns: fc.option(fc.constant({ kind: "datetime", values: Array.from({ length: cols }, (_, i) => `2000-01-01T00:00:${i}`) } as Labels)),
+    }),
+  );
+  const frameOf = ({ rows, seed, index, columns }: { rows: number; seed: number[]; index: Labels | null; columns: Labels | null }): Matrix => {
+    const data = new Float64Array(rows * cols);
+    for (let i = 0; i < data.length; i++) data[i] = seed[(i * 2654435761) % seed.length] * (1 + (i % 97) / 1e3);
+    return { shape: [rows, cols], data, columns, index };
+  };
+
+  test("CSV: the same bytes as encodeCsv in place, in blocks of rows (the header with the first)", async () => {
+    await fc.assert(
+      fc.asyncProperty(frames, async (f) => {
+        const m = frameOf(f);
+        const body = encodeCsvStream(m);
+        expect(Buffer.isBuffer(body)).toBe(false);
+        const blocks = await collect(body as AsyncIterable<Buffer>);
+        expect(blocks.length).toBe(Math.ceil(f.rows / perBlock));
+        expect(blocks[0].toString("latin1", 0, 1)).toBe(","); // the header line comes first
+        expect(Buffer.concat(blocks).equals(encodeCsv(m))).toBe(true);
+        expect(m.data.length).toBe(f.rows * cols); // the caller's frame is untouched (threads get copies)
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  test("JSON: the same bytes as the 2-D list written in place", async () => {
+    await fc.assert(
+      fc.asyncProperty(frames, async (f) => {
+        const m = frameOf(f);
+        const blocks = await collect(textBlocks("json", m)!);
+        expect(blocks.length).toBe(Math.ceil(f.rows / perBlock));
+        expect(Buffer.concat(blocks).equals(encodeNestedJson(m.data, [f.rows, cols]))).toBe(true);
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  test("small frames and vectors are written in place; no table form is refused before anything", async () => {
+    const m: Matrix = { shape: [52, cols], data: new Float64Array(52 * cols).fill(1 / 3), columns: null, index: null };
+    const small = encodeCsvStream(m);
+    expect(Buffer.isBuffer(small) && small.equals(encodeCsv(m))).toBe(true);
+    expect(textBlocks("json", m)).toBeNull();
+    const v: Matrix = { shape: [2_000_000], data: new Float64Array(2_000_000).fill(0.1), columns: null, index: null };
+    expect(Buffer.isBuffer(encodeCsvStream(v))).toBe(true);
+    expect(() => encodeCsvStream({ shape: [100, 100, 200], data: new Float64Array(2e6), columns: null, index: null })).toThrow("no table form");
+  });
+
+  test("many answers at once, more than threads: each gets its own bytes", async () => {
+    const frames = Array.from({ length: 5 }, (_, k): Matrix => ({
+      shape: [60, cols],
+      data: Float64Array.from({ length: 60 * cols }, (_, i) => (i + k) / 3),
+      columns: null,
+      index: { kind: "int", values: Array.from({ length: 60 }, (_, r) => r + 100 * k) },
+    }));
+    const answers = await Promise.all(frames.map((m, k) => collect(textBlocks(k % 2 ? "json" : "csv", m)!)));
+    answers.forEach((blocks, k) => {
+      const expected = k % 2 ? encodeNestedJson(frames[k].data, [60, cols]) : encodeCsv(frames[k]);
+      expect(Buffer.concat(blocks).equals(expected)).toBe(true);
+    });
+  });
+});
