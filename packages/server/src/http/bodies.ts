@@ -23,9 +23,9 @@ export function tooLarge(limit: number, what: string, variable: string | null): 
 
 export function parseBodies(limits: Limits): RequestHandler {
   const json = express.text({ type: () => true, limit: limits.jsonBytes });
-  const binaryMatrix = express.raw({ type: () => true, limit: limits.matrixBytes });
+  const binaryMatrix = matrixBody(limits.matrixBytes);
   const textLimit = Math.min(limits.matrixBytes, TEXT_LIMIT);
-  const textMatrix = express.raw({ type: () => true, limit: textLimit });
+  const textMatrix = matrixBody(textLimit);
   const matrixLimit = (req: Request) =>
     TEXT_MATRIX.test((req.header("content-type") ?? "").toLowerCase())
       ? { parse: textMatrix, limit: textLimit, variable: textLimit < limits.matrixBytes ? null : LIMIT_VARIABLES.matrixBytes, what: "CSV matrices" }
@@ -73,6 +73,43 @@ export function parseBodies(limits: Limits): RequestHandler {
         next(Errors.invalidField(["body", 0], `invalid JSON: ${(e as Error).message}`, "value_error.jsondecode"));
       }
     });
+  };
+}
+
+/**
+ * A matrix body as one Buffer. With a Content-Length (and no Content-Encoding) the bytes
+ * go straight into a buffer of that length: express.raw keeps the chunks and then their
+ * concatenation, twice the body at its peak (760 MB for a 380 MB JSON matrix). Other
+ * bodies (chunked, compressed) go through express.raw. Errors are express.raw's: a
+ * body over the limit has type "entity.too.large", a cut-off one is a 400.
+ */
+function matrixBody(limit: number): RequestHandler {
+  const fallback = express.raw({ type: () => true, limit });
+  return (req, res, next) => {
+    const declared = req.header("content-length") ?? "";
+    const encoding = (req.header("content-encoding") ?? "identity").trim().toLowerCase();
+    if (!/^\d{1,16}$/.test(declared) || encoding !== "identity") return fallback(req, res, next);
+    const length = Number(declared);
+    if (length > limit) return next(Object.assign(new Error("request entity too large"), { type: "entity.too.large", status: 413, limit }));
+    const body = Buffer.allocUnsafe(length);
+    let at = 0;
+    let done = false;
+    const finish = (error?: unknown) => {
+      if (done) return;
+      done = true;
+      req.removeListener("data", onData);
+      if (error) return next(error);
+      req.body = body;
+      next();
+    };
+    // Node's parser never gives more bytes than Content-Length says; fewer means the client went away
+    const onData = (chunk: Buffer) => {
+      at += chunk.copy(body, at);
+    };
+    req.on("data", onData);
+    req.on("end", () => finish(at === length ? undefined : Object.assign(new Error("request size did not match content length"), { status: 400 })));
+    req.on("aborted", () => finish(Object.assign(new Error("request aborted"), { status: 400 })));
+    req.on("error", (error) => finish(Object.assign(error, { status: 400 })));
   };
 }
 

@@ -1,5 +1,6 @@
 // Every request has a size limit, set by an environment variable; over it: 413 naming both.
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import { writeNpy } from "../../src/formats/npy";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
 
@@ -45,6 +46,42 @@ describe.each(BACKENDS)("request limits on %s", (backend) => {
     });
     expect(streamed.status).toBe(413); // no Content-Length: cut off while streaming
     expect((await t.api.patch(`/ensembles/${ensembleId}/records/B/blob`)).status).toBe(422); // no block was recorded
+  });
+
+  test("matrix bodies: read whole with or without a length; one cut short stores nothing and the server goes on", async () => {
+    const { ensembleId } = await t.ensemble({ size: 2 });
+    const path = (name: string) => `/ensembles/${ensembleId}/records/${name}/matrix`;
+    const values = [0.1, -0, 1e-300, 123456.789];
+    // with a Content-Length
+    expect((await t.api.post(path("L"), { json: values })).status).toBe(200);
+    // chunked: no length known in advance
+    const chunked = await t.api.post(path("C"), {
+      body: new ReadableStream({
+        start(controller) {
+          for (const part of ["[0.1, -0.0, ", "1e-300, 123456.789]"]) controller.enqueue(new TextEncoder().encode(part));
+          controller.close();
+        },
+      }),
+      headers: { "content-type": "application/json" },
+    });
+    expect(chunked.status).toBe(200);
+    for (const name of ["L", "C"]) {
+      const back = await t.api.get(`/ensembles/${ensembleId}/records/${name}`);
+      expect(back.text).toBe("[0.1, -0.0, 1e-300, 123456.789]");
+    }
+    // declared 1000 bytes, sent 10, then the connection closes
+    await new Promise<void>((resolve, reject) => {
+      const url = new URL(t.api.base);
+      const socket = net.connect(Number(url.port), url.hostname, () => {
+        socket.end(`POST ${path("Cut")} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[1.5, 2.5,`);
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve());
+      socket.resume();
+    });
+    const records = (await t.api.get(`/ensembles/${ensembleId}/records`)).json;
+    expect(Object.keys(records).sort()).toEqual(["C", "L"]);
+    expect((await t.api.post(path("After"), { json: [1, 2] })).status).toBe(200);
   });
 
   test("an ensemble larger than the maximum size is refused before anything is made", async () => {
