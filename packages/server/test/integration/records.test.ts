@@ -121,6 +121,32 @@ describe.each(BACKENDS)("matrix records on %s", (backend) => {
     expect((await t.api.get(rec(ensembleId, "R"), { query: { label: "c" }, headers: { accept: "text/csv" } })).text).toBe(",c\n1,1.5\n3,\n");
   });
 
+  test("labels that repeat, change back and are missing between realizations stack as each record has them", async () => {
+    // the labels of a row are sent only when they differ from the row before: every kind of run
+    const { ensembleId } = await t.ensemble({ size: 7, response_names: ["R"] });
+    const labelled = (cols: string[], index: string, v: number) => `,${cols.join(",")}\n${index},${cols.map((_, k) => v + k / 10).join(",")}\n`;
+    const bodies: [number, string, string][] = [
+      [0, "text/csv", labelled(["a", "b"], "x", 0)],
+      [1, "text/csv", labelled(["a", "b"], "x", 1)],
+      [2, "text/csv", labelled(["c"], "y", 2)],
+      [3, "application/json", "[30, 31]"],
+      [4, "text/csv", labelled(["a", "b"], "x", 4)],
+      [5, "application/json", "[50, 51]"],
+      [6, "text/csv", labelled(["c"], "y", 6)],
+    ];
+    for (const [i, type, body] of bodies) {
+      expect((await t.api.post(`${rec(ensembleId, "R")}/matrix`, { body, headers: { "content-type": type }, query: { realization_index: i } })).status).toBe(200);
+    }
+    const csv = await t.api.get(`/ensembles/${ensembleId}/responses/R/data`);
+    // rows are labelled with their realization
+    expect(csv.text).toBe([",a,b,c,0,1", "0,0.0,0.1,,,", "1,1.0,1.1,,,", "2,,,2.0,,", "3,,,,30.0,31.0", "4,4.0,4.1,,,", "5,,,,50.0,51.0", "6,,,6.0,,", ""].join("\n"));
+    for (const [i, type, body] of bodies) {
+      const one = await t.api.get(rec(ensembleId, "R"), { query: { realization_index: i }, headers: { accept: "text/csv" } });
+      const header = type === "text/csv" ? body.split("\n")[0] : ",0,1";
+      expect(one.text.split("\n")[0]).toBe(header);
+    }
+  });
+
   test("a realization without its own record gets row N of the ensemble-wide matrix", async () => {
     const { ensembleId } = await t.ensemble({ size: 3, parameter_names: ["P"] });
     await t.api.post(`${rec(ensembleId, "P")}/matrix`, { body: ",x,y\n0,1.0,2.0\n1,3.0,4.0\n2,5.0,6.0\n", headers: { "content-type": "text/csv" } });
