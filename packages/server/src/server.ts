@@ -7,6 +7,7 @@ import path from "node:path";
 import type { Config } from "./config";
 import { openBlobStore, type BlobStore } from "./store/blob";
 import { openDatabase, type Database } from "./store/db/connect";
+import { configureTextThreads } from "./formats/textThreads";
 
 /** How often content of deleted experiments and abandoned uploads is swept from the blob store. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -33,6 +34,7 @@ export interface ServeOptions {
 
 export async function serve(options: ServeOptions): Promise<Running> {
   const { config } = options;
+  configureTextThreads(config.textThreads);
   const token = config.token ?? (config.tokenGenerated ? randomBytes(24).toString("base64url") : null);
   const discovery = options.discoveryDir ? path.join(options.discoveryDir, "storage_server.json") : null;
   if (discovery) await refuseIfRunning(discovery);

@@ -107,7 +107,6 @@ export class ObservationService {
     }
   }
 
-
   async listForRecord(ensembleId: string, name: string, realizationIndex: number | undefined): Promise<ObservationOut[]> {
     const record = await this.records.findByName(ensembleId, name, realizationIndex);
     return (await this.deps.repos.observations.listForRecord(record.id)).map(toOut);

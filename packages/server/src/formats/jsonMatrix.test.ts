@@ -61,6 +61,11 @@ describe("JSON matrices read from bytes", () => {
     }
     expect(() => readJsonMatrix(Buffer.from("[".repeat(100000)))).toThrow(`at most ${MAX_DIMENSIONS} dimensions`);
     expect(() => readJsonMatrix(Buffer.from('[["a"]]'))).toThrow(FormatError);
+    // ragged trees whose first elements promise far more values than the body holds
+    let deep = "[0,0]";
+    for (let d = 0; d < 40; d++) deep = `[${deep},0]`;
+    expect(() => readJsonMatrix(Buffer.from(deep))).toThrow(FormatError);
+    expect(() => readJsonMatrix(Buffer.from(`[[${new Array(200000).fill(0).join(",")}],${new Array(199999).fill(0).join(",")}]`))).toThrow(FormatError);
     expect(() => readJsonMatrix(Buffer.from("[1, 2"))).toThrow(SyntaxError);
     expect(() => readJsonMatrix(Buffer.from("[0x10]"))).toThrow(SyntaxError);
     expect(Array.from(readJsonMatrix(Buffer.from('["2.5", 1]')).data)).toEqual([2.5, 1]);

@@ -60,7 +60,10 @@ function fromTree(body: Buffer): Matrix | null {
     if (shape.length > MAX_DIMENSIONS || v.length === 0) break;
   }
   if (shape.length > MAX_DIMENSIONS) return null;
-  const data = new Float64Array(shape.reduce((a, d) => a * d, 1));
+  // every value takes a byte at least: a larger count is a ragged tree (not allocated)
+  const total = shape.reduce((a, d) => a * d, 1);
+  if (total > body.length) return null;
+  const data = new Float64Array(total);
   let at = 0;
   const fill = (v: unknown, depth: number): boolean => {
     if (depth === shape.length) {

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import fc from "fast-check";
 import { encodeCsv } from "./csv";
 import { encodeNestedJson } from "./json";
@@ -14,6 +16,10 @@ async function collect(blocks: AsyncIterable<Buffer>): Promise<Buffer[]> {
 }
 
 describe("CSV and JSON answers written on worker threads", () => {
+  test("the threads run the build's worker: build first (the root `pnpm test` does)", () => {
+    expect(fs.existsSync(path.join(__dirname, "..", "..", "dist", "src", "formats", "textWorker.js"))).toBe(true);
+  });
+
   const cols = 20000;
   /** rows of 20000 values a block (2^18 values) */
   const perBlock = 13;
@@ -72,6 +78,19 @@ describe("CSV and JSON answers written on worker threads", () => {
       }),
       { numRuns: 6 },
     );
+  });
+
+  test("row labels of a kind are formatted together, not block by block", async () => {
+    // datetimes all at midnight are written as dates; one row at noon makes every row a full time,
+    // and fractions take the digits the most precise one needs
+    const rows = 60;
+    const days = Array.from({ length: rows }, (_, i) => `2020-01-${String((i % 28) + 1).padStart(2, "0")}T00:00:00`);
+    for (const values of [days, days.map((d, i) => (i === 0 ? d.replace("T00", "T12") : d)), days.map((d, i) => (i === 59 ? `${d}.000001` : d))]) {
+      const m: Matrix = { shape: [rows, cols], data: new Float64Array(rows * cols).fill(1.5), columns: null, index: { kind: "datetime", values } };
+      const blocks = await collect(encodeCsvStream(m) as AsyncIterable<Buffer>);
+      expect(blocks.length).toBeGreaterThan(1);
+      expect(Buffer.concat(blocks).equals(encodeCsv(m))).toBe(true);
+    }
   });
 
   test("small frames and vectors are written in place; no table form is refused before anything", async () => {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
 import { encodeCsv } from "./csv";
+import { formatLabels } from "./labels";
 import { as2d, FormatError, rangeLabels, type Matrix } from "./matrix";
 import type { TextResult, TextTask } from "./textWorker";
 
@@ -18,7 +19,8 @@ const BLOCK_VALUES = 1 << 18;
 
 /**
  * The compiled worker. Run from the TypeScript sources (the tests, under ts-jest) it is
- * the build's copy, which `pnpm test` makes first; without a build, text is written in place.
+ * the build's copy: the root `pnpm test` builds first (textThreads.test.ts fails without
+ * one); without a build, text is written in place.
  */
 function workerFile(): string | null {
   const compiled = __filename.endsWith(".ts") ? path.join(__dirname, "..", "..", "dist", "src", "formats", "textWorker.js") : path.join(__dirname, "textWorker.js");
@@ -43,14 +45,17 @@ class TextThreads {
     readonly size: number,
   ) {}
 
-  /** The text of the frame's rows from..to. */
-  encode(format: TextTask["format"], m: Matrix, rows: number, from: number, to: number): Promise<Buffer> {
-    const { cols } = as2d(m);
+  /**
+   * The text of the frame's rows from..to; rowLabels: the frame's row labels as text (a
+   * kind formats its values together: datetimes all at midnight are written as dates).
+   */
+  encode(format: TextTask["format"], m: Matrix, rowLabels: string[], from: number, to: number): Promise<Buffer> {
+    const { rows, cols } = as2d(m);
     const block: Matrix = {
       shape: [to - from, cols],
       data: m.data.slice(from * cols, to * cols), // a copy of its own, moved to the thread
       columns: from === 0 ? m.columns ?? rangeLabels(cols) : null,
-      index: m.index ? { kind: m.index.kind, values: m.index.values.slice(from, to) } : rangeLabels(to - from, from),
+      index: { kind: "string", values: rowLabels.slice(from, to) },
     };
     const task: TextTask = { id: this.nextId++, format, matrix: block, first: from === 0, last: to === rows };
     return new Promise((resolve, reject) => {
@@ -61,7 +66,14 @@ class TextThreads {
 
   private pump(): void {
     while (this.queue.length > 0) {
-      const worker = this.idle.pop() ?? this.spawn();
+      let worker: Worker | null;
+      try {
+        worker = this.idle.pop() ?? this.spawn();
+      } catch (error) {
+        // no thread could start: the waiting blocks fail rather than wait forever
+        for (const job of this.queue.splice(0)) job.reject(error as Error);
+        return;
+      }
       if (!worker) return;
       const job = this.queue.shift()!;
       this.running.set(worker, job);
@@ -71,8 +83,16 @@ class TextThreads {
 
   private spawn(): Worker | null {
     if (this.started >= this.size) return null;
-    this.started++;
     const worker = new Worker(this.file);
+    this.started++;
+    worker.on("messageerror", (error) => {
+      // an answer that could not be read: its block fails, the thread serves the next
+      const job = this.running.get(worker);
+      this.running.delete(worker);
+      this.idle.push(worker);
+      job?.reject(error);
+      this.pump();
+    });
     worker.on("message", (result: TextResult) => {
       const job = this.running.get(worker);
       this.running.delete(worker);
@@ -103,10 +123,16 @@ class TextThreads {
 }
 
 let threads: TextThreads | null | undefined;
+let configured: number | undefined;
+
+/** The thread count of the server's configuration (ERT_STORAGE_TEXT_THREADS, read at start). */
+export function configureTextThreads(count: number): void {
+  configured = count;
+}
 
 function pool(): TextThreads | null {
   if (threads === undefined) {
-    const size = textThreadCount();
+    const size = configured ?? textThreadCount();
     const file = size > 0 ? workerFile() : null;
     threads = file ? new TextThreads(file, size) : null;
   }
@@ -122,16 +148,17 @@ export function textBlocks(format: TextTask["format"], m: Matrix): AsyncIterable
   const { rows, cols } = as2d(m);
   const p = pool();
   if (!p || rows < 2 || rows * cols < MIN_VALUES) return null;
-  return blocks(p, format, m, rows, Math.max(1, Math.floor(BLOCK_VALUES / Math.max(cols, 1))));
+  const rowLabels = format === "csv" ? formatLabels(m.index ?? rangeLabels(rows)) : [];
+  return blocks(p, format, m, rowLabels, rows, Math.max(1, Math.floor(BLOCK_VALUES / Math.max(cols, 1))));
 }
 
-async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rows: number, step: number): AsyncGenerator<Buffer> {
+async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rowLabels: string[], rows: number, step: number): AsyncGenerator<Buffer> {
   const inFlight: Promise<Buffer>[] = [];
   const depth = 2 * p.size;
   for (let next = 0; next < rows || inFlight.length > 0; ) {
     while (next < rows && inFlight.length < depth) {
       const to = Math.min(rows, next + step);
-      const block = p.encode(format, m, rows, next, to);
+      const block = p.encode(format, m, rowLabels, next, to);
       block.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
       inFlight.push(block);
       next = to;

@@ -76,6 +76,9 @@ export function parseBodies(limits: Limits): RequestHandler {
   };
 }
 
+/** The first buffer of a matrix body; larger bodies grow into their declared length. */
+const FIRST_BODY_BYTES = 64 * 1024 * 1024;
+
 /**
  * A matrix body as one Buffer. With a Content-Length (and no Content-Encoding) the bytes
  * go straight into a buffer of that length: express.raw keeps the chunks and then their
@@ -91,7 +94,9 @@ function matrixBody(limit: number): RequestHandler {
     if (!/^\d{1,16}$/.test(declared) || encoding !== "identity") return fallback(req, res, next);
     const length = Number(declared);
     if (length > limit) return next(Object.assign(new Error("request entity too large"), { type: "entity.too.large", status: 413, limit }));
-    const body = Buffer.allocUnsafe(length);
+    // 64 MiB at first, then the declared length once that much came: a client that
+    // declares 2 GiB and sends little holds little
+    let body = Buffer.allocUnsafe(Math.min(length, FIRST_BODY_BYTES));
     let at = 0;
     let done = false;
     const finish = (error?: unknown) => {
@@ -104,12 +109,18 @@ function matrixBody(limit: number): RequestHandler {
     };
     // Node's parser never gives more bytes than Content-Length says; fewer means the client went away
     const onData = (chunk: Buffer) => {
+      if (at + chunk.length > body.length) {
+        const grown = Buffer.allocUnsafe(length); // the client sent the first 64 MiB: room for all of it
+        body.copy(grown, 0, 0, at);
+        body = grown;
+      }
       at += chunk.copy(body, at);
     };
     req.on("data", onData);
     req.on("end", () => finish(at === length ? undefined : Object.assign(new Error("request size did not match content length"), { status: 400 })));
     req.on("aborted", () => finish(Object.assign(new Error("request aborted"), { status: 400 })));
     req.on("error", (error) => finish(Object.assign(error, { status: 400 })));
+    req.on("close", () => finish(at === length ? undefined : Object.assign(new Error("request aborted"), { status: 400 })));
   };
 }
 

@@ -29,7 +29,18 @@ export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMedia
   // setHeader, not type(): Express would add "; charset=utf-8" to application/json
   res.status(200).setHeader("Content-Type", type === "text/csv" ? "text/csv; charset=utf-8" : type);
   if (Buffer.isBuffer(body)) res.send(body);
-  else await pipeline(Readable.from(body), res); // chunked: the length is known only at the end
+  else await streamTo(res, Readable.from(body)); // chunked: the length is known only at the end
+}
+
+/** Pipes an answer out; a client that goes away mid-answer is not an error of ours. */
+async function streamTo(res: Response, source: NodeJS.ReadableStream): Promise<void> {
+  try {
+    await pipeline(source, res);
+  } catch (error) {
+    // the client closed the connection: nobody is left to answer (a failing source is thrown)
+    if ((error as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE" && res.destroyed) return;
+    throw error;
+  }
 }
 
 /** The media type the request's Accept asks a matrix in. */
@@ -54,14 +65,14 @@ export async function sendRecordData(req: Request, data: RecordData): Promise<vo
     res.setHeader("Content-Type", "application/x-numpy");
     res.setHeader("Content-Length", String(header.length + size(data.shape) * 8));
     res.write(header);
-    await pipeline(data.values, res);
+    await streamTo(res, data.values);
     return;
   }
   res.status(200);
   res.setHeader("Content-Type", data.file.contentType);
   res.setHeader("Content-Disposition", contentDisposition(data.file.filename));
   if (data.file.size !== null) res.setHeader("Content-Length", String(data.file.size));
-  await pipeline(data.content, res);
+  await streamTo(res, data.content);
 }
 
 /**

@@ -1,12 +1,14 @@
 // Large matrices keep their values in the blob store in bounded chunks; NPY bodies
 // stream in and out. Numbers come back bit for bit, and a refused upload leaves
 // nothing behind, in the blob store or in the database.
+import http from "node:http";
 import { Readable } from "node:stream";
 import { BlobServiceClient } from "@azure/storage-blob";
 import fc from "fast-check";
 import { DEFAULT_LIMITS } from "../../src/config";
 import { INLINE_MATRIX_BYTES } from "../../src/domain/matrixValues";
-import { parseJson } from "../../src/formats/json";
+import { encodeCsv } from "../../src/formats/csv";
+import { encodeNestedJson, parseJson } from "../../src/formats/json";
 import { npyHeader } from "../../src/formats/npyStream";
 import { streamOf } from "../helpers/blobs";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
@@ -122,6 +124,32 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     const label = await t.api.get(rec(ensembleId, "from-csv"), { query: { label: String(cols - 1) } });
     expect(label.status).toBe(200);
     expect(parseJson(label.text)).toEqual(Array.from({ length: rows }, (_, r) => [data[(r + 1) * cols - 1]]));
+  });
+
+  test("CSV and JSON answers of 2^20 values and more stream from the threads: the same bytes; a reader that leaves early harms nothing", async () => {
+    const [rows, cols] = [60, 20000];
+    const data = values(rows * cols, 11).map((v) => (Number.isFinite(v) ? v : -0));
+    const { ensembleId } = await t.ensemble({ size: rows });
+    expect((await t.api.post(`${rec(ensembleId, "T")}/matrix`, { body: npy([rows, cols], data), headers: { "content-type": "application/x-numpy" } })).status).toBe(200);
+    const m = { shape: [rows, cols], data, columns: null, index: null };
+    const expected = { "text/csv": encodeCsv(m), "application/json": encodeNestedJson(data, [rows, cols]) };
+    const base = new URL(t.api.base);
+    for (const [type, bytes] of Object.entries(expected)) {
+      // a client that reads the start of the answer and hangs up
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get({ host: base.hostname, port: base.port, path: rec(ensembleId, "T"), headers: { accept: type } }, (res) => {
+          res.once("data", () => {
+            res.destroy();
+            resolve();
+          });
+        });
+        req.on("error", reject);
+      });
+      const whole = await t.api.get(rec(ensembleId, "T"), { headers: { accept: type } });
+      expect(whole.status).toBe(200);
+      expect(whole.headers.get("content-type")).toMatch(type);
+      expect(whole.bytes.equals(bytes)).toBe(true);
+    }
   });
 
   test("per-realization large records stack into one frame", async () => {

@@ -90,6 +90,14 @@ describe.each(BACKENDS)("observations and updates on %s", (backend) => {
     expect(await names(path("P"))).toEqual(["A"]);
     expect((await t.api.get(`/records/${wide.json.id}`)).json.has_observations).toBe(true);
     expect((await t.api.get(`/records/${r1.json.id}`)).json.has_observations).toBe(true);
+    // an ensemble-wide record that is a file serves no realization; a per-realization record is not ensemble-wide
+    const form = new FormData();
+    form.append("file", new Blob([Buffer.from("abc")]), "f.txt");
+    expect((await t.api.post(`/ensembles/${ensembleId}/records/F/file`, { body: form })).status).toBe(200);
+    expect((await t.api.post(path("F"), { json: [a] })).status).toBe(200);
+    expect((await t.api.post(path("F"), { json: [a], query: { realization_index: 1 } })).status).toBe(404);
+    expect((await t.api.post(path("R"), { json: [a] })).status).toBe(404);
+    expect(await names(path("R"), 1)).toEqual(["C"]);
     // unknown ensemble or record name: 404
     expect((await t.api.post(`/ensembles/00000000-0000-4000-8000-000000000002/records/R/observations`, { json: [a] })).status).toBe(404);
     expect((await t.api.post(path("Q"), { json: [a], query: { realization_index: 1 } })).status).toBe(404);
