@@ -80,6 +80,14 @@ describe("ert-storage command", () => {
     expect(r.output()).toMatch(/pglite:\/\/\/ert-data/);
   });
 
+  test("a text thread count that is not a whole number from 0 to 64 is refused at start", async () => {
+    for (const value of ["-1", "2.5", "many", "65"]) {
+      const r = run([], { ...baseEnv, ERT_STORAGE_TEXT_THREADS: value }, cwd);
+      expect(await r.exited).toBe(2);
+      expect(r.output()).toContain(`ERT_STORAGE_TEXT_THREADS=${value}: expected a whole number from 0 to 64`);
+    }
+  });
+
   test("with an Azure connection string, file content goes to that container, created at start", async () => {
     const azurite = await startAzurite();
     const container = `ert-cli-${process.pid}`;
