@@ -58,8 +58,10 @@ describe.each(BACKENDS)("GraphQL on %s", (backend) => {
     const priors = await gql("query($id: ID!) {experiment(id: $id) {priors}}", { id: experimentId });
     expect(JSON.parse(priors.json.data.experiment.priors)).toEqual({ a: { function: "normal", mean: 0, std: 1 } });
 
-    const responses = await gql("{experiments {ensembles {responses {id name realizationIndex timeCreated timeUpdated userdata}}}}");
+    const responses = await gql("{experiments {id ensembles {responses {id name realizationIndex timeCreated timeUpdated userdata}}}}");
+    // this test's experiment only: other suites write records named R into the same database meanwhile
     const found = responses.json.data.experiments
+      .filter((e: { id: string }) => e.id === experimentId)
       .flatMap((e: { ensembles: { responses: { name: string; realizationIndex: number }[] }[] }) => e.ensembles)
       .flatMap((e: { responses: unknown[] }) => e.responses)
       .filter((r: { name: string }) => r.name === "R");
