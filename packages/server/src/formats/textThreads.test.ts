@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { encodeCsv } from "./csv";
 import { encodeNestedJson } from "./json";
 import type { Labels, Matrix } from "./matrix";
-import { encodeCsvStream, textBlocks } from "./textThreads";
+import { encodeMatrixStream, textBlocks } from "./textThreads";
 
 // three threads whatever the machine, so blocks really are written side by side (read when the pool starts)
 process.env.ERT_STORAGE_TEXT_THREADS = "3";
@@ -56,7 +56,7 @@ describe("CSV and JSON answers written on worker threads", () => {
     await fc.assert(
       fc.asyncProperty(frames, async (f) => {
         const m = frameOf(f);
-        const body = encodeCsvStream(m);
+        const body = encodeMatrixStream("text/csv", m);
         expect(Buffer.isBuffer(body)).toBe(false);
         const blocks = await collect(body as AsyncIterable<Buffer>);
         expect(blocks.length).toBe(Math.ceil(f.rows / perBlock));
@@ -87,7 +87,7 @@ describe("CSV and JSON answers written on worker threads", () => {
     const days = Array.from({ length: rows }, (_, i) => `2020-01-${String((i % 28) + 1).padStart(2, "0")}T00:00:00`);
     for (const values of [days, days.map((d, i) => (i === 0 ? d.replace("T00", "T12") : d)), days.map((d, i) => (i === 59 ? `${d}.000001` : d))]) {
       const m: Matrix = { shape: [rows, cols], data: new Float64Array(rows * cols).fill(1.5), columns: null, index: { kind: "datetime", values } };
-      const blocks = await collect(encodeCsvStream(m) as AsyncIterable<Buffer>);
+      const blocks = await collect(encodeMatrixStream("text/csv", m) as AsyncIterable<Buffer>);
       expect(blocks.length).toBeGreaterThan(1);
       expect(Buffer.concat(blocks).equals(encodeCsv(m))).toBe(true);
     }
@@ -95,12 +95,12 @@ describe("CSV and JSON answers written on worker threads", () => {
 
   test("small frames and vectors are written in place; no table form is refused before anything", async () => {
     const m: Matrix = { shape: [52, cols], data: new Float64Array(52 * cols).fill(1 / 3), columns: null, index: null };
-    const small = encodeCsvStream(m);
+    const small = encodeMatrixStream("text/csv", m);
     expect(Buffer.isBuffer(small) && small.equals(encodeCsv(m))).toBe(true);
     expect(textBlocks("json", m)).toBeNull();
     const v: Matrix = { shape: [2_000_000], data: new Float64Array(2_000_000).fill(0.1), columns: null, index: null };
-    expect(Buffer.isBuffer(encodeCsvStream(v))).toBe(true);
-    expect(() => encodeCsvStream({ shape: [100, 100, 200], data: new Float64Array(2e6), columns: null, index: null })).toThrow("no table form");
+    expect(Buffer.isBuffer(encodeMatrixStream("text/csv", v))).toBe(true);
+    expect(() => encodeMatrixStream("text/csv", { shape: [100, 100, 200], data: new Float64Array(2e6), columns: null, index: null })).toThrow("no table form");
   });
 
   test("many answers at once, more than threads: each gets its own bytes", async () => {

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
-import { encodeCsv } from "./csv";
+import { encodeMatrix, type MatrixMediaType } from "./index";
 import { formatLabels } from "./labels";
 import { as2d, FormatError, rangeLabels, type Matrix } from "./matrix";
 import type { TextResult, TextTask } from "./textWorker";
@@ -169,7 +169,11 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
   }
 }
 
-/** encodeCsv(m), in blocks on the threads when the frame is big. */
-export function encodeCsvStream(m: Matrix): Buffer | AsyncIterable<Buffer> {
-  return textBlocks("csv", m) ?? encodeCsv(m);
+/**
+ * encodeMatrix(type, m), in blocks on the threads when it is CSV or a 2-D JSON list of a
+ * big frame. A frame with no table form asked for as CSV is refused here, before anything.
+ */
+export function encodeMatrixStream(type: MatrixMediaType, m: Matrix): Buffer | AsyncIterable<Buffer> {
+  const format = type === "text/csv" ? "csv" : type === "application/json" && m.shape.length === 2 ? "json" : null;
+  return (format && textBlocks(format, m)) || encodeMatrix(type, m);
 }

@@ -2,10 +2,10 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
-import { acceptedMediaType, encodeMatrix, type Matrix, type MatrixMediaType } from "../formats";
+import { acceptedMediaType, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
 import { size } from "../formats/matrix";
-import { encodeCsvStream, textBlocks } from "../formats/textThreads";
+import { encodeMatrixStream } from "../formats/textThreads";
 import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
 
@@ -18,10 +18,7 @@ export function sendNull(req: Request): void {
 export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType = acceptedMediaType(req.header("accept"))): Promise<void> {
   let body: Buffer | AsyncIterable<Buffer>;
   try {
-    body =
-      type === "text/csv"
-        ? encodeCsvStream(matrix)
-        : (type === "application/json" && matrix.shape.length === 2 && textBlocks("json", matrix)) || encodeMatrix(type, matrix);
+    body = encodeMatrixStream(type, matrix);
   } catch (error) {
     throw Errors.unprocessable(`Cannot answer as ${type}: ${(error as Error).message}`);
   }
