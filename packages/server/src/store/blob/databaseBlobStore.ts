@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Pool, PoolClient } from "pg";
+import { Sql } from "../db/sql";
 import { blobKeys, blobNotFound, type BlobStore } from "./blobStore";
 import { checkBlockIds, checkRange } from "./checks";
 
@@ -16,7 +17,10 @@ const BLOCKS = "/blocks/";
 
 export class DatabaseBlobStore implements BlobStore {
   readonly kind = "database" as const;
-  constructor(private readonly pool: Pool) {}
+  private readonly sql: Sql;
+  constructor(private readonly pool: Pool) {
+    this.sql = new Sql(pool);
+  }
 
   async put(key: string, content: Readable): Promise<number> {
     await this.deleteExactly([key]);
@@ -97,13 +101,16 @@ export class DatabaseBlobStore implements BlobStore {
     if (keys.length > 0) await this.pool.query("DELETE FROM blob_chunk WHERE blob_key = ANY($1::text[])", [keys]);
   }
 
-  /** Up to READ_BATCH chunks from seq on, in order: fewer round trips than one at a time. */
+  /** Up to READ_BATCH chunks from seq on, in order: fewer round trips than one at a time; COPY sends their bytes as they are. */
   private async chunks(key: string, seq: number): Promise<Buffer[]> {
-    const result = await this.pool.query<{ data: Buffer }>(
-      "SELECT data FROM blob_chunk WHERE blob_key = $1 AND seq >= $2 AND seq < $2 + $3 ORDER BY seq",
-      [key, seq, READ_BATCH],
+    const rows = await this.sql.copyRows<{ data: Buffer }>(
+      {
+        text: "SELECT data FROM blob_chunk WHERE blob_key = $1 AND seq >= $2 AND seq < $2 + $3 ORDER BY seq",
+        values: [key, seq, READ_BATCH],
+      },
+      [["data", "bytea"]],
     );
-    return result.rows.map((r) => r.data);
+    return rows.map((r) => r.data);
   }
 
   /** Chunks have different lengths after a commit (each block ends with a short one): find them by their lengths. */

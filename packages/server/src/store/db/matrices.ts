@@ -3,6 +3,7 @@
 // both come back bit for bit. A large matrix keeps its values in the blob store
 // (blob_key, bounded chunks) instead of the data column; the domain reads them.
 import type { Labels, Matrix } from "../../formats/matrix";
+import type { Columns } from "./copyOut";
 import { fromJsonText, toJsonText } from "./values";
 
 export interface MatrixColumns {
@@ -18,6 +19,14 @@ export type StoredMatrix = Omit<Matrix, "data"> & ({ data: Float64Array; blobKey
 
 /** The columns every matrix query selects, for a matrix aliased m. */
 export const MATRIX_COLUMNS = "m.shape, m.data, m.blob_key AS matrix_blob_key, m.column_labels, m.row_labels";
+/** MATRIX_COLUMNS' types, for reading them through COPY (Sql.copyRows). */
+export const MATRIX_COLUMN_TYPES: Columns = [
+  ["shape", "int4[]"],
+  ["data", "bytea"],
+  ["matrix_blob_key", "text"],
+  ["column_labels", "text"],
+  ["row_labels", "text"],
+];
 
 /** The matrix as the parameters of an insert (shape, data, column_labels, row_labels). */
 export function matrixParams(m: StoredMatrix): [number[], Buffer | null, string | null, string | null] {

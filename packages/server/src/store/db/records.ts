@@ -2,7 +2,8 @@
 // records, ensemble-wide (realization -1) or per realization, each holding a
 // matrix or a file.
 import type { Labels } from "../../formats/matrix";
-import { LabelTexts, MATRIX_COLUMNS, matrixFromColumns, matrixParams, type MatrixColumns, type StoredMatrix } from "./matrices";
+import type { Columns } from "./copyOut";
+import { LabelTexts, MATRIX_COLUMNS, MATRIX_COLUMN_TYPES, matrixFromColumns, matrixParams, type MatrixColumns, type StoredMatrix } from "./matrices";
 import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
 import { fromJsonText, uuid } from "./values";
@@ -87,6 +88,14 @@ interface FileColumns {
 }
 
 const FILE_COLUMNS = `f.id AS file_id, f.filename, f.content_type, f.blob_key, f.size, f.state`;
+const FILE_COLUMN_TYPES: Columns = [
+  ["file_id", "uuid"],
+  ["filename", "text"],
+  ["content_type", "text"],
+  ["blob_key", "text"],
+  ["size", "int8"],
+  ["state", "text"],
+];
 const HAS_OBSERVATIONS = `EXISTS (SELECT 1 FROM observation_record o WHERE o.record_id = r.id) AS has_observations`;
 
 function fileFrom(row: FileColumns): FileRow | null {
@@ -217,11 +226,11 @@ export class RecordRepository {
     realization: number | undefined,
     withParquet = false,
   ): Promise<{ type: "matrix"; records: MatrixRecord[] } | { type: "file"; records: { realization: number; file: FileRow }[] } | undefined> {
-    const rows = await this.sql.rows<
+    const rows = await this.sql.copyRows<
       MatrixColumns & FileColumns & { id: string | null; realization: number; record_type: RecordType; parquet: Buffer | null }
-    >({
-      name: withParquet ? "record.readWithParquet" : "record.read",
-      text: `SELECT ri.record_type, r.id, r.realization, ${MATRIX_COLUMNS},
+    >(
+      {
+        text: `SELECT ri.record_type, r.id, r.realization, ${MATRIX_COLUMNS},
                     ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
                FROM record_info ri
                LEFT JOIN record r ON r.record_info_id = ri.id AND (
@@ -232,8 +241,10 @@ export class RecordRepository {
                LEFT JOIN file f ON f.record_id = r.id
               WHERE ri.ensemble_id = $1 AND ri.name = $2
               ORDER BY r.realization`,
-      values: [uuid("ensemble_id", ensembleId), name, realization ?? null],
-    });
+        values: [uuid("ensemble_id", ensembleId), name, realization ?? null],
+      },
+      [["record_type", "text"], ["id", "uuid"], ["realization", "int4"], ...MATRIX_COLUMN_TYPES, ["parquet", "bytea"], ...FILE_COLUMN_TYPES],
+    );
     if (rows.length === 0) return undefined;
     const present = rows.filter((r) => r.id !== null);
     if (rows[0].record_type === "file") {
@@ -301,14 +312,16 @@ export class RecordRepository {
     id: string,
     withParquet = false,
   ): Promise<{ realization: number; matrix: StoredMatrix | null; parquet: Buffer | null; file: FileRow | null } | undefined> {
-    const row = await this.sql.one<MatrixColumns & FileColumns & { realization: number; shape: number[] | null; parquet: Buffer | null }>({
-      name: withParquet ? "record.dataByIdWithParquet" : "record.dataById",
-      text: `SELECT r.realization, ${MATRIX_COLUMNS},
-                    ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
-               FROM record r LEFT JOIN matrix m ON m.record_id = r.id LEFT JOIN file f ON f.record_id = r.id
-              WHERE r.id = $1`,
-      values: [uuid("record_id", id)],
-    });
+    const [row] = await this.sql.copyRows<MatrixColumns & FileColumns & { realization: number; shape: number[] | null; parquet: Buffer | null }>(
+      {
+        text: `SELECT r.realization, ${MATRIX_COLUMNS},
+                      ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
+                 FROM record r LEFT JOIN matrix m ON m.record_id = r.id LEFT JOIN file f ON f.record_id = r.id
+                WHERE r.id = $1`,
+        values: [uuid("record_id", id)],
+      },
+      [["realization", "int4"], ...MATRIX_COLUMN_TYPES, ["parquet", "bytea"], ...FILE_COLUMN_TYPES],
+    );
     if (!row) return undefined;
     return { realization: row.realization, matrix: row.shape ? matrixFromColumns(row) : null, parquet: row.parquet, file: fileFrom(row) };
   }
@@ -322,9 +335,9 @@ export class RecordRepository {
     name: string,
     options: { linkedOnly?: boolean; realization?: number } = {},
   ): Promise<MatrixRecord[]> {
-    const rows = await this.sql.rows<MatrixColumns & { id: string; realization: number }>({
-      name: "record.perRealization",
-      text: `SELECT r.id, r.realization, ${MATRIX_COLUMNS}
+    const rows = await this.sql.copyRows<MatrixColumns & { id: string; realization: number }>(
+      {
+        text: `SELECT r.id, r.realization, ${MATRIX_COLUMNS}
                FROM record_info ri
                JOIN record r ON r.record_info_id = ri.id
                JOIN matrix m ON m.record_id = r.id
@@ -332,8 +345,10 @@ export class RecordRepository {
                 AND (($3::int IS NULL AND r.realization <> ${ENSEMBLE_WIDE}) OR r.realization = $3::int)
                 AND (NOT $4::boolean OR EXISTS (SELECT 1 FROM observation_record o WHERE o.record_id = r.id))
               ORDER BY r.realization`,
-      values: [uuid("ensemble_id", ensembleId), name, options.realization ?? null, options.linkedOnly ?? false],
-    });
+        values: [uuid("ensemble_id", ensembleId), name, options.realization ?? null, options.linkedOnly ?? false],
+      },
+      [["id", "uuid"], ["realization", "int4"], ...MATRIX_COLUMN_TYPES],
+    );
     const texts = new LabelTexts();
     return rows.map((r) => ({ id: r.id, realization: r.realization, matrix: matrixFromColumns(r, texts) }));
   }
