@@ -1,12 +1,12 @@
 // Parquet as pandas writes and reads it (DataFrame.to_parquet / pd.read_parquet):
 // the index is a column named in the "pandas" schema metadata, and the kinds of
-// column and index labels are kept. Arrow handles the format (apache-arrow + parquet-wasm).
+// column and index labels are kept. Arrow reads the format (apache-arrow + parquet-wasm);
+// parquetWriter.ts writes it.
 import * as arrow from "apache-arrow";
 import * as parquet from "parquet-wasm";
-import { formatDatetimes, formatLabels } from "./labels";
-import { as2d, FormatError, rangeLabels, type LabelKind, type Labels, type Matrix } from "./matrix";
+import { FormatError, rangeLabels, type LabelKind, type Labels, type Matrix } from "./matrix";
 
-const INDEX_FIELD = "__index_level_0__";
+export { INDEX_FIELD, isoToNanos, writeParquet } from "./parquetWriter";
 
 interface PandasColumn {
   name: string | null;
@@ -20,75 +20,6 @@ interface PandasMeta {
   index_columns: (string | { kind: "range"; start: number; stop: number; step: number })[];
   column_indexes: PandasColumn[];
   columns: PandasColumn[];
-}
-
-const PANDAS_TYPE: Record<LabelKind, [string, string, unknown]> = {
-  string: ["unicode", "object", { encoding: "UTF-8" }],
-  int: ["int64", "int64", null],
-  float: ["float64", "float64", null],
-  datetime: ["datetime", "datetime64[ns]", null],
-};
-
-export function writeParquet(m: Matrix): Buffer {
-  const { rows, cols } = as2d(m);
-  const columns = m.columns ?? rangeLabels(cols);
-  const index = m.index ?? rangeLabels(rows);
-  const names = columns.kind === "datetime" ? columns.values.map((v) => String(v).replace("T", " ")) : formatLabels(columns);
-
-  // The columns side by side in one array (a column is a view of it), not one small
-  // array each: 20000 allocations of 200 values cost more than the transposition.
-  const columnMajor = new Float64Array(rows * cols);
-  transpose(m.data, rows, cols, columnMajor);
-  const float64 = new arrow.Float64();
-  const children: arrow.Data[] = [];
-  for (let c = 0; c < cols; c++) {
-    children.push(arrow.makeData({ type: float64, length: rows, nullCount: 0, data: columnMajor.subarray(c * rows, (c + 1) * rows) }));
-  }
-  children.push(labelVector(index).data[0]);
-  const fields = [...names, INDEX_FIELD].map((name, i) => new arrow.Field(name, children[i].type, true));
-
-  const [cType, cNumpy, cMeta] = PANDAS_TYPE[columns.kind];
-  const [iType, iNumpy] = PANDAS_TYPE[index.kind];
-  const meta: PandasMeta & Record<string, unknown> = {
-    index_columns: [INDEX_FIELD],
-    column_indexes: [{ name: null, field_name: null as unknown as string, pandas_type: cType, numpy_type: cNumpy, metadata: cMeta }],
-    columns: [
-      ...names.map((name) => ({ name, field_name: name, pandas_type: "float64", numpy_type: "float64", metadata: null })),
-      { name: null, field_name: INDEX_FIELD, pandas_type: iType, numpy_type: iNumpy, metadata: null },
-    ],
-    creator: { library: "ert-storage", version: "0.1.0" },
-    pandas_version: "2.1.0",
-  };
-  const schema = withLinearAssign(new arrow.Schema(fields, new Map([["pandas", JSON.stringify(meta)]])));
-  const struct = arrow.makeData({ type: new arrow.Struct(fields), length: rows, nullCount: 0, children });
-  const table = new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
-  const wasmTable = parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream"));
-  // Also a key-value entry of the file, where pyarrow and fastparquet look for it.
-  // Dictionary encoding of float columns rarely pays: off, it writes 2000 columns in
-  // ~25 ms instead of ~900 ms.
-  const properties = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression.SNAPPY)
-    .setDictionaryEnabled(false)
-    .setStatisticsEnabled(parquet.EnabledStatistics.Chunk)
-    .setKeyValueMetadata(new Map([["pandas", JSON.stringify(meta)]]))
-    .build();
-  const file = parquet.writeParquet(wasmTable, properties);
-  return Buffer.from(file.buffer, file.byteOffset, file.byteLength);
-}
-
-/** out[c * rows + r] = data[r * cols + c], in blocks so both sides stay in cache. */
-function transpose(data: Float64Array, rows: number, cols: number, out: Float64Array): void {
-  const B = 32;
-  for (let r0 = 0; r0 < rows; r0 += B) {
-    const r1 = Math.min(r0 + B, rows);
-    for (let c0 = 0; c0 < cols; c0 += B) {
-      const c1 = Math.min(c0 + B, cols);
-      for (let c = c0; c < c1; c++) {
-        const base = c * rows;
-        for (let r = r0; r < r1; r++) out[base + r] = data[r * cols + c];
-      }
-    }
-  }
 }
 
 /**
@@ -119,26 +50,6 @@ function withLinearAssign<T extends arrow.TypeMap>(schema: arrow.Schema<T>): arr
   };
   Object.defineProperty(schema, "assign", { value: assign, configurable: true, writable: true });
   return schema;
-}
-
-function labelVector(labels: Labels): arrow.Vector {
-  switch (labels.kind) {
-    case "string":
-      return arrow.vectorFromArray(labels.values.map(String), new arrow.Utf8());
-    case "int":
-      return arrow.makeVector(BigInt64Array.from(labels.values, (v) => BigInt(v)));
-    case "float":
-      return arrow.makeVector(Float64Array.from(labels.values, Number));
-    case "datetime":
-      return arrow.makeVector(
-        arrow.makeData({
-          type: new arrow.TimestampNanosecond(),
-          length: labels.values.length,
-          nullCount: 0,
-          data: BigInt64Array.from(labels.values, (v) => isoToNanos(String(v))),
-        }),
-      );
-  }
 }
 
 export function readParquet(buf: Buffer): Matrix {
@@ -318,11 +229,3 @@ export function nanosToIso(nanos: bigint): string {
   const frac = rest === 0n ? "" : "." + rest.toString().padStart(9, "0").replace(/0+$/, "");
   return base + frac;
 }
-
-export function isoToNanos(iso: string): bigint {
-  const match = /^(\d{4,}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?)?$/.exec(iso);
-  if (!match) throw new FormatError(`'${iso}' is not a datetime`);
-  const ms = Date.parse(`${match[1]}T${match[2] ?? "00:00:00"}Z`);
-  return BigInt(ms) * 1_000_000n + BigInt((match[3] ?? "").padEnd(9, "0") || "0");
-}
-
