@@ -54,6 +54,8 @@ const HEADER_BYTES = SIGNATURE.length + 8;
 class CopyOutQuery<T> {
   private readonly rows: T[] = [];
   private headerSeen = false;
+  /** per column, the last long text and its bytes: rows often repeat one (a name's labels) */
+  private readonly lastText = new Map<number, { bytes: Buffer; text: string }>();
   private failure: Error | null = null;
   readonly done: Promise<T[]>;
   private resolve!: (rows: T[]) => void;
@@ -110,20 +112,38 @@ class CopyOutQuery<T> {
       if (fields === -1) return; // the trailer
       if (fields !== this.columns.length) throw framing(`${fields} columns where ${this.columns.length} were expected`);
       const row: Record<string, unknown> = {};
-      for (const [name, type] of this.columns) {
+      for (let column = 0; column < this.columns.length; column++) {
+        const [name, type] = this.columns[column];
         const length = need(chunk, at, 4).readInt32BE(at);
         at += 4;
         if (length === -1) {
           row[name] = null;
           continue;
         }
-        row[name] = decodeValue(type, need(chunk, at, length).subarray(at, at + length));
+        const bytes = need(chunk, at, length).subarray(at, at + length);
+        row[name] = type === "text" && length >= LONG_TEXT ? this.longText(column, bytes) : decodeValue(type, bytes);
         at += length;
       }
       this.rows.push(row as T);
     }
   }
+
+  /**
+   * A long text, decoded once for a run of rows that repeat it: the 200 records of a
+   * response share their 20000 date labels, 88 MB of JSON text to decode for one frame.
+   * The same string also makes the label parser's cache lookup cheap.
+   */
+  private longText(column: number, bytes: Buffer): string {
+    const last = this.lastText.get(column);
+    if (last && last.bytes.equals(bytes)) return last.text;
+    const text = bytes.toString("utf8");
+    this.lastText.set(column, { bytes: Buffer.from(bytes), text });
+    return text;
+  }
 }
+
+/** Texts from this many bytes on are compared with the row before's (see longText). */
+const LONG_TEXT = 1024;
 
 /** The chunk, when it holds length more bytes from at: a row never spans two messages. */
 function need(chunk: Buffer, at: number, length: number): Buffer {

@@ -11,20 +11,30 @@ export interface MatrixColumns {
   data: Buffer | null;
   matrix_blob_key: string | null;
   column_labels: string | null;
+  /** the column labels are the previous row's (column_labels is NULL) */
+  column_labels_repeat: boolean;
   row_labels: string | null;
 }
 
 /** A stored matrix: its values at hand, or the blob store key they are under. */
 export type StoredMatrix = Omit<Matrix, "data"> & ({ data: Float64Array; blobKey: null } | { data: null; blobKey: string });
 
-/** The columns every matrix query selects, for a matrix aliased m. */
-export const MATRIX_COLUMNS = "m.shape, m.data, m.blob_key AS matrix_blob_key, m.column_labels, m.row_labels";
+/**
+ * The columns every matrix query selects, for a matrix aliased m of a record aliased r,
+ * in a query ordered by r.realization. Column labels equal to the row before's (the same
+ * digest) are not sent again: column_labels_repeat says to take that row's.
+ */
+export const MATRIX_COLUMNS = `m.shape, m.data, m.blob_key AS matrix_blob_key,
+  CASE WHEN m.column_labels_md5 = lag(m.column_labels_md5) OVER (ORDER BY r.realization) THEN NULL ELSE m.column_labels END AS column_labels,
+  COALESCE(m.column_labels_md5 = lag(m.column_labels_md5) OVER (ORDER BY r.realization), false) AS column_labels_repeat,
+  m.row_labels`;
 /** MATRIX_COLUMNS' types, for reading them through COPY (Sql.copyRows). */
 export const MATRIX_COLUMN_TYPES: Columns = [
   ["shape", "int4[]"],
   ["data", "bytea"],
   ["matrix_blob_key", "text"],
   ["column_labels", "text"],
+  ["column_labels_repeat", "bool"],
   ["row_labels", "text"],
 ];
 
@@ -50,10 +60,17 @@ function labelsText(labels: Labels): string {
 /**
  * Label texts parsed once each: the per-realization records of a name mostly share
  * their labels (20000 dates x 200 realizations would be 4 million strings to parse).
- * The matrices read in one query share the parsed labels, which nobody mutates.
+ * The matrices read in one query share the parsed labels, which nobody mutates. Rows
+ * must be given in the query's order: a repeat means the previous row's column labels.
  */
 export class LabelTexts {
   private readonly parsed = new Map<string, Labels | null>();
+  private lastColumns: Labels | null = null;
+
+  columns(row: Pick<MatrixColumns, "column_labels" | "column_labels_repeat">): Labels | null {
+    if (!row.column_labels_repeat) this.lastColumns = this.parse(row.column_labels);
+    return this.lastColumns;
+  }
 
   parse(text: string | null): Labels | null {
     if (text === null) return null;
@@ -69,7 +86,7 @@ export class LabelTexts {
 export function matrixFromColumns(row: MatrixColumns, texts = new LabelTexts()): StoredMatrix {
   const labels = {
     shape: row.shape,
-    columns: texts.parse(row.column_labels),
+    columns: texts.columns(row),
     index: texts.parse(row.row_labels),
   };
   if (row.matrix_blob_key !== null) return { ...labels, data: null, blobKey: row.matrix_blob_key };
