@@ -145,6 +145,17 @@ describe("Parquet writer and reader, property-based", () => {
     );
   });
 
+  test("a data column labelled as the index field is still a data column (float64, no text annotation)", async () => {
+    for (const index of [null, { kind: "string" as const, values: ["a", "b"] }]) {
+      const m: Matrix = { shape: [2, 2], data: new Float64Array([1, 2, 3, 4]), columns: { kind: "string", values: ["__index_level_0__", "x"] }, index };
+      const file = path.join(tmp, "clash.parquet");
+      fs.writeFileSync(file, writeParquet(m));
+      const types = await duck.runAndReadAll(`SELECT name, type, logical_type FROM parquet_schema('${file}')`);
+      const rows = types.getRows().filter(([name]) => name === "__index_level_0__");
+      expect(rows.map(([, type]) => type)).toEqual(["DOUBLE", index ? "BYTE_ARRAY" : "INT64"]);
+    }
+  });
+
   test("NaN payloads, -0 and subnormals keep their bits", () => {
     const bits = [0x7ff0000000000001n, 0xfff8000000000123n, 0x7ff4000000000000n, 0x8000000000000000n, 0x0000000000000001n, 0x7ff8000000000000n];
     const bytes = Buffer.alloc(bits.length * 8);

@@ -49,7 +49,8 @@ export function writeParquet(m: Matrix): Buffer {
   }
   const { bytes, offsets } = indexColumn;
   const indexBytes = (from: number, to: number) => offsets[to] - offsets[from];
-  chunks.push(writeColumn(out, INDEX_FIELD, indexColumn.type, rows, indexBytes, (from, to) => out.raw(bytes.subarray(offsets[from], offsets[to]))));
+  const indexChunk = writeColumn(out, INDEX_FIELD, indexColumn.type, rows, indexBytes, (from, to) => out.raw(bytes.subarray(offsets[from], offsets[to])));
+  chunks.push({ ...indexChunk, isIndex: true });
 
   const footerStart = out.length;
   writeFileMetaData(out, {
@@ -124,6 +125,8 @@ export function isoToNanos(iso: string): bigint {
 
 interface ColumnChunk {
   name: string;
+  /** the index column (the last): known by its place, as a column may carry its name too */
+  isIndex: boolean;
   type: number;
   start: number;
   size: number;
@@ -168,7 +171,7 @@ function writeColumn(
     writeValues(from, to);
     if (rows === 0) break;
   }
-  return { name, type, start, size: out.length - start };
+  return { name, isIndex: false, type, start, size: out.length - start };
 }
 
 function varintLength(n: number): number {
@@ -194,7 +197,7 @@ function writeFileMetaData(
         w.i32(1, chunk.type);
         w.i32(3, OPTIONAL);
         w.binary(4, chunk.name);
-        if (chunk.name === INDEX_FIELD) logicalType(w, file.index.kind);
+        if (chunk.isIndex) logicalType(w, file.index.kind);
       });
     }
   });

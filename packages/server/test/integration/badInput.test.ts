@@ -691,6 +691,21 @@ const CASES: Case[] = [
     check: domain(/no record of response 'R' is linked to an observation/),
   },
   {
+    // read through COPY, where the name is written into the statement: a NUL must not end it
+    what: "read: a record named with NUL",
+    method: "GET",
+    path: (c) => `/ensembles/${c.ensembleId}/records/a%00b`,
+    status: 422,
+    check: domain(/may not contain NUL/),
+  },
+  {
+    what: "read: misfits of a response named with NUL",
+    method: "GET",
+    path: (c) => `/compute/misfits?ensemble_id=${c.ensembleId}&response_name=a%00b`,
+    status: 422,
+    check: domain(/may not contain NUL/),
+  },
+  {
     what: "read: a label the record lacks",
     method: "GET",
     path: (c) => `/ensembles/${c.ensembleId}/records/WIDE?label=nope`,

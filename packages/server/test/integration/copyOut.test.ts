@@ -54,8 +54,8 @@ describe.each([
   });
 
   it("reads many rows and big values", async () => {
-    const text = "SELECT g AS i, decode(repeat(lpad(to_hex(g % 256), 2, '0'), $1), 'hex') AS b FROM generate_series(1, $2) g ORDER BY g";
-    const rows = await db.sql.copyRows<{ i: number; b: Buffer }>({ text, values: [300_000, 12] }, [["i", "int4"], ["b", "bytea"]]);
+    const text = "SELECT g AS i, decode(repeat(lpad(to_hex(g % 256), 2, $3), $1), $4) AS b FROM generate_series(1, $2) g ORDER BY g";
+    const rows = await db.sql.copyRows<{ i: number; b: Buffer }>({ text, values: [300_000, 12, "0", "hex"] }, [["i", "int4"], ["b", "bytea"]]);
     expect(rows.map((r) => r.i)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     for (const r of rows) {
       expect(r.b.length).toBe(300_000);
@@ -74,6 +74,12 @@ describe.each([
     expect(row.n).toBe(2);
     const [empty] = await db.sql.copyRows<{ n: number }>({ text: "SELECT cardinality($1::text[]) AS n", values: [[]] }, [["n", "int4"]]);
     expect(empty.n).toBe(0);
+  });
+
+  it("refuses text with NUL as the database refuses it in a bound parameter (422), the connection kept", async () => {
+    await expect(db.sql.copyRows({ text: "SELECT $1::text AS t", values: ["a\0b"] }, [["t", "text"]])).rejects.toMatchObject({ status: 422 });
+    await expect(db.sql.rows("SELECT $1::text AS t", ["a\0b"])).rejects.toMatchObject({ status: 422 });
+    expect(await db.sql.rows("SELECT 1 AS x")).toEqual([{ x: 1 }]);
   });
 
   it("fails a bad statement and leaves the connection usable", async () => {
@@ -100,5 +106,12 @@ describe("copyStatement", () => {
     expect(() => copyStatement({ text: "SELECT $1", values: [0.1] })).toThrow(/Only integers/);
     expect(() => copyStatement({ text: "SELECT $1", values: [{}] })).toThrow(/object/);
     expect(() => copyStatement({ text: "SELECT $2", values: [1] })).toThrow(/no parameter \$2/);
+    expect(() => copyStatement({ text: "SELECT $0", values: [1] })).toThrow(/no parameter \$0/);
+  });
+
+  it("refuses statements where a $n might not be a parameter", () => {
+    for (const text of ["SELECT '$1'", "SELECT $$ $1 $$", "SELECT 1 -- $1", "SELECT /* $1 */ 1"]) {
+      expect(() => copyStatement({ text, values: [1] })).toThrow(/quoted text or comments/);
+    }
   });
 });

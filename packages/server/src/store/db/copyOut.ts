@@ -21,9 +21,12 @@ export type Columns = readonly (readonly [name: string, type: ColumnType])[];
 /** The statement as a COPY with its parameters written in as literals. */
 export function copyStatement(statement: Statement): string {
   const values = statement.values ?? [];
+  // $n is replaced wherever it is: a statement with quoted text or comments, where a $n
+  // is not a parameter, is not taken
+  if (/'|\$\$|--|\/\*/.test(statement.text)) throw new Error("A COPY statement may not hold quoted text or comments");
   const text = statement.text.replace(/\$(\d+)/g, (_, n: string) => {
     const index = Number(n) - 1;
-    if (index >= values.length) throw new Error(`Statement has no parameter $${n}`);
+    if (index < 0 || index >= values.length) throw new Error(`Statement has no parameter $${n}`);
     return literal(values[index]);
   });
   return `COPY (${text}) TO STDOUT (FORMAT binary)`;
@@ -36,7 +39,12 @@ function literal(value: unknown): string {
     if (!Number.isSafeInteger(value)) throw new Error(`Only integers are written into a COPY statement, not ${value}`);
     return value < 0 ? `(${value})` : String(value); // -1::int would be -(1::int): -2^31 would overflow
   }
-  if (typeof value === "string") return escapeLiteral(value);
+  if (typeof value === "string") {
+    // A NUL would end the statement's text in the protocol: the database refuses it, as
+    // it refuses NUL in a bound text parameter (22021, answered 422)
+    if (value.includes("\0")) throw Object.assign(new Error("Text may not contain NUL"), { code: "22021" });
+    return escapeLiteral(value);
+  }
   if (Array.isArray(value)) return value.length === 0 ? "'{}'" : `ARRAY[${value.map(literal).join(", ")}]`;
   throw new Error(`A ${typeof value} cannot be written into a COPY statement`);
 }

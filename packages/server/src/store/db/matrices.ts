@@ -25,8 +25,8 @@ export type StoredMatrix = Omit<Matrix, "data"> & ({ data: Float64Array; blobKey
  * digest) are not sent again: column_labels_repeat says to take that row's.
  */
 export const MATRIX_COLUMNS = `m.shape, m.data, m.blob_key AS matrix_blob_key,
-  CASE WHEN m.column_labels_md5 = lag(m.column_labels_md5) OVER (ORDER BY r.realization) THEN NULL ELSE m.column_labels END AS column_labels,
-  COALESCE(m.column_labels_md5 = lag(m.column_labels_md5) OVER (ORDER BY r.realization), false) AS column_labels_repeat,
+  CASE WHEN m.column_labels_sha256 = lag(m.column_labels_sha256) OVER (ORDER BY r.realization) THEN NULL ELSE m.column_labels END AS column_labels,
+  COALESCE(m.column_labels_sha256 = lag(m.column_labels_sha256) OVER (ORDER BY r.realization), false) AS column_labels_repeat,
   m.row_labels`;
 /** MATRIX_COLUMNS' types, for reading them through COPY (Sql.copyRows). */
 export const MATRIX_COLUMN_TYPES: Columns = [
