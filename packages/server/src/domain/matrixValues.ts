@@ -4,6 +4,8 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { FormatError, size, type Matrix } from "../formats/matrix";
+import { readJsonMatrix } from "../formats/jsonMatrix";
+import { JsonMatrixReader } from "../formats/jsonMatrixStream";
 import { readNpy } from "../formats/npy";
 import { MAX_NPY_HEADER_BYTES, readNpyHeader, type NpyHeader } from "../formats/npyStream";
 import { blobKeys } from "../store/blob";
@@ -16,8 +18,11 @@ export const INLINE_MATRIX_BYTES = 4 * 1024 * 1024;
 /** Pieces written to the blob store at a time. */
 const PIECE_BYTES = 1024 * 1024;
 
-/** An NPY body as received: a matrix in memory, or (large '<f8') values already in the blob store. */
-export type ReceivedNpy = { matrix: Matrix } | { stored: StoredMatrix };
+/** Bodies up to this size are read whole (see receiveJson). */
+const WHOLE_JSON_BYTES = 4 * 1024 * 1024;
+
+/** A body as received: a matrix in memory, or (large) values already in the blob store. */
+export type ReceivedMatrix = { matrix: Matrix } | { stored: StoredMatrix };
 
 export class MatrixValues {
   constructor(private readonly deps: Deps) {}
@@ -61,7 +66,7 @@ export class MatrixValues {
    * store as it arrives; anything else is read whole and decoded. FormatError for a body
    * that is not the NPY it says it is.
    */
-  async receiveNpy(body: Readable): Promise<ReceivedNpy> {
+  async receiveNpy(body: Readable): Promise<ReceivedMatrix> {
     const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const head: Buffer[] = [];
     let headBytes = 0;
@@ -102,6 +107,32 @@ export class MatrixValues {
     return { stored: { shape: header.shape, data: null, blobKey: key, columns: null, index: null } };
   }
 
+  /**
+   * Reads a JSON matrix body. Up to WHOLE_JSON_BYTES it is read whole (JSON.parse first,
+   * then the byte reader: the general reader's messages); a larger one goes through
+   * JsonMatrixReader as it arrives, its text never held, and large values go to the blob
+   * store from the reader's blocks. FormatError for a body that is not a matrix.
+   */
+  async receiveJson(body: Readable): Promise<ReceivedMatrix> {
+    const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    while (headBytes <= WHOLE_JSON_BYTES) {
+      const next = await pieces.next();
+      if (next.done) return { matrix: readJsonMatrix(Buffer.concat(head, headBytes)) };
+      head.push(next.value);
+      headBytes += next.value.length;
+    }
+    const reader = new JsonMatrixReader();
+    for (const piece of head.splice(0)) reader.feed(piece);
+    for (let next = await pieces.next(); !next.done; next = await pieces.next()) reader.feed(next.value);
+    const { shape, blocks } = reader.end();
+    const count = blocks.reduce((a, b) => a + b.length, 0);
+    if (count * 8 <= INLINE_MATRIX_BYTES) return { matrix: { shape, data: joined(blocks, count), columns: null, index: null } };
+    const { key } = await this.put(Readable.from(blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))));
+    return { stored: { shape, data: null, blobKey: key, columns: null, index: null } };
+  }
+
   /** Removes the values of a matrix that no record took. */
   async discard(key: string): Promise<void> {
     await this.deps.blobs.delete([key]);
@@ -119,6 +150,17 @@ export class MatrixValues {
       throw error;
     }
   }
+}
+
+function joined(blocks: Float64Array[], count: number): Float64Array {
+  if (blocks.length === 1) return blocks[0];
+  const data = new Float64Array(count);
+  let at = 0;
+  for (const block of blocks) {
+    data.set(block, at);
+    at += block.length;
+  }
+  return data;
 }
 
 function* pieces(bytes: Buffer): Generator<Buffer> {

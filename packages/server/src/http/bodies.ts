@@ -6,6 +6,7 @@ import { LIMIT_VARIABLES, type Limits } from "../config";
 import { parseJson, stringifyJson } from "../formats/json";
 import { AppError, Errors } from "../errors";
 import { INLINE_MATRIX_BYTES } from "../domain/matrixValues";
+import { matrixMediaType } from "../formats";
 
 const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
 const BLOCK_PATH = /\/records\/[^/]+\/blob$/;
@@ -38,7 +39,7 @@ export function parseBodies(limits: Limits): RequestHandler {
       return next(Errors.invalidField(["body", "file"], "field required", "value_error.missing"));
     }
     if (MATRIX_PATH.test(req.path)) {
-      if (streamsNpy(req)) {
+      if (streamsNpy(req) || streamsJson(req)) {
         res.locals.streamBody = true;
         return next();
       }
@@ -129,9 +130,22 @@ function matrixBody(limit: number): RequestHandler {
  * the blob store (MatrixValues.receiveNpy) instead of being held whole.
  */
 function streamsNpy(req: Request): boolean {
-  if ((req.header("content-type") ?? "").split(";")[0].trim().toLowerCase() !== "application/x-numpy") return false;
+  if ((req.header("content-type") ?? "").split(";")[0].trim().toLowerCase() !== "application/x-numpy" || encoded(req)) return false;
   const length = req.header("content-length");
   return length === undefined || Number(length) > INLINE_MATRIX_BYTES;
+}
+
+/**
+ * A JSON matrix is not read here either: MatrixValues.receiveJson reads a small one
+ * whole and a large one piece by piece, never holding its text.
+ */
+function streamsJson(req: Request): boolean {
+  return matrixMediaType(req.header("content-type")) === "application/json" && !encoded(req);
+}
+
+/** A compressed body (Content-Encoding) is inflated by express.raw, so it is read whole. */
+function encoded(req: Request): boolean {
+  return (req.header("content-encoding") ?? "identity").trim().toLowerCase() !== "identity";
 }
 
 /** No Content-Type, application/json or any +json type. */

@@ -211,6 +211,52 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     expect(after.queued).toEqual(before.queued);
   });
 
+  test("a large JSON body is read as it arrives: bit for bit, chunked or not; broken, cut or over the limit it is refused and leaves nothing", async () => {
+    const rows = 300;
+    const cols = columnsFor(rows);
+    const data = values(rows * cols, 11);
+    const text = encodeNestedJson(data, [rows, cols]); // NaN, Infinity and every other bit pattern, as Python writes them
+    expect(text.length).toBeGreaterThan(4 * 1024 * 1024); // over what is read whole
+    const { ensembleId } = await t.ensemble({ size: rows });
+    for (const chunked of [false, true]) {
+      const name = `J${chunked}`;
+      const posted = await t.api.post(`${rec(ensembleId, name)}/matrix`, { body: chunked ? webStream(text) : text, headers: { "content-type": "application/json" } });
+      expect(posted.status).toBe(200);
+      expect(await blobKeyOf(posted.json.id)).toMatch(/^matrices\//);
+      const asNpy = await t.api.get(rec(ensembleId, name), { headers: { accept: "application/x-numpy" } });
+      // NaN payloads do not survive text; every other value does
+      const want = data.map((v) => (Number.isNaN(v) ? NaN : v));
+      expect(asNpy.bytes.equals(npy([rows, cols], want))).toBe(true);
+    }
+    const before = await matrixBlobs();
+    const at = text.indexOf(",", 3_000_000); // the body is over 4 MiB: all of it goes through the streaming reader
+    const broken = Buffer.concat([text.subarray(0, at), Buffer.from("}"), text.subarray(at + 1)]);
+    const bad = await t.api.post(`${rec(ensembleId, "B")}/matrix`, { body: webStream(broken), headers: { "content-type": "application/json" } });
+    expect(bad.status).toBe(422);
+    expect(bad.json.detail.error).toContain(`invalid JSON: unexpected '}' at byte ${at}`);
+    const ragged = Buffer.concat([text.subarray(0, text.length - 1), Buffer.from(", [1]]")]);
+    const uneven = await t.api.post(`${rec(ensembleId, "R")}/matrix`, { body: ragged, headers: { "content-type": "application/json" } });
+    expect(uneven.status).toBe(422);
+    expect(uneven.json.detail.error).toMatch(/ragged/);
+    const cut = await t.api.post(`${rec(ensembleId, "C")}/matrix`, { body: text.subarray(0, text.length - 10), headers: { "content-type": "application/json" } });
+    expect(cut.status).toBe(422);
+    expect(cut.json.detail.error).toMatch(/ends before the matrix does/);
+    expect(await t.db.pool.query("SELECT 1 FROM record_info WHERE ensemble_id = $1 AND name IN ('B', 'R', 'C')", [ensembleId])).toMatchObject({ rowCount: 0 });
+    expect(await matrixBlobs()).toEqual(before);
+
+    const small = await startTestServer(backend, { limits: { ...DEFAULT_LIMITS, matrixBytes: 5 * 1024 * 1024 } });
+    try {
+      const { ensembleId: other } = await small.ensemble({ size: rows });
+      for (const chunked of [false, true]) {
+        const res = await small.api.post(`${rec(other, `L${chunked}`)}/matrix`, { body: chunked ? webStream(text) : text, headers: { "content-type": "application/json" } });
+        expect(res.status).toBe(413);
+        expect(res.json.detail).toMatch(/the limit for matrices; ERT_STORAGE_MAX_MATRIX_BYTES sets it/);
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
   test("deleting the experiment removes its matrix blobs (queued for sweeping in the same transaction, swept at once)", async () => {
     const { experimentId, ensembleId } = await t.ensemble({ size: 1 });
     const cols = columnsFor(1);
