@@ -113,7 +113,7 @@ describe("JSON matrices read piece by piece", () => {
   });
 
   test("names what is wrong", () => {
-    const refuse = (text: string, message: RegExp) => expect(() => streamed(Buffer.from(text), [])).toThrow(message);
+    const refuse = (text: string, message: RegExp, cuts: number[] = []) => expect(() => streamed(Buffer.from(text), cuts)).toThrow(message);
     refuse("[[1, 2], [3]]", /ragged/);
     refuse("[[1, 2], 3]", /ragged/);
     refuse("[1, 2", /ends before the matrix does/);
@@ -122,6 +122,10 @@ describe("JSON matrices read piece by piece", () => {
     refuse("[1, {}]", /unexpected '\{' at byte 4/);
     refuse('[1, "a"]', /"a" is not a number/);
     refuse("[1, 0x10]", /'0x10' is not a value/);
+    for (const bad of ["01", "-", "1.", ".5", "1e", "+1", "--1", "1e+", "nan", "infinity", "constructor", "toString"]) {
+      refuse(`[${bad}, 1]`, /is not a value/);
+      refuse(`[1, ${bad}]`, /is not a value/, [5]); // cut inside the word: the carried word's path
+    }
     refuse(`[${'"'.padEnd(70_000, "1")}"]`, /a value of more than 65536 characters/);
     refuse("[".repeat(MAX_DIMENSIONS + 1) + "]".repeat(MAX_DIMENSIONS + 1), /at most 64 dimensions/);
   });

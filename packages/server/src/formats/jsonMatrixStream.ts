@@ -70,6 +70,8 @@ export class JsonMatrixReader {
   feed(piece: Buffer): void {
     const n = piece.length;
     let i = 0;
+    /** the piece as text, once a number is read from it (one decode, then slices) */
+    let text: string | undefined;
     if (this.token !== Token.None) i = this.continueToken(piece, 0);
     while (i < n) {
       const c = piece[i];
@@ -103,9 +105,17 @@ export class JsonMatrixReader {
             continue;
           }
           if (WORD[c]) {
-            this.token = Token.Word;
+            // a word within the piece (the common case): read from the piece's text
+            const start = i;
+            while (i < n && WORD[piece[i]]) i++;
+            if (i < n) {
+              text ??= piece.toString("latin1");
+              this.push(isNumber(piece, start, i) ? Number(text.slice(start, i)) : word(text.slice(start, i)));
+              continue;
+            }
+            this.token = Token.Word; // it goes on in the next piece
             this.tokenText = "";
-            i = this.continueToken(piece, i);
+            i = this.continueToken(piece, start);
             continue;
           }
           throw this.unexpected(c, i);
@@ -195,11 +205,7 @@ export class JsonMatrixReader {
     const text = this.tokenText;
     this.token = Token.None;
     this.tokenText = "";
-    let value: number;
-    if (NUMBER.test(text)) value = Number(text);
-    else if (text in WORDS) value = WORDS[text];
-    else throw new FormatError(`invalid JSON: '${text.slice(0, 40)}' is not a value`);
-    this.push(value);
+    this.push(NUMBER.test(text) ? Number(text) : word(text));
   }
 
   private finishString(): void {
@@ -243,6 +249,35 @@ export class JsonMatrixReader {
     const what = c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, "0")}`;
     return new FormatError(`invalid JSON: unexpected ${what} at byte ${this.offset + at}`);
   }
+}
+
+/** JSON's number grammar, -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?, on the bytes start..end. */
+function isNumber(b: Buffer, start: number, end: number): boolean {
+  let i = start;
+  if (b[i] === 0x2d /* - */) i++;
+  if (b[i] === 0x30 /* 0 */) i++;
+  else if (b[i] >= 0x31 && b[i] <= 0x39) while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
+  else return false;
+  if (i < end && b[i] === 0x2e /* . */) {
+    const digits = ++i;
+    while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
+    if (i === digits) return false;
+  }
+  if (i < end && (b[i] === 0x65 || b[i] === 0x45) /* e E */) {
+    i++;
+    if (i < end && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+    const digits = i;
+    while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i++;
+    if (i === digits) return false;
+  }
+  return i === end;
+}
+
+/** NaN, Infinity, -Infinity, null, true or false; anything else is not a JSON value here. */
+function word(text: string): number {
+  const value = WORDS[text];
+  if (value === undefined || !Object.hasOwn(WORDS, text)) throw new FormatError(`invalid JSON: '${text.slice(0, 40)}' is not a value`);
+  return value;
 }
 
 function ragged(): FormatError {
