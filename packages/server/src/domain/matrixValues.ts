@@ -3,7 +3,9 @@
 // into the blob store and back out, never held whole.
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import { FormatError, size, type Matrix } from "../formats/matrix";
+import { decodeCsv } from "../formats/csv";
+import { CsvMatrixReader } from "../formats/csvStream";
+import { FormatError, size, type Labels, type Matrix } from "../formats/matrix";
 import { readJsonMatrix } from "../formats/jsonMatrix";
 import { JsonMatrixReader } from "../formats/jsonMatrixStream";
 import { readNpy } from "../formats/npy";
@@ -18,8 +20,14 @@ export const INLINE_MATRIX_BYTES = 4 * 1024 * 1024;
 /** Pieces written to the blob store at a time. */
 const PIECE_BYTES = 1024 * 1024;
 
-/** Bodies up to this size are read whole (see receiveJson). */
-const WHOLE_JSON_BYTES = 4 * 1024 * 1024;
+/** Text bodies up to this size are read whole (see receiveText). */
+const WHOLE_TEXT_BYTES = 4 * 1024 * 1024;
+
+/** JsonMatrixReader or CsvMatrixReader: pieces in, values in blocks out. */
+interface TextMatrixReader {
+  feed(piece: Buffer): void;
+  end(): { shape: number[]; blocks: Float64Array[]; columns?: Labels; index?: Labels };
+}
 
 /** A body as received: a matrix in memory, or (large) values already in the blob store. */
 export type ReceivedMatrix = { matrix: Matrix } | { stored: StoredMatrix };
@@ -107,30 +115,40 @@ export class MatrixValues {
     return { stored: { shape: header.shape, data: null, blobKey: key, columns: null, index: null } };
   }
 
+  /** Reads a JSON matrix body (see receiveText). */
+  receiveJson(body: Readable): Promise<ReceivedMatrix> {
+    return this.receiveText(body, readJsonMatrix, () => new JsonMatrixReader());
+  }
+
+  /** Reads a CSV matrix body (see receiveText). */
+  receiveCsv(body: Readable): Promise<ReceivedMatrix> {
+    return this.receiveText(body, decodeCsv, () => new CsvMatrixReader());
+  }
+
   /**
-   * Reads a JSON matrix body. Up to WHOLE_JSON_BYTES it is read whole (JSON.parse first,
-   * then the byte reader: the general reader's messages); a larger one goes through
-   * JsonMatrixReader as it arrives, its text never held, and large values go to the blob
-   * store from the reader's blocks. FormatError for a body that is not a matrix.
+   * A JSON or CSV matrix body. Up to WHOLE_TEXT_BYTES it is read whole, as before; a
+   * larger one goes through the format's streaming reader as it arrives, its text never
+   * held, and large values go to the blob store from the reader's blocks. FormatError
+   * for a body that is not a matrix.
    */
-  async receiveJson(body: Readable): Promise<ReceivedMatrix> {
+  private async receiveText(body: Readable, whole: (bytes: Buffer) => Matrix, streaming: () => TextMatrixReader): Promise<ReceivedMatrix> {
     const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const head: Buffer[] = [];
     let headBytes = 0;
-    while (headBytes <= WHOLE_JSON_BYTES) {
+    while (headBytes <= WHOLE_TEXT_BYTES) {
       const next = await pieces.next();
-      if (next.done) return { matrix: readJsonMatrix(Buffer.concat(head, headBytes)) };
+      if (next.done) return { matrix: whole(Buffer.concat(head, headBytes)) };
       head.push(next.value);
       headBytes += next.value.length;
     }
-    const reader = new JsonMatrixReader();
+    const reader = streaming();
     for (const piece of head.splice(0)) reader.feed(piece);
     for (let next = await pieces.next(); !next.done; next = await pieces.next()) reader.feed(next.value);
-    const { shape, blocks } = reader.end();
+    const { shape, blocks, columns = null, index = null } = reader.end();
     const count = blocks.reduce((a, b) => a + b.length, 0);
-    if (count * 8 <= INLINE_MATRIX_BYTES) return { matrix: { shape, data: joined(blocks, count), columns: null, index: null } };
+    if (count * 8 <= INLINE_MATRIX_BYTES) return { matrix: { shape, data: joined(blocks, count), columns, index } };
     const { key } = await this.put(Readable.from(blocks.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))));
-    return { stored: { shape, data: null, blobKey: key, columns: null, index: null } };
+    return { stored: { shape, data: null, blobKey: key, columns, index } };
   }
 
   /** Removes the values of a matrix that no record took. */

@@ -126,8 +126,13 @@ export class RecordService {
     let streamed: StoredMatrix | undefined;
     try {
       if (body instanceof Readable) {
-        // an NPY or JSON body not read yet: large values go into the blob store as they come
-        const received = mediaType === "application/json" ? await this.matrices.receiveJson(body) : await this.matrices.receiveNpy(body);
+        // an NPY, JSON or CSV body not read yet: large values go into the blob store as they come
+        const received =
+          mediaType === "application/json"
+            ? await this.matrices.receiveJson(body)
+            : mediaType === "text/csv"
+              ? await this.matrices.receiveCsv(body)
+              : await this.matrices.receiveNpy(body);
         if ("stored" in received) streamed = received.stored;
         else decoded = received.matrix;
       } else {

@@ -74,7 +74,7 @@ function readRecords(records: string[][]): Matrix {
   };
 }
 
-function tooLong(line: number, fields: number, cols: number): FormatError {
+export function tooLong(line: number, fields: number, cols: number): FormatError {
   return new FormatError(`CSV line ${line} has ${fields} fields, the header has ${cols + 1}`);
 }
 
@@ -118,11 +118,8 @@ function readPlainCsv(blocks: Iterable<string>, lines: number): Matrix {
           data[at++] = NaN;
         } else {
           const cell = text.slice(start, comma);
-          const first = cell.charCodeAt(0);
-          const second = cell.charCodeAt(1);
           const v = Number(cell);
-          // parseCell's fast case, for text that starts like a number
-          if (((first >= 48 && first <= 57) || first === 45 || first === 46 || first === 43) && v === v && second !== 120 && second !== 111 && second !== 98) {
+          if (v === v && startsLikeNumber(cell)) {
             data[at++] = v;
           } else {
             try {
@@ -149,13 +146,23 @@ function readPlainCsv(blocks: Iterable<string>, lines: number): Matrix {
   };
 }
 
-function fieldCount(text: string, start: number, end: number): number {
+/**
+ * parseCell's fast case: text that starts like a decimal number (not 0x, 0o, 0b), for
+ * which Number() is what pandas reads when it is not NaN.
+ */
+export function startsLikeNumber(cell: string): boolean {
+  const first = cell.charCodeAt(0);
+  const second = cell.charCodeAt(1);
+  return ((first >= 48 && first <= 57) || first === 45 || first === 46 || first === 43) && second !== 120 && second !== 111 && second !== 98;
+}
+
+export function fieldCount(text: string, start: number, end: number): number {
   let count = 1;
   for (let i = text.indexOf(",", start); i >= 0 && i < end; i = text.indexOf(",", i + 1)) count++;
   return count;
 }
 
-function parseCell(cell: string, line: number, column: string): number {
+export function parseCell(cell: string, line: number, column: string): number {
   if (cell !== "") {
     const fast = Number(cell);
     // Number() also takes hex, binary and blank text, which pandas does not read as numbers
@@ -183,7 +190,7 @@ function parseRecords(text: string): string[][] {
   return parseQuotedRecords(text);
 }
 
-function parseQuotedRecords(text: string): string[][] {
+export function parseQuotedRecords(text: string): string[][] {
   const records: string[][] = [];
   let field = "";
   let record: string[] = [];

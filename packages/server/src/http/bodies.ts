@@ -12,7 +12,10 @@ const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
 const BLOCK_PATH = /\/records\/[^/]+\/blob$/;
 const FILE_PATH = /\/records\/[^/]+\/file$/;
 
-/** V8 holds strings up to 2^29 - 24 characters: CSV matrices, read as text, stop there. */
+/**
+ * V8 holds strings up to 2^29 - 24 characters: CSV matrices read whole as text (only
+ * compressed ones: the others stream, see streamsText) stop there.
+ */
 const TEXT_LIMIT = 512 * 1024 * 1024 - 64;
 const TEXT_MATRIX = /^(text\/csv|application\/x-dataframe)\b/;
 
@@ -39,7 +42,7 @@ export function parseBodies(limits: Limits): RequestHandler {
       return next(Errors.invalidField(["body", "file"], "field required", "value_error.missing"));
     }
     if (MATRIX_PATH.test(req.path)) {
-      if (streamsNpy(req) || streamsJson(req)) {
+      if (streamsNpy(req) || streamsText(req)) {
         res.locals.streamBody = true;
         return next();
       }
@@ -136,11 +139,12 @@ function streamsNpy(req: Request): boolean {
 }
 
 /**
- * A JSON matrix is not read here either: MatrixValues.receiveJson reads a small one
- * whole and a large one piece by piece, never holding its text.
+ * A JSON or CSV matrix is not read here either: MatrixValues.receiveText reads a small
+ * one whole and a large one piece by piece, never holding its text.
  */
-function streamsJson(req: Request): boolean {
-  return matrixMediaType(req.header("content-type")) === "application/json" && !encoded(req);
+function streamsText(req: Request): boolean {
+  const type = matrixMediaType(req.header("content-type"));
+  return (type === "application/json" || type === "text/csv") && !encoded(req);
 }
 
 /** A compressed body (Content-Encoding) is inflated by express.raw, so it is read whole. */

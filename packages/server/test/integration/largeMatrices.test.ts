@@ -257,6 +257,38 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     }
   });
 
+  test("a large CSV body is read as it arrives: values and labels, chunked or not; a bad cell or an open quote is refused and leaves nothing", async () => {
+    const rows = 300;
+    const cols = columnsFor(rows);
+    const data = values(rows * cols, 13).map((v) => (Number.isNaN(v) ? NaN : v));
+    const columns = { kind: "string" as const, values: Array.from({ length: cols }, (_, c) => (c === 3 ? 'a "quoted",\nlabel' : `2020-01-${c}`)) };
+    const text = encodeCsv({ shape: [rows, cols], data, columns, index: null });
+    expect(text.length).toBeGreaterThan(4 * 1024 * 1024);
+    const { ensembleId } = await t.ensemble({ size: rows });
+    for (const chunked of [false, true]) {
+      const name = `C${chunked}`;
+      const posted = await t.api.post(`${rec(ensembleId, name)}/matrix`, { body: chunked ? webStream(text) : text, headers: { "content-type": "text/csv" } });
+      expect(posted.status).toBe(200);
+      expect(await blobKeyOf(posted.json.id)).toMatch(/^matrices\//);
+      const asNpy = await t.api.get(rec(ensembleId, name), { headers: { accept: "application/x-numpy" } });
+      expect(asNpy.bytes.equals(npy([rows, cols], data))).toBe(true);
+      const asCsv = await t.api.get(rec(ensembleId, name), { headers: { accept: "text/csv" } });
+      expect(asCsv.bytes.equals(text)).toBe(true); // labels and values as posted
+    }
+    const before = await matrixBlobs();
+    const at = text.indexOf(",", 3_000_000);
+    const badCell = Buffer.concat([text.subarray(0, at + 1), Buffer.from("x"), text.subarray(at + 1)]);
+    const bad = await t.api.post(`${rec(ensembleId, "B")}/matrix`, { body: webStream(badCell), headers: { "content-type": "text/csv" } });
+    expect(bad.status).toBe(422);
+    expect(bad.json.detail.error).toMatch(/CSV line \d+, column '[^']+': 'x[^']*' is not a number/);
+    const open = Buffer.concat([text, Buffer.from('0,"1.5\n')]);
+    const quote = await t.api.post(`${rec(ensembleId, "Q")}/matrix`, { body: open, headers: { "content-type": "text/csv" } });
+    expect(quote.status).toBe(422);
+    expect(quote.json.detail.error).toMatch(/ends inside a quoted field/);
+    expect(await t.db.pool.query("SELECT 1 FROM record_info WHERE ensemble_id = $1 AND name IN ('B', 'Q')", [ensembleId])).toMatchObject({ rowCount: 0 });
+    expect(await matrixBlobs()).toEqual(before);
+  });
+
   test("deleting the experiment removes its matrix blobs (queued for sweeping in the same transaction, swept at once)", async () => {
     const { experimentId, ensembleId } = await t.ensemble({ size: 1 });
     const cols = columnsFor(1);
