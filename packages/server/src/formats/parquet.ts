@@ -6,7 +6,10 @@ import * as arrow from "apache-arrow";
 import * as parquet from "parquet-wasm";
 import { FormatError, rangeLabels, type LabelKind, type Labels, type Matrix } from "./matrix";
 
+import { nanosToIso, readTable, type ParquetTable } from "./parquetReader";
+
 export { INDEX_FIELD, isoToNanos, writeParquet } from "./parquetWriter";
+export { nanosToIso } from "./parquetReader";
 
 interface PandasColumn {
   name: string | null;
@@ -52,7 +55,11 @@ function withLinearAssign<T extends arrow.TypeMap>(schema: arrow.Schema<T>): arr
   return schema;
 }
 
-export function readParquet(buf: Buffer): Matrix {
+/**
+ * The file through Arrow and parquet-wasm: every file Arrow reads. Its columns are
+ * given as readTable gives them (parquetReader.ts), so both ways end in one matrix.
+ */
+export function arrowTable(buf: Buffer): ParquetTable {
   let table: arrow.Table;
   try {
     // tableFromIPC, with the reader's schema given a linear assign before any batch is read
@@ -63,12 +70,38 @@ export function readParquet(buf: Buffer): Matrix {
   } catch (error) {
     throw new FormatError(`not a readable parquet file: ${String(error instanceof Error ? error.message : error)}`);
   }
+  return {
+    numRows: table.numRows,
+    metadata: table.schema.metadata,
+    fields: table.schema.fields.map((f, i) => {
+      const column = table.getChildAt(i)!;
+      return {
+        name: f.name,
+        numbers() {
+          if (arrow.DataType.isFloat(column.type) && column.nullCount === 0) return column.toArray() as Float64Array | Float32Array;
+          const values = new Float64Array(table.numRows);
+          for (let r = 0; r < values.length; r++) values[r] = toNumber(cell(column, r, f.name), f.name);
+          return values;
+        },
+        labels: () => labelsFromColumn(column, f.name),
+      };
+    }),
+  };
+}
+
+/** The frame in a Parquet file: read directly when it is as pandas writes it, else through Arrow. */
+export function readParquet(buf: Buffer): Matrix {
+  return frameOf(readTable(buf) ?? arrowTable(buf));
+}
+
+/** The matrix a table holds: its index column and labels as pandas' metadata names them. */
+export function frameOf(table: ParquetTable): Matrix {
   const meta = pandasMeta(table);
   const indexFields = (meta?.index_columns ?? []).filter((c): c is string => typeof c === "string");
   if (indexFields.length > 1) throw new FormatError("a parquet frame with a MultiIndex is not supported");
   const rows = table.numRows;
 
-  const dataFields = table.schema.fields.map((f, i) => ({ f, i })).filter(({ f }) => !indexFields.includes(f.name));
+  const dataFields = table.fields.map((f, i) => ({ f, i })).filter(({ f }) => !indexFields.includes(f.name));
   const cols = dataFields.length;
   const data = new Float64Array(rows * cols);
   // Float columns without nulls are copied in blocks of columns, so the writes into the
@@ -76,17 +109,7 @@ export function readParquet(buf: Buffer): Matrix {
   const BLOCK = 32;
   for (let c0 = 0; c0 < cols; c0 += BLOCK) {
     const block: (Float64Array | Float32Array)[] = [];
-    for (let c = c0; c < Math.min(c0 + BLOCK, cols); c++) {
-      const { f, i } = dataFields[c];
-      const column = table.getChildAt(i)!;
-      if (arrow.DataType.isFloat(column.type) && column.nullCount === 0) {
-        block.push(column.toArray() as Float64Array | Float32Array);
-      } else {
-        const values = new Float64Array(rows);
-        for (let r = 0; r < rows; r++) values[r] = toNumber(cell(column, r, f.name), f.name);
-        block.push(values);
-      }
-    }
+    for (let c = c0; c < Math.min(c0 + BLOCK, cols); c++) block.push(dataFields[c].f.numbers());
     for (let r = 0; r < rows; r++) {
       const base = r * cols + c0;
       for (let k = 0; k < block.length; k++) data[base + k] = block[k][r];
@@ -107,8 +130,7 @@ export function readParquet(buf: Buffer): Matrix {
 
   let index: Labels;
   if (indexFields.length === 1) {
-    const position = table.schema.fields.findIndex((f) => f.name === indexFields[0]);
-    index = labelsFromColumn(table.getChildAt(position)!, indexFields[0]);
+    index = table.fields.find((f) => f.name === indexFields[0])!.labels();
   } else {
     const range = meta?.index_columns.find((c) => typeof c === "object");
     index =
@@ -124,8 +146,8 @@ export function readParquet(buf: Buffer): Matrix {
  * it (DuckDB, Polars) is a plain table; a file whose metadata is broken is refused, as
  * pandas would refuse to read it.
  */
-function pandasMeta(table: arrow.Table): PandasMeta | null {
-  const text = table.schema.metadata.get("pandas");
+function pandasMeta(table: ParquetTable): PandasMeta | null {
+  const text = table.metadata.get("pandas");
   if (!text) return null;
   let meta: unknown;
   try {
@@ -143,7 +165,7 @@ function pandasMeta(table: arrow.Table): PandasMeta | null {
   if (!objects("column_indexes") || !objects("columns")) throw broken("'columns' and 'column_indexes' must hold objects");
   for (const c of (m.index_columns ?? []) as unknown[]) {
     if (typeof c === "string") {
-      if (!table.schema.fields.some((f) => f.name === c)) throw broken(`index column '${c}' is not in the file`);
+      if (!table.fields.some((f) => f.name === c)) throw broken(`index column '${c}' is not in the file`);
     } else {
       const range = c as { kind?: unknown; start?: unknown; step?: unknown } | null;
       if (typeof range !== "object" || range === null || range.kind !== "range" || !Number.isInteger(range.start) || !Number.isInteger(range.step)) {
@@ -220,12 +242,3 @@ function labelsFromColumn(column: arrow.Vector, field: string): Labels {
   return { kind: "string", values: values.map((v) => String(v)) };
 }
 
-export function nanosToIso(nanos: bigint): string {
-  const seconds = nanos / 1_000_000_000n - (nanos % 1_000_000_000n < 0n ? 1n : 0n);
-  const rest = nanos - seconds * 1_000_000_000n;
-  const date = new Date(Number(seconds) * 1000);
-  if (Number.isNaN(date.getTime())) throw new FormatError(`timestamp ${nanos} ns is outside the range of dates`);
-  const base = date.toISOString().slice(0, 19);
-  const frac = rest === 0n ? "" : "." + rest.toString().padStart(9, "0").replace(/0+$/, "");
-  return base + frac;
-}

@@ -1,0 +1,105 @@
+// The direct Parquet reader against Arrow (parquet-wasm) and against pandas itself:
+// files pandas and pyarrow wrote (test/fixtures/parquet, made by make_parquet_fixtures.py),
+// files this server writes, and files Arrow wrote with each of its encodings.
+import fs from "node:fs";
+import path from "node:path";
+import * as arrow from "apache-arrow";
+import fc from "fast-check";
+import * as parquet from "parquet-wasm";
+import { formatLabels } from "./labels";
+import { type Matrix } from "./matrix";
+import { arrowTable, frameOf, writeParquet } from "./parquet";
+import { readTable } from "./parquetReader";
+import { anyMatrix, sameBits } from "./testing";
+
+const FIXTURES = path.join(__dirname, "..", "..", "test", "fixtures", "parquet");
+const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, "expected.json"), "utf8")) as Record<
+  string,
+  { shape: number[]; bits: string[]; columns: string[]; index: string[] }
+>;
+/** Files the direct reader leaves to Arrow. */
+const THROUGH_ARROW = new Set(["zstd", "page_v2", "categorical_index"]);
+
+function sameFrame(a: Matrix, b: Matrix): void {
+  expect(a.shape).toEqual(b.shape);
+  expect(sameBits(a.data, b.data)).toBe(true);
+  expect(a.columns).toEqual(b.columns);
+  expect(a.index).toEqual(b.index);
+}
+
+describe("Parquet read directly", () => {
+  test.each(Object.keys(expected))("%s.parquet (pandas): the frame pandas reads, and Arrow's", (name) => {
+    const file = fs.readFileSync(path.join(FIXTURES, `${name}.parquet`));
+    const table = readTable(file);
+    const viaArrow = frameOf(arrowTable(file));
+    const want = expected[name];
+    expect(viaArrow.shape).toEqual(want.shape);
+    const bits = Buffer.from(viaArrow.data.buffer, viaArrow.data.byteOffset, viaArrow.data.byteLength);
+    expect(Array.from({ length: viaArrow.data.length }, (_, i) => bits.readBigUInt64LE(i * 8).toString(16).padStart(16, "0"))).toEqual(want.bits);
+    expect(formatLabels(viaArrow.columns!)).toEqual(want.columns);
+    expect(formatLabels(viaArrow.index!).map((v) => v.replace("T", " "))).toEqual(want.index.map((v) => v.replace(/ 00:00:00$/, "")));
+    if (THROUGH_ARROW.has(name)) return expect(table).toBeNull();
+    expect(table).not.toBeNull();
+    sameFrame(frameOf(table!), viaArrow);
+  });
+
+  test("this server's files, any frame: read directly, the same as through Arrow", () => {
+    fc.assert(
+      fc.property(anyMatrix(6, 6), (m) => {
+        const file = writeParquet(m);
+        const table = readTable(file);
+        expect(table).not.toBeNull();
+        sameFrame(frameOf(table!), frameOf(arrowTable(file)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("Arrow's files with dictionaries, compression, small pages and nulls: the same frame both ways", () => {
+    const options = fc.record({
+      dictionary: fc.boolean(),
+      codec: fc.constantFrom(parquet.Compression.SNAPPY, parquet.Compression.UNCOMPRESSED),
+      pageBytes: fc.integer({ min: 8, max: 400 }),
+      groupRows: fc.integer({ min: 1, max: 80 }),
+      nulls: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(anyMatrix(60, 4), options, (m, o) => {
+        const rows = m.shape[0];
+        const cols = m.shape[1] ?? 1;
+        const vectors = Array.from({ length: cols }, (_, c) => {
+          const values = Array.from({ length: rows }, (_, r) => (o.nulls && (r + c) % 3 === 0 ? null : m.data[r * cols + c]));
+          return arrow.vectorFromArray(values, new arrow.Float64());
+        });
+        // as pandas' files have it: a "pandas" entry of the file's own beside ARROW:schema
+        const pandas = JSON.stringify({
+          index_columns: [],
+          column_indexes: [],
+          columns: vectors.map((_, c) => ({ name: `c${c}`, field_name: `c${c}`, pandas_type: "float64", numpy_type: "float64", metadata: null })),
+        });
+        const table = new arrow.Table(Object.fromEntries(vectors.map((v, c) => [`c${c}`, v])));
+        table.schema.metadata.set("pandas", pandas);
+        const properties = new parquet.WriterPropertiesBuilder()
+          .setCompression(o.codec)
+          .setDictionaryEnabled(o.dictionary)
+          .setDataPageSizeLimit(o.pageBytes)
+          .setWriteBatchSize(4)
+          .setKeyValueMetadata(new Map([["pandas", pandas]]))
+          .setMaxRowGroupSize(o.groupRows)
+          .build();
+        const file = Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
+        const direct = readTable(file);
+        expect(direct).not.toBeNull();
+        sameFrame(frameOf(direct!), frameOf(arrowTable(file)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test("a file cut short or with a broken footer is left to Arrow, which says what is wrong", () => {
+    const file = writeParquet({ shape: [2, 2], data: new Float64Array([1, 2, 3, 4]), columns: null, index: null });
+    for (const broken of [file.subarray(0, file.length - 20), Buffer.concat([file.subarray(0, 8), Buffer.alloc(40, 0xff), file.subarray(48)])]) {
+      expect(readTable(broken)).toBeNull();
+    }
+  });
+});

@@ -1,0 +1,564 @@
+// A Parquet reader for the files pandas and this server write: a flat schema of number
+// columns and one index column, SNAPPY or no compression, data pages v1, PLAIN or
+// dictionary encoding, in any number of row groups and pages. Anything else (other
+// codecs, v2 pages, nested or other types) is left to Arrow and parquet-wasm: readTable
+// answers null. Through Arrow, a 2000-column frame took ~45 ms warm and its first file in
+// a process ~0.5 s (WASM start); the file's bytes were copied into WASM memory, which
+// never shrinks. The layout is parquet.thrift's: https://github.com/apache/parquet-format
+import { FormatError, type Labels } from "./matrix";
+
+/** A column of the file: its values as numbers (a data column) or as labels (the index). */
+export interface TableField {
+  name: string;
+  numbers(): Float64Array | Float32Array;
+  labels(): Labels;
+}
+
+export interface ParquetTable {
+  numRows: number;
+  metadata: Map<string, string>;
+  fields: TableField[];
+}
+
+/** A file this reader does not read; Arrow will. */
+class Unsupported extends Error {}
+
+const Type = { BOOLEAN: 0, INT32: 1, INT64: 2, INT96: 3, FLOAT: 4, DOUBLE: 5, BYTE_ARRAY: 6 } as const;
+const Codec = { UNCOMPRESSED: 0, SNAPPY: 1 } as const;
+const Page = { DATA: 0, DICTIONARY: 2 } as const;
+const Encoding = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3, RLE_DICTIONARY: 8 } as const;
+const ConvertedType = { UTF8: 0, ENUM: 4, DATE: 6, TIMESTAMP_MILLIS: 9, TIMESTAMP_MICROS: 10, INT_32: 17, INT_64: 18 } as const;
+/** nanoseconds per unit of a TIMESTAMP's TimeUnit (union field 1 MILLIS, 2 MICROS, 3 NANOS) */
+const NANOS_PER = [0n, 1_000_000n, 1_000n, 1n];
+/**
+ * pandas types this reader gives as Arrow would; a categorical, say, is Arrow's (its
+ * ARROW:schema makes it a dictionary). Text is checked by the column's own type.
+ */
+const PANDAS_TYPES = /^(float(16|32|64)|u?int(8|16|32)|int64|bool|unicode|string|object|bytes|datetime|datetimetz|date|empty)$/;
+
+/** The table, or null when Arrow has to read the file. Never a wrong table: it checks what it reads. */
+export function readTable(buf: Buffer): ParquetTable | null {
+  try {
+    return read(buf);
+  } catch (error) {
+    if (error instanceof FormatError) throw error;
+    return null; // Unsupported, or a file it cannot make sense of: Arrow says what is wrong
+  }
+}
+
+interface Leaf {
+  name: string;
+  type: number;
+  optional: boolean;
+  /** what the values are as labels */
+  kind: "number" | "string" | "datetime";
+  /** datetime: nanoseconds per stored unit (a DATE: per day) */
+  nanosPer: bigint;
+}
+
+type Values = Float64Array | Float32Array | Int32Array | BigInt64Array | Uint8Array | string[];
+
+function read(buf: Buffer): ParquetTable {
+  if (buf.length < 12 || buf.toString("latin1", 0, 4) !== "PAR1" || buf.toString("latin1", buf.length - 4) !== "PAR1") throw new Unsupported();
+  const footerLength = buf.readUInt32LE(buf.length - 8);
+  const footerStart = buf.length - 8 - footerLength;
+  if (footerStart < 4) throw new Unsupported();
+  const meta = new CompactReader(buf, footerStart, buf.length - 8).struct();
+  const schema = meta[2] as Struct[];
+  const numRows = toNumber(meta[3]);
+  const metadata = new Map<string, string>();
+  for (const kv of (meta[5] as Struct[] | undefined) ?? []) metadata.set(text(kv[1]), kv[2] === undefined ? "" : text(kv[2]));
+  // the index columns pandas names; their metadata is checked by readParquet, on either path
+  const pandas = metadata.get("pandas");
+  // Arrow takes the schema's metadata from ARROW:schema (an Arrow IPC schema) when there
+  // is one: without a "pandas" entry of the file's own to read, the file is Arrow's
+  if (pandas === undefined && metadata.has("ARROW:schema")) throw new Unsupported();
+  let indexNames: unknown[] = [];
+  if (pandas !== undefined) {
+    const parsed = JSON.parse(pandas) as { columns?: { pandas_type?: unknown }[]; index_columns?: unknown[] };
+    if (!Array.isArray(parsed.columns) || !Array.isArray(parsed.index_columns ?? [])) throw new Unsupported();
+    if (!parsed.columns.every((c) => typeof c?.pandas_type === "string" && PANDAS_TYPES.test(c.pandas_type))) throw new Unsupported();
+    indexNames = parsed.index_columns ?? [];
+  }
+  if (!schema || schema.length === 0 || toNumber(schema[0][5] ?? 0) !== schema.length - 1) throw new Unsupported(); // flat only
+  const leaves = schema.slice(1).map(leaf);
+  const columns: Values[] = leaves.map(() => []);
+  const parts: Values[][] = leaves.map(() => []);
+  let rowsRead = 0;
+  for (const group of (meta[4] as Struct[] | undefined) ?? []) {
+    const chunks = group[1] as Struct[];
+    if (chunks.length !== leaves.length) throw new Unsupported();
+    const groupRows = toNumber(group[3]);
+    chunks.forEach((chunk, i) => {
+      if (chunk[1] !== undefined) throw new Unsupported(); // in another file
+      parts[i].push(readChunk(buf, chunk[3] as Struct, leaves[i], groupRows));
+    });
+    rowsRead += groupRows;
+  }
+  if (rowsRead !== numRows) throw new Unsupported();
+  parts.forEach((p, i) => (columns[i] = concat(p, leaves[i].type)));
+  // what Arrow gives differently is left to it: times among the values, an index with missing labels
+  leaves.forEach((l, i) => {
+    const isIndex = indexNames.includes(l.name);
+    if (!isIndex && l.kind === "datetime") throw new Unsupported();
+    if (isIndex && (columns[i] as { present?: Uint8Array }).present) throw new Unsupported();
+  });
+  return { numRows, metadata, fields: leaves.map((l, i) => field(l, columns[i])) };
+}
+
+function leaf(e: Struct): Leaf {
+  const type = e[1] as number | undefined;
+  const repetition = (e[3] as number | undefined) ?? 0;
+  if (type === undefined || e[5] !== undefined || repetition > 1) throw new Unsupported();
+  const name = text(e[4]);
+  const converted = e[6] as number | undefined;
+  const logical = e[10] as Struct | undefined;
+  const base = { name, type, optional: repetition === 1, nanosPer: 0n };
+  const logicalKind = logical ? Number(Object.keys(logical)[0]) : undefined;
+  switch (type) {
+    case Type.DOUBLE:
+    case Type.FLOAT:
+    case Type.BOOLEAN:
+      if (converted !== undefined || logical !== undefined) throw new Unsupported();
+      return { ...base, kind: "number" };
+    case Type.INT32:
+    case Type.INT64: {
+      if (logicalKind === 10 /* INTEGER */) {
+        const int = logical![10] as Struct;
+        if (int[2] !== true) throw new Unsupported(); // unsigned: Arrow reads it as such
+        return { ...base, kind: "number" };
+      }
+      if (type === Type.INT32 && (logicalKind === 6 /* DATE */ || (logical === undefined && converted === ConvertedType.DATE))) {
+        return { ...base, kind: "datetime", nanosPer: 86_400_000_000_000n };
+      }
+      if (type === Type.INT64 && logicalKind === 8 /* TIMESTAMP */) {
+        const unit = Number(Object.keys((logical![8] as Struct)[2] as Struct)[0]);
+        if (!(unit >= 1 && unit <= 3)) throw new Unsupported();
+        return { ...base, kind: "datetime", nanosPer: NANOS_PER[unit] };
+      }
+      if (type === Type.INT64 && logical === undefined && (converted === ConvertedType.TIMESTAMP_MILLIS || converted === ConvertedType.TIMESTAMP_MICROS)) {
+        return { ...base, kind: "datetime", nanosPer: converted === ConvertedType.TIMESTAMP_MILLIS ? 1_000_000n : 1_000n };
+      }
+      if (logical !== undefined || (converted !== undefined && converted !== ConvertedType.INT_32 && converted !== ConvertedType.INT_64)) throw new Unsupported();
+      return { ...base, kind: "number" };
+    }
+    case Type.BYTE_ARRAY:
+      // text only: Arrow reads other bytes as binary
+      if (logicalKind === 1 /* STRING */ || logicalKind === 4 /* ENUM */ || (logical === undefined && (converted === ConvertedType.UTF8 || converted === ConvertedType.ENUM))) {
+        return { ...base, kind: "string" };
+      }
+      throw new Unsupported();
+    default:
+      throw new Unsupported();
+  }
+}
+
+/**
+ * A column's values as readParquet wants them, with missing values NaN (numbers) or
+ * refused (labels: Arrow's reader is left the index with missing values).
+ */
+function field(l: Leaf, values: Values): TableField {
+  const present = (values as { present?: Uint8Array }).present;
+  return {
+    name: l.name,
+    numbers() {
+      if (l.kind === "string") {
+        if (present ? present.some((p) => p === 1) : values.length > 0) throw new FormatError(`parquet column '${l.name}' is not numeric`);
+        return new Float64Array(values.length).fill(NaN);
+      }
+      if (!present && (values instanceof Float64Array || values instanceof Float32Array)) return values;
+      const out = new Float64Array(values.length);
+      for (let i = 0; i < out.length; i++) out[i] = present && !present[i] ? NaN : Number((values as ArrayLike<number | bigint>)[i]);
+      return out;
+    },
+    labels() {
+      if (l.kind === "string") return { kind: "string", values: values as string[] };
+      if (l.kind === "datetime") {
+        const raw = values as BigInt64Array | Int32Array;
+        return { kind: "datetime", values: Array.from(raw, (v: bigint | number) => nanosToIso(BigInt(v) * l.nanosPer)) };
+      }
+      const numbers = Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
+      const isInt = l.type === Type.INT32 || l.type === Type.INT64;
+      return isInt ? { kind: "int", values: numbers } : l.type === Type.BOOLEAN ? { kind: "string", values: numbers.map((v) => String(v === 1)) } : { kind: "float", values: numbers };
+    },
+  };
+}
+
+/** One column chunk: its pages, decompressed and decoded, `rows` values (missing ones marked). */
+function readChunk(buf: Buffer, meta: Struct, l: Leaf, rows: number): Values {
+  if (meta[1] !== l.type || toNumber(meta[5]) !== rows) throw new Unsupported();
+  const codec = meta[4] as number;
+  if (codec !== Codec.UNCOMPRESSED && codec !== Codec.SNAPPY) throw new Unsupported();
+  const dataOffset = toNumber(meta[9]);
+  const dictOffset = meta[11] === undefined ? Infinity : toNumber(meta[11]);
+  let pos = Math.min(dataOffset, dictOffset > 0 ? dictOffset : Infinity);
+  const end = pos + toNumber(meta[7]);
+  if (end > buf.length) throw new Unsupported();
+  let dictionary: Values | null = null;
+  const values = newValues(l.type, rows);
+  /** which rows hold a value: made at the first missing one */
+  let present: Uint8Array | null = null;
+  let row = 0;
+  while (row < rows) {
+    if (pos >= end) throw new Unsupported();
+    const reader = new CompactReader(buf, pos, end);
+    const header = reader.struct();
+    pos = reader.pos;
+    const size = header[3] as number;
+    const body = pageBody(buf.subarray(pos, pos + size), codec, header[2] as number);
+    pos += size;
+    if (header[1] === Page.DICTIONARY) {
+      const h = header[7] as Struct;
+      if (h[2] !== Encoding.PLAIN && h[2] !== Encoding.PLAIN_DICTIONARY) throw new Unsupported();
+      const n = h[1] as number;
+      dictionary = newValues(l.type, n);
+      plain(body, 0, l.type, dictionary, 0, n);
+      continue;
+    }
+    if (header[1] !== Page.DATA) throw new Unsupported();
+    const h = header[5] as Struct;
+    const n = h[1] as number;
+    if (row + n > rows) throw new Unsupported();
+    let at = 0;
+    // definition levels: which of the n slots hold a value (null: all of them)
+    let levels: Uint32Array | null = null;
+    let defined = n;
+    if (l.optional) {
+      if (h[3] !== Encoding.RLE || body.length < 4) throw new Unsupported();
+      const length = body.readUInt32LE(0);
+      at = 4 + length;
+      if (!allOnes(body, 4, at, n)) {
+        levels = hybrid(body, 4, at, 1, n);
+        defined = 0;
+        for (let i = 0; i < n; i++) {
+          if (levels[i] > 1) throw new Unsupported();
+          defined += levels[i];
+        }
+      }
+    }
+    // the values go straight into their rows when none is missing
+    const page = levels ? newValues(l.type, defined) : values;
+    const from = levels ? 0 : row;
+    const encoding = h[2] as number;
+    if (encoding === Encoding.PLAIN) plain(body, at, l.type, page, from, defined);
+    else if (encoding === Encoding.PLAIN_DICTIONARY || encoding === Encoding.RLE_DICTIONARY) {
+      if (!dictionary || at >= body.length) throw new Unsupported();
+      const indices = hybrid(body, at + 1, body.length, body[at], defined);
+      const d = dictionary as unknown as unknown[];
+      const out = page as unknown as unknown[];
+      for (let i = 0; i < defined; i++) {
+        if (indices[i] >= d.length) throw new Unsupported();
+        out[from + i] = d[indices[i]];
+      }
+    } else throw new Unsupported();
+    if (levels) {
+      present ??= new Uint8Array(rows).fill(1, 0, row);
+      for (let i = 0, k = 0; i < n; i++) {
+        if (levels[i]) {
+          present[row + i] = 1;
+          (values as unknown as unknown[])[row + i] = (page as unknown as unknown[])[k++];
+        }
+      }
+    } else if (present) present.fill(1, row, row + n);
+    row += n;
+  }
+  if (present) Object.defineProperty(values, "present", { value: present });
+  return values;
+}
+
+/** The hybrid-encoded levels start..end are one run of n 1s (every value present). */
+function allOnes(body: Buffer, start: number, end: number, n: number): boolean {
+  let at = start;
+  let header = 0;
+  for (let shift = 1; at < end; shift *= 128) {
+    const b = body[at++];
+    header += (b & 0x7f) * shift;
+    if (b < 0x80) break;
+  }
+  return header % 2 === 0 && header / 2 === n && at + 1 === end && body[at] === 1;
+}
+
+function newValues(type: number, n: number): Values {
+  switch (type) {
+    case Type.DOUBLE:
+      return new Float64Array(n);
+    case Type.FLOAT:
+      return new Float32Array(n);
+    case Type.INT32:
+      return new Int32Array(n);
+    case Type.INT64:
+      return new BigInt64Array(n);
+    case Type.BOOLEAN:
+      return new Uint8Array(n);
+    default:
+      return new Array<string>(n);
+  }
+}
+
+/** n PLAIN values from body[at] into out[from]. */
+function plain(body: Buffer, at: number, type: number, out: Values, from: number, n: number): void {
+  const width = type === Type.DOUBLE || type === Type.INT64 ? 8 : type === Type.FLOAT || type === Type.INT32 ? 4 : 0;
+  if (width > 0) {
+    if (at + n * width > body.length) throw new Unsupported();
+    // copied bytes: the page's offset need not be aligned for a typed view
+    const bytes = new Uint8Array((out as Float64Array).buffer, (out as Float64Array).byteOffset + from * width, n * width);
+    bytes.set(body.subarray(at, at + n * width));
+    return;
+  }
+  if (type === Type.BOOLEAN) {
+    if (at + Math.ceil(n / 8) > body.length) throw new Unsupported();
+    for (let i = 0; i < n; i++) (out as Uint8Array)[from + i] = (body[at + (i >> 3)] >> (i & 7)) & 1;
+    return;
+  }
+  const strings = out as string[];
+  for (let i = 0; i < n; i++) {
+    if (at + 4 > body.length) throw new Unsupported();
+    const length = body.readUInt32LE(at);
+    if (at + 4 + length > body.length) throw new Unsupported();
+    strings[from + i] = body.toString("utf8", at + 4, at + 4 + length);
+    at += 4 + length;
+  }
+}
+
+/** n values of the RLE / bit-packed hybrid encoding of the given bit width, from body[at] up to end. */
+function hybrid(body: Buffer, at: number, end: number, bitWidth: number, n: number): Uint32Array {
+  if (bitWidth > 32 || end > body.length) throw new Unsupported();
+  const out = new Uint32Array(n);
+  const bytes = Math.ceil(bitWidth / 8);
+  let k = 0;
+  while (k < n) {
+    if (at >= end) throw new Unsupported();
+    let header = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const b = body[at++];
+      header += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+      if (at >= end) throw new Unsupported();
+    }
+    if (header % 2 === 0) {
+      // a run of one value
+      const count = header / 2;
+      let value = 0;
+      for (let i = 0; i < bytes; i++) value += body[at + i] * 2 ** (8 * i);
+      at += bytes;
+      for (let i = 0; i < count && k < n; i++) out[k++] = value;
+    } else {
+      // groups of 8 values, bitWidth bits each, least significant bit first
+      const count = ((header - 1) / 2) * 8;
+      if (at + (count * bitWidth) / 8 > end) throw new Unsupported();
+      if (bitWidth <= 24) {
+        // bits gathered a byte at a time: at most 31 of them held
+        const mask = 2 ** bitWidth - 1;
+        let acc = 0;
+        let held = 0;
+        let p = at;
+        for (let i = 0; i < count; i++) {
+          while (held < bitWidth) {
+            acc |= body[p++] << held;
+            held += 8;
+          }
+          if (k < n) out[k++] = acc & mask;
+          acc >>>= bitWidth;
+          held -= bitWidth;
+        }
+      } else {
+        let bit = at * 8;
+        for (let i = 0; i < count; i++, bit += bitWidth) {
+          let value = 0;
+          for (let b = 0; b < bitWidth; b++) {
+            const p = bit + b;
+            value += ((body[p >> 3] >> (p & 7)) & 1) * 2 ** b;
+          }
+          if (k < n) out[k++] = value;
+        }
+      }
+      at += (count * bitWidth) / 8;
+    }
+  }
+  return out;
+}
+
+function pageBody(bytes: Buffer, codec: number, uncompressedSize: number): Buffer {
+  const body = codec === Codec.SNAPPY ? snappy(bytes) : bytes;
+  if (body.length !== uncompressedSize) throw new Unsupported();
+  return body;
+}
+
+/** Snappy's raw format: a varint length, then literals and back references. */
+function snappy(src: Buffer): Buffer {
+  let at = 0;
+  let length = 0;
+  for (let shift = 1; ; shift *= 128) {
+    if (at >= src.length) throw new Unsupported();
+    const b = src[at++];
+    length += (b & 0x7f) * shift;
+    if (b < 0x80) break;
+  }
+  const out = Buffer.allocUnsafe(length);
+  let o = 0;
+  while (at < src.length) {
+    const tag = src[at++];
+    const kind = tag & 3;
+    if (kind === 0) {
+      let n = tag >> 2;
+      if (n >= 60) {
+        const extra = n - 59;
+        n = 0;
+        for (let i = 0; i < extra; i++) n += src[at + i] * 2 ** (8 * i);
+        at += extra;
+      }
+      n += 1;
+      if (at + n > src.length || o + n > length) throw new Unsupported();
+      src.copy(out, o, at, at + n);
+      at += n;
+      o += n;
+      continue;
+    }
+    let n: number;
+    let offset: number;
+    if (kind === 1) {
+      n = ((tag >> 2) & 7) + 4;
+      offset = ((tag >> 5) << 8) | src[at++];
+    } else if (kind === 2) {
+      n = (tag >> 2) + 1;
+      offset = src.readUInt16LE(at);
+      at += 2;
+    } else {
+      n = (tag >> 2) + 1;
+      offset = src.readUInt32LE(at);
+      at += 4;
+    }
+    if (offset === 0 || offset > o || o + n > length) throw new Unsupported();
+    if (offset >= n) out.copy(out, o, o - offset, o - offset + n);
+    else for (let i = 0; i < n; i++) out[o + i] = out[o - offset + i];
+    o += n;
+  }
+  if (o !== length) throw new Unsupported();
+  return out;
+}
+
+function concat(parts: Values[], type: number): Values {
+  if (parts.length === 1) return parts[0];
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const out = newValues(type, total);
+  const present = parts.some((p) => (p as { present?: Uint8Array }).present) ? new Uint8Array(total) : null;
+  let at = 0;
+  for (const p of parts) {
+    if (Array.isArray(out)) for (let i = 0; i < p.length; i++) out[at + i] = (p as string[])[i];
+    else (out as Float64Array).set(p as Float64Array, at);
+    const pp = (p as { present?: Uint8Array }).present;
+    if (present) present.fill(1, at, at + p.length);
+    if (present && pp) present.set(pp, at);
+    at += p.length;
+  }
+  if (present) Object.defineProperty(out, "present", { value: present });
+  return out;
+}
+
+type Struct = Record<number, unknown>;
+
+export function nanosToIso(nanos: bigint): string {
+  const seconds = nanos / 1_000_000_000n - (nanos % 1_000_000_000n < 0n ? 1n : 0n);
+  const rest = nanos - seconds * 1_000_000_000n;
+  const date = new Date(Number(seconds) * 1000);
+  if (Number.isNaN(date.getTime())) throw new FormatError(`timestamp ${nanos} ns is outside the range of dates`);
+  const base = date.toISOString().slice(0, 19);
+  const frac = rest === 0n ? "" : "." + rest.toString().padStart(9, "0").replace(/0+$/, "");
+  return base + frac;
+}
+
+function text(value: unknown): string {
+  if (!Buffer.isBuffer(value)) throw new Unsupported();
+  return value.toString("utf8");
+}
+
+function toNumber(value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw new Unsupported();
+  return value;
+}
+
+/** Thrift's compact protocol, read into plain objects keyed by field id. */
+class CompactReader {
+  constructor(
+    private readonly buf: Buffer,
+    public pos: number,
+    private readonly end: number,
+  ) {}
+
+  private byte(): number {
+    if (this.pos >= this.end) throw new Unsupported();
+    return this.buf[this.pos++];
+  }
+
+  private varint(): number {
+    let value = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const b = this.byte();
+      value += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+      if (shift > 2 ** 49) throw new Unsupported(); // beyond 2^56: no size or offset is
+    }
+    return value;
+  }
+
+  private zigzag(): number {
+    const n = this.varint();
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  }
+
+  struct(): Struct {
+    const out: Struct = {};
+    let id = 0;
+    for (;;) {
+      const head = this.byte();
+      if (head === 0) return out;
+      const type = head & 0x0f;
+      const delta = head >> 4;
+      id = delta === 0 ? this.zigzag() : id + delta;
+      out[id] = this.value(type);
+    }
+  }
+
+  private value(type: number): unknown {
+    switch (type) {
+      case 1:
+        return true;
+      case 2:
+        return false;
+      case 3: {
+        const b = this.byte();
+        return b > 127 ? b - 256 : b;
+      }
+      case 4:
+      case 5:
+      case 6:
+        return this.zigzag();
+      case 7: {
+        if (this.pos + 8 > this.end) throw new Unsupported();
+        const d = this.buf.readDoubleLE(this.pos);
+        this.pos += 8;
+        return d;
+      }
+      case 8: {
+        const n = this.varint();
+        if (this.pos + n > this.end) throw new Unsupported();
+        const b = this.buf.subarray(this.pos, this.pos + n);
+        this.pos += n;
+        return b;
+      }
+      case 9:
+      case 10: {
+        const head = this.byte();
+        const size = head >> 4 === 15 ? this.varint() : head >> 4;
+        const element = head & 0x0f;
+        const items = [];
+        for (let i = 0; i < size; i++) items.push(element === 1 || element === 2 ? this.byte() === 1 : this.value(element));
+        return items;
+      }
+      case 12:
+        return this.struct();
+      default:
+        throw new Unsupported(); // maps and anything else: not in a file this reader reads
+    }
+  }
+}
