@@ -127,6 +127,10 @@ describe("JSON matrices read piece by piece", () => {
       refuse(`[1, ${bad}]`, /is not a value/, [5]); // cut inside the word: the carried word's path
     }
     refuse(`[${'"'.padEnd(70_000, "1")}"]`, /a value of more than 65536 characters/);
+    // a word as long: refused whole or cut
+    const long = `[0.${"0".repeat(70_000)}1]`;
+    refuse(long, /a value of more than 65536 characters/);
+    refuse(long, /a value of more than 65536 characters/, [1000, 2000, 50_000]);
     refuse("[".repeat(MAX_DIMENSIONS + 1) + "]".repeat(MAX_DIMENSIONS + 1), /at most 64 dimensions/);
   });
 

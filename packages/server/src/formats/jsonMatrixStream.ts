@@ -8,7 +8,10 @@ import { checkShape, FormatError, MAX_DIMENSIONS } from "./matrix";
 /** Values per block of the output (8 MiB). */
 const VALUE_BLOCK = 1 << 20;
 
-/** A longer token (a number or string) is refused rather than collected. */
+/**
+ * A longer token (a number or string) is refused rather than collected, wherever the
+ * pieces are cut (the whole-body reader, for bodies up to 4 MiB, has no such limit).
+ */
 const MAX_TOKEN = 1 << 16;
 
 const enum State {
@@ -108,6 +111,8 @@ export class JsonMatrixReader {
             // a word within the piece (the common case): read from the piece's text
             const start = i;
             while (i < n && WORD[piece[i]]) i++;
+            // the same limit however the body is cut
+            if (i - start > MAX_TOKEN) throw new FormatError(`a value of more than ${MAX_TOKEN} characters at byte ${this.offset + start}`);
             if (i < n) {
               text ??= piece.toString("latin1");
               this.push(isNumber(piece, start, i) ? Number(text.slice(start, i)) : word(text.slice(start, i)));

@@ -338,6 +338,7 @@ function hybrid(body: Buffer, at: number, end: number, bitWidth: number, n: numb
     if (header % 2 === 0) {
       // a run of one value
       const count = header / 2;
+      if (at + bytes > end) throw new Unsupported();
       let value = 0;
       for (let i = 0; i < bytes; i++) value += body[at + i] * 2 ** (8 * i);
       at += bytes;

@@ -180,6 +180,13 @@ export function limitedBody(req: Request, limit: number, what: string, variable:
   });
   // the error reaches whoever reads the stream (it is destroyed with it), not the process
   limited.on("error", () => req.unpipe(limited));
+  // pipe() passes no abort on: a client that goes away mid-body would leave the reader
+  // waiting for ever. The body ends in an error instead (the answer goes nowhere).
+  const cutOff = () => {
+    if (!req.complete && !limited.destroyed) limited.destroy(Object.assign(new Error("request aborted"), { status: 400 }));
+  };
+  req.on("aborted", cutOff);
+  req.on("close", cutOff);
   return req.pipe(limited);
 }
 

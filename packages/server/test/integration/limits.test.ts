@@ -99,3 +99,41 @@ describe.each(BACKENDS)("request limits on %s", (backend) => {
     expect((await t.api.get(`/experiments/${experimentId}/ensembles`)).json).toEqual([]);
   });
 });
+
+describe("a streamed body whose client goes away", () => {
+  test("ends in an error for its reader, not in a wait for ever (with and without a length)", async () => {
+    const express = (await import("express")).default;
+    const { limitedBody } = await import("../../src/http/bodies");
+    const outcomes: Promise<string>[] = [];
+    const app = express();
+    app.post("/", (req) => {
+      outcomes.push(
+        (async () => {
+          try {
+            for await (const piece of limitedBody(req, 1 << 20, "matrices", "ERT_STORAGE_MAX_MATRIX_BYTES")) void piece;
+            return "ended";
+          } catch (error) {
+            return `failed: ${(error as Error).message}`;
+          }
+        })(),
+      );
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      for (const head of ["Content-Length: 1000", "Transfer-Encoding: chunked"]) {
+        const socket = net.connect(port, "127.0.0.1");
+        await new Promise((resolve) => socket.once("connect", resolve));
+        const start = head.startsWith("Transfer") ? "a\r\n0123456789\r\n" : "0123456789";
+        socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${head}\r\n\r\n${start}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        socket.destroy();
+      }
+      const settled = await Promise.race([Promise.all(outcomes.map((o) => o)), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 3000))]);
+      expect(settled).toEqual(["failed: request aborted", "failed: request aborted"]);
+    } finally {
+      server.close();
+    }
+  });
+});
