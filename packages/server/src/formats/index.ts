@@ -5,7 +5,7 @@ import { readJsonMatrix } from "./jsonMatrix";
 import { as2d, FormatError, type Matrix } from "./matrix";
 import { readNpy, writeNpy } from "./npy";
 
-/** Arrow and the Parquet WASM load on first use: ~150 ms off every start. */
+/** The Parquet codecs load on first use (and Arrow with its WASM only for files the direct reader leaves: ~150 ms). */
 function parquet(): typeof import("./parquet") {
   return require("./parquet");
 }
