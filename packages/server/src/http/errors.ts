@@ -122,6 +122,35 @@ export function asAppError(error: unknown, res: Response): AppError | undefined 
   return translated instanceof AppError ? translated : undefined;
 }
 
+/** What is read and dropped of a refused body at most, and for how long. */
+const DRAIN_BYTES = 64 * 1024 * 1024;
+const DRAIN_MS = 10_000;
+
+/** Reads the rest of the request's body, then done(false); done(true) when it gives up. */
+function drain(req: Request, done: (close: boolean) => void): void {
+  let finished = false;
+  let dropped = 0;
+  const finish = (close: boolean) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    req.removeListener("data", onData);
+    if (close) req.pause();
+    done(close);
+  };
+  const onData = (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_BYTES) finish(true);
+  };
+  const timer = setTimeout(() => finish(true), DRAIN_MS);
+  timer.unref();
+  req.unpipe();
+  req.on("data", onData);
+  req.once("end", () => finish(false));
+  req.once("close", () => finish(!req.complete));
+  req.resume();
+}
+
 /** The one error handler after the routes: every error becomes the contract's body. */
 export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
@@ -134,10 +163,18 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
         : shape.kind === "validation"
           ? shape.items
           : known.message;
-    // a body refused unread or half-read (a streamed matrix or block, one over its limit)
-    // leaves bytes on the connection: close it after answering
-    if (known.status === 413 || !req.complete) res.setHeader("Connection", "close");
-    res.status(known.status).json({ detail });
+    const send = (close: boolean) => {
+      if (res.headersSent) return;
+      if (close) res.setHeader("Connection", "close");
+      res.status(known.status).json({ detail });
+    };
+    // A body refused half-read (a streamed matrix or block) leaves bytes on the way: the
+    // rest is read and dropped before the answer, so that the client, still sending, gets
+    // to read it (closing at once made it fail writing, EPIPE). A body over its limit, or
+    // more than DRAIN_BYTES of one, is not read: the connection closes after the answer.
+    if (known.status === 413) return send(!req.complete);
+    if (!req.complete) return drain(req, send);
+    send(false);
     return;
   }
   const requestId = res.getHeader("x-request-id");

@@ -2,6 +2,7 @@
 // stream in and out. Numbers come back bit for bit, and a refused upload leaves
 // nothing behind, in the blob store or in the database.
 import http from "node:http";
+import net from "node:net";
 import { Readable } from "node:stream";
 import { BlobServiceClient } from "@azure/storage-blob";
 import fc from "fast-check";
@@ -255,6 +256,31 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     } finally {
       await small.close();
     }
+  });
+
+  test("a large body refused mid-way is read to its end before the answer, and the connection stays open", async () => {
+    const { ensembleId } = await t.ensemble({ size: 1 });
+    const first = Buffer.from(`[${"1.5,".repeat(1_500_000)}}`); // over 4 MiB, broken at its end
+    const rest = Buffer.from(`${",2".repeat(500_000)}]`);
+    const url = new URL(t.api.base);
+    const socket = net.connect(Number(url.port), url.hostname);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    let answer = "";
+    socket.on("data", (d: Buffer) => (answer += d.toString("latin1")));
+    const chunk = (b: Buffer) => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from("\r\n")]);
+    socket.write(`POST ${rec(ensembleId, "X")}/matrix HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    socket.write(chunk(first));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(answer).toBe(""); // the server waits for the rest of the body
+    socket.write(Buffer.concat([chunk(rest), Buffer.from("0\r\n\r\n")]));
+    for (let i = 0; i < 100 && !answer.includes("}}"); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answer).toMatch(/^HTTP\/1\.1 422 /);
+    expect(answer).toMatch(/unexpected '\}' at byte 6000001/);
+    expect(answer.toLowerCase()).not.toContain("connection: close");
+    socket.write(`GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n`); // the same connection serves the next request
+    for (let i = 0; i < 100 && !/HTTP\/1\.1 200/.test(answer); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answer).toMatch(/HTTP\/1\.1 200/);
+    socket.destroy();
   });
 
   test("a large CSV body is read as it arrives: values and labels, chunked or not; a bad cell or an open quote is refused and leaves nothing", async () => {
