@@ -1,18 +1,15 @@
 // CSV as pandas writes it (DataFrame.to_csv()) and reads it
 // (read_csv(..., index_col=0, float_precision="round_trip")).
 import { isAscii } from "node:buffer";
+import { parseCell, parseQuotedRecords, tooLong } from "./csvCells";
+import { CsvMatrixReader } from "./csvStream";
 import { formatLabels, inferLabels } from "./labels";
 import { as2d, FormatError, rangeLabels, type Labels, type Matrix } from "./matrix";
 import { pyFloat } from "./pyfloat";
 
-const NA_TOKENS = new Set([
-  "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-  "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
-]);
-
 export function readCsv(text: string): Matrix {
   // Without quotes, and with \r only in \r\n, lines and fields are found in place
-  if (!text.includes('"') && !/\r(?!\n)/.test(text)) return readPlainCsv([text], countLines(text));
+  if (!text.includes('"') && !/\r(?!\n)/.test(text)) return readPlainCsv([text]);
   return readRecords(parseRecords(text));
 }
 
@@ -22,9 +19,7 @@ export function readCsv(text: string): Matrix {
  */
 export function decodeCsv(body: Buffer): Matrix {
   if (!isAscii(body) || body.includes(0x22 /* " */) || hasLoneCr(body)) return readCsv(body.toString("utf8"));
-  let lines = 1;
-  for (let i = body.indexOf(0x0a); i >= 0; i = body.indexOf(0x0a, i + 1)) lines++;
-  return readPlainCsv(blocksOfLines(body), lines);
+  return readPlainCsv(blocksOfLines(body));
 }
 
 /** Latin-1 text (the same as UTF-8 for ASCII) of about BLOCK bytes, cut after a \n. */
@@ -42,12 +37,6 @@ const BLOCK = 1 << 16;
 function hasLoneCr(body: Buffer): boolean {
   for (let i = body.indexOf(0x0d); i >= 0; i = body.indexOf(0x0d, i + 1)) if (body[i + 1] !== 0x0a) return true;
   return false;
-}
-
-function countLines(text: string): number {
-  let lines = 1;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
-  return lines;
 }
 
 function readRecords(records: string[][]): Matrix {
@@ -74,110 +63,22 @@ function readRecords(records: string[][]): Matrix {
   };
 }
 
-export function tooLong(line: number, fields: number, cols: number): FormatError {
-  return new FormatError(`CSV line ${line} has ${fields} fields, the header has ${cols + 1}`);
-}
-
 /**
  * readRecords(parseRecords(text)) for text without quotes or lone \r, given in blocks of
- * whole lines, without an array or a string per line: each cell is cut from the text and
- * read in place. Blank lines are skipped; a line's \r before its \n is not part of it.
- * `lines` is at least the number of lines, so the values are allocated once.
+ * whole lines: CsvMatrixReader's in-place reading of lines, the values joined once.
  */
-function readPlainCsv(blocks: Iterable<string>, lines: number): Matrix {
-  let columns: string[] | null = null;
-  let cols = 0;
-  let data = new Float64Array(0);
-  const index: string[] = [];
-  let r = 0;
-  for (const text of blocks) {
-    const n = text.length;
-    for (let pos = 0, next = 0; pos < n; pos = next) {
-      let end = text.indexOf("\n", pos);
-      if (end < 0) end = next = n;
-      else next = end + 1;
-      if (end > pos && text.charCodeAt(end - 1) === 13) end--;
-      if (end === pos) continue; // a blank line
-      if (columns === null) {
-        columns = text.slice(pos, end).split(",").slice(1);
-        cols = columns.length;
-        data = new Float64Array((lines - 1) * cols);
-        continue;
-      }
-      let comma = text.indexOf(",", pos);
-      if (comma < 0 || comma > end) comma = end;
-      index.push(text.slice(pos, comma));
-      let at = r * cols;
-      let c = 0;
-      while (comma < end) {
-        const start = comma + 1;
-        comma = text.indexOf(",", start);
-        if (comma < 0 || comma > end) comma = end;
-        if (c === cols) throw tooLong(r + 2, fieldCount(text, pos, end), cols);
-        if (comma === start) {
-          data[at++] = NaN;
-        } else {
-          const cell = text.slice(start, comma);
-          const v = Number(cell);
-          if (v === v && startsLikeNumber(cell)) {
-            data[at++] = v;
-          } else {
-            try {
-              data[at++] = parseCell(cell, r + 2, columns[c]);
-            } catch (error) {
-              // a line with too many fields is refused before any of its cells is read
-              const fields = fieldCount(text, pos, end);
-              throw fields > cols + 1 ? tooLong(r + 2, fields, cols) : error;
-            }
-          }
-        }
-        c++;
-      }
-      for (; c < cols; c++) data[at++] = NaN; // a short row: missing cells are empty
-      r++;
-    }
+function readPlainCsv(blocks: Iterable<string>): Matrix {
+  const reader = new CsvMatrixReader();
+  for (const text of blocks) reader.lines(text);
+  const { shape, blocks: values, columns, index } = reader.end();
+  if (values.length === 1) return { shape, data: values[0], columns, index };
+  const data = new Float64Array(shape[0] * shape[1]);
+  let at = 0;
+  for (const block of values) {
+    data.set(block, at);
+    at += block.length;
   }
-  if (columns === null) throw new FormatError("the CSV is empty: a header row is required");
-  return {
-    shape: [r, cols],
-    data: r * cols === data.length ? data : data.slice(0, r * cols),
-    columns: { kind: "string", values: columns },
-    index: inferLabels(index),
-  };
-}
-
-/**
- * parseCell's fast case: text that starts like a decimal number (not 0x, 0o, 0b), for
- * which Number() is what pandas reads when it is not NaN.
- */
-export function startsLikeNumber(cell: string): boolean {
-  const first = cell.charCodeAt(0);
-  const second = cell.charCodeAt(1);
-  return ((first >= 48 && first <= 57) || first === 45 || first === 46 || first === 43) && second !== 120 && second !== 111 && second !== 98;
-}
-
-export function fieldCount(text: string, start: number, end: number): number {
-  let count = 1;
-  for (let i = text.indexOf(",", start); i >= 0 && i < end; i = text.indexOf(",", i + 1)) count++;
-  return count;
-}
-
-export function parseCell(cell: string, line: number, column: string): number {
-  if (cell !== "") {
-    const fast = Number(cell);
-    // Number() also takes hex, binary and blank text, which pandas does not read as numbers
-    if (!Number.isNaN(fast) && cell.charCodeAt(1) !== 120 && cell.charCodeAt(1) !== 111 && cell.charCodeAt(1) !== 98 && cell.trim() !== "") return fast;
-  }
-  const t = cell.trim();
-  if (NA_TOKENS.has(t)) return NaN;
-  const lower = t.toLowerCase();
-  if (lower === "inf" || lower === "+inf" || lower === "infinity" || lower === "+infinity") return Infinity;
-  if (lower === "-inf" || lower === "-infinity") return -Infinity;
-  const v = Number(t);
-  if (Number.isNaN(v) || /^0[xob]/i.test(t)) {
-    throw new FormatError(`CSV line ${line}, column '${column}': '${cell}' is not a number`);
-  }
-  return v;
+  return { shape, data, columns, index };
 }
 
 /** RFC 4180 records, as Python's csv module reads them; lines without quotes take a fast path. */
@@ -188,47 +89,6 @@ function parseRecords(text: string): string[][] {
     return lines.map((line) => line.split(","));
   }
   return parseQuotedRecords(text);
-}
-
-export function parseQuotedRecords(text: string): string[][] {
-  const records: string[][] = [];
-  let field = "";
-  let record: string[] = [];
-  let i = 0;
-  let quoted = false;
-  while (i < text.length) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else field += c;
-      i++;
-      continue;
-    }
-    if (c === '"') quoted = true;
-    else if (c === ",") {
-      record.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-      if (c === "\r" && text[i + 1] === "\n") i++;
-    } else field += c;
-    i++;
-  }
-  if (quoted) throw new FormatError("the CSV ends inside a quoted field");
-  if (field !== "" || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return records;
 }
 
 function quote(field: string): string {

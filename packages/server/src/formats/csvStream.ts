@@ -4,7 +4,7 @@
 // at once, in place when they have no quotes and no lone \r (pandas' own output), else
 // through the RFC 4180 record parser. Values go into blocks of whole rows.
 import { isAscii } from "node:buffer";
-import { fieldCount, parseCell, parseQuotedRecords, startsLikeNumber, tooLong } from "./csv";
+import { fieldCount, parseCell, parseQuotedRecords, startsLikeNumber, tooLong } from "./csvCells";
 import { inferLabels } from "./labels";
 import { FormatError, type Labels } from "./matrix";
 
@@ -89,7 +89,7 @@ export class CsvMatrixReader {
   private records(bytes: Buffer): void {
     const ascii = isAscii(bytes);
     const text = bytes.toString(ascii ? "latin1" : "utf8");
-    if (!text.includes('"') && !/\r(?!\n)/.test(text)) this.plainLines(text);
+    if (!text.includes('"') && !/\r(?!\n)/.test(text)) this.lines(text);
     else for (const record of parseQuotedRecords(text)) this.record(record);
   }
 
@@ -128,8 +128,11 @@ export class CsvMatrixReader {
     this.rows++;
   }
 
-  /** Lines without quotes or lone \r, cells read in place (as readPlainCsv). */
-  private plainLines(text: string): void {
+  /**
+   * Whole lines without quotes or lone \r, cells read in place: no array or string per
+   * line. Blank lines are skipped; a line's \r before its \n is not part of it.
+   */
+  lines(text: string): void {
     const n = text.length;
     for (let pos = 0, next = 0; pos < n; pos = next) {
       let end = text.indexOf("\n", pos);
