@@ -5,7 +5,7 @@ import { parseCell, parseQuotedRecords, tooLong } from "./csvCells";
 import { CsvMatrixReader } from "./csvStream";
 import { formatLabels, inferLabels } from "./labels";
 import { as2d, FormatError, rangeLabels, type Labels, type Matrix } from "./matrix";
-import { pyFloat } from "./pyfloat";
+import { MAX_FLOAT_TEXT, writeAscii, writePyFloat } from "./floatText";
 
 export function readCsv(text: string): Matrix {
   // Without quotes, and with \r only in \r\n, lines and fields are found in place
@@ -100,11 +100,6 @@ export function writeCsv(m: Matrix): string {
   return encodeCsv(m).toString("utf8");
 }
 
-/** The longest text pyFloat gives, "-2.2250738585072014e-308", and its comma. */
-const MAX_CELL = 25;
-/** Cells are gathered into a string of about this many characters, then written out at once. */
-const CHUNK = 1 << 15;
-
 /**
  * writeCsv's text as UTF-8 bytes (without the header line when options.header is false:
  * the rows of a part of a frame), written straight into one buffer. The buffer is sized for
@@ -116,33 +111,19 @@ export function encodeCsv(m: Matrix, options: { header?: boolean } = {}): Buffer
   const header = options.header === false ? "" : ["", ...formatLabels(m.columns ?? rangeLabels(cols))].map(quote).join(",") + "\n";
   const rowLabels = formatLabels(index).map(quote);
   const ascii = rowLabels.every((label) => !/[^\x00-\x7f]/.test(label));
-  let size = Buffer.byteLength(header, "utf8") + rows * (cols * MAX_CELL + 1);
+  let size = Buffer.byteLength(header, "utf8") + rows * (cols * (MAX_FLOAT_TEXT + 1) + 1);
   for (const label of rowLabels) size += Buffer.byteLength(label, "utf8");
   const out = Buffer.allocUnsafe(size);
   let at = out.write(header, 0, "utf8");
   const data = m.data;
-  let text = "";
   for (let r = 0, i = 0; r < rows; r++) {
-    if (ascii) text += rowLabels[r];
-    else {
-      at += out.write(text, at, "latin1");
-      text = "";
-      at += out.write(rowLabels[r], at, "utf8");
-    }
+    at = ascii ? writeAscii(out, at, rowLabels[r]) : at + out.write(rowLabels[r], at, "utf8");
     for (let end = i + cols; i < end; i++) {
       const v = data[i];
-      const abs = v < 0 ? -v : v;
-      // pyFloat's first case inline: String(v), and ".0" after a whole number
-      if (abs >= 1e-4 && abs < 1e16) text += v % 1 === 0 ? `,${v}.0` : `,${v}`;
-      else if (v !== v) text += ",";
-      else text += `,${pyFloat(v)}`;
-      if (text.length > CHUNK) {
-        at += out.write(text, at, "latin1");
-        text = "";
-      }
+      out[at++] = 0x2c; // ,
+      if (v === v) at = writePyFloat(out, at, v); // NaN: an empty cell
     }
-    text += "\n";
+    out[at++] = 0x0a;
   }
-  at += out.write(text, at, "latin1");
   return out.subarray(0, at);
 }

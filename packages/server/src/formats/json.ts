@@ -1,6 +1,7 @@
 // JSON with Python's extensions: NaN, Infinity and -Infinity as bare tokens.
 import { randomBytes } from "node:crypto";
 import { checkShape, FormatError, size, type Matrix } from "./matrix";
+import { MAX_FLOAT_TEXT, writeJsonFloat } from "./floatText";
 import { pyFloat, pyJsonFloat } from "./pyfloat";
 
 /** Parses JSON text, accepting NaN, Infinity and -Infinity outside strings. Numbers are exact (-0 included). */
@@ -172,47 +173,39 @@ export function writeNestedJson(data: Float64Array, shape: number[]): string {
   return encodeNestedJson(data, shape).toString("latin1");
 }
 
-/** The longest value pyJsonFloat gives, "-2.2250738585072014e-308", and its ", ". */
-const MAX_ITEM = 26;
-const CHUNK = 1 << 15;
-
 /**
- * writeNestedJson's text as bytes (all ASCII), written straight into one buffer in large
- * chunks; the buffer is sized for the longest values, and its pages past the end are never touched.
+ * writeNestedJson's text as bytes (all ASCII), written straight into one buffer; the buffer
+ * is sized for the longest values, and its pages past the end are never touched.
  */
 export function encodeNestedJson(data: Float64Array, shape: number[]): Buffer {
   if (shape.length === 0) return Buffer.from(pyJsonFloat(data[0]), "latin1");
   let arrays = 0;
   for (let d = 0, count = 1; d < shape.length; count *= shape[d], d++) arrays += count;
-  const out = Buffer.allocUnsafe(size(shape) * MAX_ITEM + arrays * 4);
+  const out = Buffer.allocUnsafe(size(shape) * (MAX_FLOAT_TEXT + 2) + arrays * 4);
   const width = shape[shape.length - 1];
   let at = 0;
-  let text = "";
   let offset = 0;
   const walk = (depth: number): void => {
-    text += "[";
+    out[at++] = 0x5b; // [
     if (depth === shape.length - 1) {
       for (let i = 0; i < width; i++) {
-        const v = data[offset++];
-        const abs = v < 0 ? -v : v;
-        const sep = i > 0 ? ", " : "";
-        // pyFloat's first case inline: String(v), and ".0" after a whole number
-        if (abs >= 1e-4 && abs < 1e16) text += v % 1 === 0 ? `${sep}${v}.0` : `${sep}${v}`;
-        else text += sep + pyJsonFloat(v);
-        if (text.length > CHUNK) {
-          at += out.write(text, at, "latin1");
-          text = "";
+        if (i > 0) {
+          out[at++] = 0x2c; // ,
+          out[at++] = 0x20;
         }
+        at = writeJsonFloat(out, at, data[offset++]);
       }
     } else {
       for (let i = 0; i < shape[depth]; i++) {
-        if (i > 0) text += ", ";
+        if (i > 0) {
+          out[at++] = 0x2c;
+          out[at++] = 0x20;
+        }
         walk(depth + 1);
       }
     }
-    text += "]";
+    out[at++] = 0x5d; // ]
   };
   walk(0);
-  at += out.write(text, at, "latin1");
   return out.subarray(0, at);
 }
