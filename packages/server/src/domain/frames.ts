@@ -102,7 +102,8 @@ export function requireTable(m: Matrix): void {
   if (m.shape.length > 2) throw new FormatError(`a ${m.shape.length}-dimensional matrix has no table form`);
 }
 
-function sameLabels(a: Labels | null, b: Labels | null): boolean {
+/** The same labels (the same object for records whose label text is the same: LabelTexts), else compared value by value. */
+export function sameLabels(a: Labels | null, b: Labels | null): boolean {
   if (a === b) return true;
   if (!a || !b || a.kind !== b.kind || a.values.length !== b.values.length) return false;
   for (let i = 0; i < a.values.length; i++) if (a.values[i] !== b.values[i]) return false;

@@ -41,15 +41,23 @@ export class MatrixValues {
     const bytes = size(stored.shape) * 8;
     // allocUnsafeSlow: a buffer of its own, so the Float64Array over it is aligned
     const values = Buffer.allocUnsafeSlow(bytes);
+    await this.readInto(stored.blobKey, values);
+    return { shape: stored.shape, data: new Float64Array(values.buffer, values.byteOffset, bytes / 8), columns: stored.columns, index: stored.index };
+  }
+
+  /** The values under a blob key into target, which they must fill exactly. */
+  async readInto(blobKey: string, target: Uint8Array): Promise<void> {
     let at = 0;
-    for await (const piece of await this.deps.blobs.read(stored.blobKey)) {
+    for await (const piece of await this.deps.blobs.read(blobKey)) {
       const chunk = piece as Buffer;
-      if (at + chunk.length > bytes) break;
-      chunk.copy(values, at);
+      if (at + chunk.length > target.length) {
+        at += chunk.length;
+        break;
+      }
+      target.set(chunk, at);
       at += chunk.length;
     }
-    if (at !== bytes) throw new Error(`Matrix values under '${stored.blobKey}' are not the ${bytes} bytes its shape says`);
-    return { shape: stored.shape, data: new Float64Array(values.buffer, values.byteOffset, bytes / 8), columns: stored.columns, index: stored.index };
+    if (at !== target.length) throw new Error(`Matrix values under '${blobKey}' are not the ${target.length} bytes its shape says`);
   }
 
   /** The values of a stored matrix as a stream of little-endian float64 bytes. */

@@ -5,12 +5,15 @@ import { Errors } from "../errors";
 import type { Matrix, MatrixMediaType } from "../formats";
 import { as2d } from "../formats/matrix";
 import type { StoredMatrix } from "../store/db/matrices";
+import type { RowFrame } from "../formats/textThreads";
+import type { DeferredMatrixRecord } from "../store/db/records";
 import { labelValues } from "../formats/labels";
 import type { FileRow } from "../store/db/records";
 import type { Deps } from "./context";
 import { requireTable, selectColumn, selectRow, stackRows, withRealizationIndex } from "./frames";
 import type { MatrixValues } from "./matrixValues";
 import { ENSEMBLE_WIDE } from "./records";
+import { PARTED_STACK_VALUES, Stacks } from "./stacks";
 
 /**
  * A matrix to answer (parquet: the body it was posted as, when the answer is that
@@ -19,6 +22,8 @@ import { ENSEMBLE_WIDE } from "./records";
  */
 export type RecordData =
   | { kind: "matrix"; matrix: Matrix; parquet?: Buffer | null }
+  /** per-realization records stacked, to be read and answered a part at a time */
+  | { kind: "rows"; frame: RowFrame }
   | { kind: "npy"; shape: number[]; values: Readable }
   | { kind: "file"; file: FileRow; content: Readable };
 
@@ -28,10 +33,14 @@ export interface ParameterOut {
 }
 
 export class RecordDataService {
+  private readonly stacks: Stacks;
+
   constructor(
     private readonly deps: Deps,
     private readonly matrices: MatrixValues,
-  ) {}
+  ) {
+    this.stacks = new Stacks(deps, matrices);
+  }
 
   /**
    * The data of GET /ensembles/{id}/records/{name}, to be answered as answerAs: a parquet
@@ -44,7 +53,12 @@ export class RecordDataService {
     label: string | undefined,
     answerAs: MatrixMediaType,
   ): Promise<RecordData> {
-    const found = await this.deps.repos.records.read(ensembleId, name, realizationIndex, answerAs === "application/x-parquet");
+    // a big stack of per-realization records is answered a part at a time (not in Parquet, whose columns come last)
+    const parted = realizationIndex === undefined && label === undefined && answerAs !== "application/x-parquet";
+    const found = await this.deps.repos.records.read(ensembleId, name, realizationIndex, {
+      withParquet: answerAs === "application/x-parquet",
+      valuesBelow: parted ? PARTED_STACK_VALUES : undefined,
+    });
     if (!found) throw Errors.notFound("Record not found");
     if (found.type === "file") {
       // a realization's own file, else the ensemble-wide one
@@ -54,6 +68,7 @@ export class RecordDataService {
       if (!file) throw Errors.notFound("Record not found");
       return this.fileData(file.file);
     }
+    if (found.type === "deferred") return this.stacked(found.records, answerAs);
     const { records } = found;
     let matrix: Matrix;
     if (realizationIndex === undefined) {
@@ -122,16 +137,28 @@ export class RecordDataService {
     });
   }
 
-  /** A response over all realizations (GET /ensembles/{id}/responses/{name}/data). */
-  async responseFrame(ensembleId: string, name: string): Promise<Matrix> {
-    const records = await this.deps.repos.records.perRealizationMatrices(ensembleId, name);
-    if (records.length === 0) {
+  /** A response over all realizations (GET /ensembles/{id}/responses/{name}/data), to be answered as CSV. */
+  async responseFrame(ensembleId: string, name: string): Promise<RecordData> {
+    const found = await this.deps.repos.records.perRealizationStack(ensembleId, name, PARTED_STACK_VALUES);
+    if (found.records.length === 0) {
       if (!(await this.deps.repos.ensembles.get(ensembleId))) throw Errors.itemNotFound();
       throw Errors.notFound(`No per-realization records of response '${name}' in this ensemble`);
     }
-    const frames = await this.withIndices(records);
+    if (found.type === "deferred") return this.stacked(found.records, "text/csv");
+    const frames = await this.withIndices(found.records);
     frames.forEach(table);
-    return stackRows(frames);
+    return { kind: "matrix", matrix: stackRows(frames) };
+  }
+
+  /** Per-realization records whose values were left to read: a part at a time when they stack row after row, else whole. */
+  private async stacked(records: DeferredMatrixRecord[], answerAs: MatrixMediaType): Promise<RecordData> {
+    const frame = answerAs === "application/x-parquet" ? null : this.stacks.frame(records);
+    // a one-row frame is a flat JSON list, written whole
+    if (frame && (answerAs !== "application/json" || frame.rows > 1)) return { kind: "rows", frame };
+    const loaded = await this.stacks.load(records);
+    const frames = loaded.map((r) => withRealizationIndex(r.matrix, r.realization));
+    frames.forEach(table);
+    return { kind: "matrix", matrix: stackRows(frames) };
   }
 
   private async fileData(file: FileRow): Promise<RecordData> {

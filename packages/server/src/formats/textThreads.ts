@@ -9,8 +9,9 @@ import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
 import { encodeMatrix, type MatrixMediaType } from "./index";
 import { formatLabels } from "./labels";
-import { as2d, FormatError, rangeLabels, type Matrix } from "./matrix";
-import type { TextResult, TextTask } from "./textWorker";
+import { as2d, FormatError, rangeLabels, type Labels, type Matrix } from "./matrix";
+import { npyHeader } from "./npyStream";
+import { encodeBlock, type TextResult, type TextTask } from "./textBlock";
 
 /** Frames with fewer values are written in place: a round trip to the threads costs more. */
 const MIN_VALUES = 1 << 20;
@@ -57,7 +58,12 @@ class TextThreads {
       columns: from === 0 ? m.columns ?? rangeLabels(cols) : null,
       index: { kind: "string", values: rowLabels.slice(from, to) },
     };
-    const task: TextTask = { id: this.nextId++, format, matrix: block, first: from === 0, last: to === rows };
+    return this.encodeBlock(format, block, from === 0, to === rows);
+  }
+
+  /** A block of a frame's rows (its values in a buffer of their own, which moves to the thread), as text. */
+  encodeBlock(format: TextTask["format"], block: Matrix, first: boolean, last: boolean): Promise<Buffer> {
+    const task: TextTask = { id: this.nextId++, format, matrix: block, first, last };
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.pump();
@@ -167,6 +173,110 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
     }
     yield await inFlight.shift()!;
   }
+}
+
+/** A frame read a part at a time: rows of equal width under one set of column labels. */
+export interface RowFrame {
+  rows: number;
+  cols: number;
+  columns: Labels | null;
+  /** a label for each row */
+  index: Labels;
+  /** the values in C order, whole rows at a time, about `values` values a part, each part in a buffer of its own */
+  parts(values: number): AsyncIterable<Float64Array>;
+}
+
+export type RowFrameType = "text/csv" | "application/json" | "application/x-numpy";
+
+/**
+ * The frame as CSV, a 2-D JSON list or NPY, written a part at a time as the parts come:
+ * the frame is never whole in memory. Text is written on the threads (in place without
+ * them), with up to a thread's worth of parts in flight for this answer.
+ */
+export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): AsyncGenerator<Buffer> {
+  const { rows, cols } = frame;
+  const step = Math.max(1, Math.floor(BLOCK_VALUES / Math.max(cols, 1))) * cols;
+  if (type === "application/x-numpy") {
+    yield npyHeader([rows, cols]);
+    for await (const part of frame.parts(step)) yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+    return;
+  }
+  const format = type === "text/csv" ? "csv" : "json";
+  const rowLabels = format === "csv" ? formatLabels(frame.index) : [];
+  const p = pool();
+  const inFlight: Promise<Buffer>[] = [];
+  const depth = p ? p.size + 1 : 1;
+  const parts = frame.parts(step)[Symbol.asyncIterator]();
+  let from = 0;
+  try {
+    for (;;) {
+      // a part is read only when a thread can take it soon: however many answers are being
+      // written, few parts are held at once
+      const release = await partSlots().acquire();
+      let next: IteratorResult<Float64Array>;
+      try {
+        next = await parts.next();
+      } catch (error) {
+        release();
+        throw error;
+      }
+      if (next.done) {
+        release();
+        break;
+      }
+      const part = next.value;
+      const n = part.length / cols;
+      const block: Matrix = {
+        shape: [n, cols],
+        data: part,
+        columns: from === 0 ? frame.columns ?? rangeLabels(cols) : null,
+        index: { kind: "string", values: rowLabels.slice(from, from + n) },
+      };
+      const first = from === 0;
+      from += n;
+      const text = p ? p.encodeBlock(format, block, first, from === rows) : Promise.resolve().then(() => encodeBlock({ format, matrix: block, first, last: from === rows }));
+      text.then(release, release);
+      text.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
+      inFlight.push(text);
+      if (inFlight.length >= depth) yield await inFlight.shift()!;
+    }
+    while (inFlight.length > 0) yield await inFlight.shift()!;
+  } finally {
+    await parts.return?.();
+  }
+  if (from !== rows) throw new Error(`The frame's parts held ${from} rows, not ${rows}`);
+}
+
+/** A count of slots taken in turn (first come, first served). */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(count: number) {
+    this.free = count;
+  }
+
+  /** Resolves when a slot is taken, to the function that gives it back (once). */
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}
+
+let slots: Slots | undefined;
+
+/** Parts of row frames read and not yet written as text, across all answers: two per thread, and two more. */
+function partSlots(): Slots {
+  slots ??= new Slots(2 * (pool()?.size ?? 1) + 2);
+  return slots;
 }
 
 /**

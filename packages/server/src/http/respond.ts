@@ -5,7 +5,7 @@ import type { Request, Response } from "express";
 import { acceptedMediaType, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
 import { size } from "../formats/matrix";
-import { encodeMatrixStream } from "../formats/textThreads";
+import { encodeMatrixStream, encodeRowFrame, type RowFrameType } from "../formats/textThreads";
 import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
 
@@ -24,9 +24,13 @@ export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMedia
   }
   const res = req.res!;
   // setHeader, not type(): Express would add "; charset=utf-8" to application/json
-  res.status(200).setHeader("Content-Type", type === "text/csv" ? "text/csv; charset=utf-8" : type);
+  res.status(200).setHeader("Content-Type", contentType(type));
   if (Buffer.isBuffer(body)) res.send(body);
   else await streamTo(res, Readable.from(body)); // chunked: the length is known only at the end
+}
+
+function contentType(type: MatrixMediaType): string {
+  return type === "text/csv" ? "text/csv; charset=utf-8" : type;
 }
 
 /** Pipes an answer out; a client that goes away mid-answer is not an error of ours. */
@@ -45,9 +49,9 @@ export function acceptedType(req: Request): MatrixMediaType {
   return acceptedMediaType(req.header("accept"));
 }
 
-export async function sendRecordData(req: Request, data: RecordData): Promise<void> {
+/** type: the media type of a matrix answer (by default what Accept asks for). */
+export async function sendRecordData(req: Request, data: RecordData, type: MatrixMediaType = acceptedType(req)): Promise<void> {
   if (data.kind === "matrix") {
-    const type = acceptedType(req);
     if (type === "application/x-parquet" && data.parquet) {
       req.res!.status(200).setHeader("Content-Type", type);
       req.res!.send(data.parquet);
@@ -56,6 +60,16 @@ export async function sendRecordData(req: Request, data: RecordData): Promise<vo
     return await sendMatrix(req, data.matrix, type);
   }
   const res = req.res!;
+  if (data.kind === "rows") {
+    // the stack is read and written a part at a time (stacked only when it is not Parquet)
+    const rowType = type as RowFrameType;
+    res.status(200).setHeader("Content-Type", contentType(rowType));
+    if (rowType === "application/x-numpy") {
+      res.setHeader("Content-Length", String(npyHeader([data.frame.rows, data.frame.cols]).length + data.frame.rows * data.frame.cols * 8));
+    }
+    await streamTo(res, Readable.from(encodeRowFrame(rowType, data.frame)));
+    return;
+  }
   if (data.kind === "npy") {
     const header = npyHeader(data.shape);
     res.status(200);

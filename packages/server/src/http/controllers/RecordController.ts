@@ -209,7 +209,7 @@ export class RecordController extends Controller {
   @OperationId("getResponseData")
   @Produces("text/csv")
   public async responseData(@Path() ensemble_id: UUID, @Path() name: string, @Request() req: ExpressRequest): Promise<void> {
-    await sendMatrix(req, await this.services.recordData.responseFrame(ensemble_id, name), "text/csv");
+    await sendRecordData(req, await this.services.recordData.responseFrame(ensemble_id, name), "text/csv");
   }
 
   @Get("records/{record_id}")

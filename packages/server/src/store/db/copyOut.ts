@@ -61,6 +61,8 @@ const HEADER_BYTES = SIGNATURE.length + 8;
  */
 class CopyOutQuery<T> {
   private readonly rows: T[] = [];
+  /** set: each row goes to it as it is read, bytea values as views into the driver's buffer (valid during the call only) */
+  private readonly onRow: ((row: T) => void) | null;
   private headerSeen = false;
   /** per column, the last long text and its bytes: rows often repeat one (a name's labels) */
   private readonly lastText = new Map<number, { bytes: Buffer; text: string }>();
@@ -72,7 +74,9 @@ class CopyOutQuery<T> {
   constructor(
     private readonly text: string,
     private readonly columns: Columns,
+    onRow?: (row: T) => void,
   ) {
+    this.onRow = onRow ?? null;
     this.done = new Promise<T[]>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -129,10 +133,16 @@ class CopyOutQuery<T> {
           continue;
         }
         const bytes = need(chunk, at, length).subarray(at, at + length);
-        row[name] = type === "text" && length >= LONG_TEXT ? this.longText(column, bytes) : decodeValue(type, bytes);
+        row[name] =
+          type === "text" && length >= LONG_TEXT
+            ? this.longText(column, bytes)
+            : type === "bytea" && this.onRow
+              ? bytes
+              : decodeValue(type, bytes);
         at += length;
       }
-      this.rows.push(row as T);
+      if (this.onRow) this.onRow(row as T);
+      else this.rows.push(row as T);
     }
   }
 
@@ -202,6 +212,17 @@ function int4Array(bytes: Buffer): number[] {
     at += 8;
   }
   return values;
+}
+
+/**
+ * The statement's rows, one at a time, through COPY on this connection: onRow gets each as it
+ * arrives, its bytea values as views valid only during the call (copy what is kept), so
+ * big values are not copied twice. An error thrown by onRow fails the statement's promise.
+ */
+export function copyEach<T>(client: PoolClient, statement: Statement, columns: Columns, onRow: (row: T) => void): Promise<void> {
+  const query = new CopyOutQuery<T>(copyStatement(statement), columns, onRow);
+  void client.query(query as never);
+  return query.done.then(() => undefined);
 }
 
 /** The statement's rows, read through COPY on this connection. */

@@ -22,12 +22,16 @@ export type StoredMatrix = Omit<Matrix, "data"> & ({ data: Float64Array; blobKey
 /**
  * The columns every matrix query selects, for a matrix aliased m of a record aliased r,
  * in a query ordered by r.realization. Column labels equal to the row before's (the same
- * digest) are not sent again: column_labels_repeat says to take that row's.
+ * digest) are not sent again: column_labels_repeat says to take that row's. data: what
+ * is selected as the values (m.data, or NULL where they are read later).
  */
-export const MATRIX_COLUMNS = `m.shape, m.data, m.blob_key AS matrix_blob_key,
+export function matrixColumns(data = "m.data"): string {
+  return `m.shape, ${data} AS data, m.blob_key AS matrix_blob_key,
   CASE WHEN m.column_labels_sha256 = lag(m.column_labels_sha256) OVER (ORDER BY r.realization) THEN NULL ELSE m.column_labels END AS column_labels,
   COALESCE(m.column_labels_sha256 = lag(m.column_labels_sha256) OVER (ORDER BY r.realization), false) AS column_labels_repeat,
   m.row_labels`;
+}
+export const MATRIX_COLUMNS = matrixColumns();
 /** MATRIX_COLUMNS' types, for reading them through COPY (Sql.copyRows). */
 export const MATRIX_COLUMN_TYPES: Columns = [
   ["shape", "int4[]"],
@@ -81,6 +85,13 @@ export class LabelTexts {
     }
     return labels;
   }
+}
+
+/** A stored matrix without its values, read later (by record id, or from the blob store). */
+export type MatrixMeta = Omit<StoredMatrix, "data" | "blobKey"> & { blobKey: string | null };
+
+export function matrixMetaFromColumns(row: MatrixColumns, texts: LabelTexts): MatrixMeta {
+  return { shape: row.shape, columns: texts.columns(row), index: texts.parse(row.row_labels), blobKey: row.matrix_blob_key };
 }
 
 export function matrixFromColumns(row: MatrixColumns, texts = new LabelTexts()): StoredMatrix {

@@ -3,7 +3,18 @@
 // matrix or a file.
 import type { Labels } from "../../formats/matrix";
 import type { Columns } from "./copyOut";
-import { LabelTexts, MATRIX_COLUMNS, MATRIX_COLUMN_TYPES, matrixFromColumns, matrixParams, type MatrixColumns, type StoredMatrix } from "./matrices";
+import {
+  LabelTexts,
+  MATRIX_COLUMNS,
+  MATRIX_COLUMN_TYPES,
+  matrixColumns,
+  matrixFromColumns,
+  matrixMetaFromColumns,
+  matrixParams,
+  type MatrixColumns,
+  type MatrixMeta,
+  type StoredMatrix,
+} from "./matrices";
 import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
 import { fromJsonText, uuid } from "./values";
@@ -50,6 +61,24 @@ export interface MatrixRecord {
   /** the parquet body as posted, when asked for and kept */
   parquet?: Buffer | null;
 }
+
+/** A per-realization matrix whose values were left to be read later (valuesOf, or the blob store). */
+export interface DeferredMatrixRecord {
+  id: string;
+  realization: number;
+  matrix: MatrixMeta;
+}
+
+/**
+ * The values column of a per-realization stack: left out (NULL, deferred) when the stack
+ * has $n values or more (counted over the first three axes; a matrix of more has no table
+ * form and is read whole anyway): those are read a part at a time. An ensemble-wide
+ * record's values always come.
+ */
+const STACK_VALUES = `sum(COALESCE(m.shape[1], 1)::bigint * COALESCE(m.shape[2], 1) * COALESCE(m.shape[3], 1)) OVER ()`;
+const deferredWhen = (n: number) => `r.realization <> ${ENSEMBLE_WIDE} AND ${STACK_VALUES} >= $${n}::bigint`;
+const stackValues = (n: number) => `CASE WHEN ${deferredWhen(n)} THEN NULL ELSE m.data END`;
+const DEFERRED = (n: number) => `COALESCE(${deferredWhen(n)}, false) AS deferred`;
 
 /** A file record's file: its content is either already stored (committed) or comes as blocks (staging). */
 export type NewFile = Omit<FileRow, "state"> & { state: "staging" | "committed" };
@@ -224,14 +253,19 @@ export class RecordRepository {
     ensembleId: string,
     name: string,
     realization: number | undefined,
-    withParquet = false,
-  ): Promise<{ type: "matrix"; records: MatrixRecord[] } | { type: "file"; records: { realization: number; file: FileRow }[] } | undefined> {
+    options: { withParquet?: boolean; valuesBelow?: number } = {},
+  ): Promise<
+    | { type: "matrix"; records: MatrixRecord[] }
+    | { type: "deferred"; records: DeferredMatrixRecord[] }
+    | { type: "file"; records: { realization: number; file: FileRow }[] }
+    | undefined
+  > {
     const rows = await this.sql.copyRows<
-      MatrixColumns & FileColumns & { id: string | null; realization: number; record_type: RecordType; parquet: Buffer | null }
+      MatrixColumns & FileColumns & { id: string | null; realization: number; record_type: RecordType; parquet: Buffer | null; deferred: boolean }
     >(
       {
-        text: `SELECT ri.record_type, r.id, r.realization, ${MATRIX_COLUMNS},
-                    ${withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
+        text: `SELECT ri.record_type, r.id, r.realization, ${matrixColumns(stackValues(4))}, ${DEFERRED(4)},
+                    ${options.withParquet ? "m.parquet" : "NULL::bytea AS parquet"}, ${FILE_COLUMNS}
                FROM record_info ri
                LEFT JOIN record r ON r.record_info_id = ri.id AND (
                       ($3::int IS NULL AND (r.realization = ${ENSEMBLE_WIDE} OR NOT EXISTS (
@@ -241,9 +275,17 @@ export class RecordRepository {
                LEFT JOIN file f ON f.record_id = r.id
               WHERE ri.ensemble_id = $1 AND ri.name = $2
               ORDER BY r.realization`,
-        values: [uuid("ensemble_id", ensembleId), name, realization ?? null],
+        values: [uuid("ensemble_id", ensembleId), name, realization ?? null, realization === undefined ? (options.valuesBelow ?? null) : null],
       },
-      [["record_type", "text"], ["id", "uuid"], ["realization", "int4"], ...MATRIX_COLUMN_TYPES, ["parquet", "bytea"], ...FILE_COLUMN_TYPES],
+      [
+        ["record_type", "text"],
+        ["id", "uuid"],
+        ["realization", "int4"],
+        ...MATRIX_COLUMN_TYPES,
+        ["deferred", "bool"],
+        ["parquet", "bytea"],
+        ...FILE_COLUMN_TYPES,
+      ],
     );
     if (rows.length === 0) return undefined;
     const present = rows.filter((r) => r.id !== null);
@@ -251,6 +293,9 @@ export class RecordRepository {
       return { type: "file", records: present.map((r) => ({ realization: r.realization, file: fileFrom(r)! })) };
     }
     const texts = new LabelTexts();
+    if (present.some((r) => r.deferred)) {
+      return { type: "deferred", records: present.map((r) => ({ id: r.id!, realization: r.realization, matrix: matrixMetaFromColumns(r, texts) })) };
+    }
     return {
       type: "matrix",
       records: present.map((r) => ({ id: r.id!, realization: r.realization, matrix: matrixFromColumns(r, texts), parquet: r.parquet })),
@@ -330,14 +375,27 @@ export class RecordRepository {
    * Per-realization matrices of a name, by realization: all of them, or (linkedOnly)
    * those linked to an observation, optionally of one realization (as misfits use them).
    */
-  async perRealizationMatrices(
+  async perRealizationMatrices(ensembleId: string, name: string, options: { linkedOnly?: boolean; realization?: number } = {}): Promise<MatrixRecord[]> {
+    return ((await this.perRealization(ensembleId, name, options)) as { records: MatrixRecord[] }).records;
+  }
+
+  /** Every per-realization matrix of a name, by realization; a stack of valuesBelow values or more comes without its values. */
+  perRealizationStack(
     ensembleId: string,
     name: string,
-    options: { linkedOnly?: boolean; realization?: number } = {},
-  ): Promise<MatrixRecord[]> {
-    const rows = await this.sql.copyRows<MatrixColumns & { id: string; realization: number }>(
+    valuesBelow: number,
+  ): Promise<{ type: "matrix"; records: MatrixRecord[] } | { type: "deferred"; records: DeferredMatrixRecord[] }> {
+    return this.perRealization(ensembleId, name, { valuesBelow });
+  }
+
+  private async perRealization(
+    ensembleId: string,
+    name: string,
+    options: { linkedOnly?: boolean; realization?: number; valuesBelow?: number },
+  ): Promise<{ type: "matrix"; records: MatrixRecord[] } | { type: "deferred"; records: DeferredMatrixRecord[] }> {
+    const rows = await this.sql.copyRows<MatrixColumns & { id: string; realization: number; deferred: boolean }>(
       {
-        text: `SELECT r.id, r.realization, ${MATRIX_COLUMNS}
+        text: `SELECT r.id, r.realization, ${matrixColumns(stackValues(5))}, ${DEFERRED(5)}
                FROM record_info ri
                JOIN record r ON r.record_info_id = ri.id
                JOIN matrix m ON m.record_id = r.id
@@ -345,11 +403,30 @@ export class RecordRepository {
                 AND (($3::int IS NULL AND r.realization <> ${ENSEMBLE_WIDE}) OR r.realization = $3::int)
                 AND (NOT $4::boolean OR EXISTS (SELECT 1 FROM observation_record o WHERE o.record_id = r.id))
               ORDER BY r.realization`,
-        values: [uuid("ensemble_id", ensembleId), name, options.realization ?? null, options.linkedOnly ?? false],
+        values: [uuid("ensemble_id", ensembleId), name, options.realization ?? null, options.linkedOnly ?? false, options.valuesBelow ?? null],
       },
-      [["id", "uuid"], ["realization", "int4"], ...MATRIX_COLUMN_TYPES],
+      [["id", "uuid"], ["realization", "int4"], ...MATRIX_COLUMN_TYPES, ["deferred", "bool"]],
     );
     const texts = new LabelTexts();
-    return rows.map((r) => ({ id: r.id, realization: r.realization, matrix: matrixFromColumns(r, texts) }));
+    if (rows.some((r) => r.deferred)) {
+      return { type: "deferred", records: rows.map((r) => ({ id: r.id, realization: r.realization, matrix: matrixMetaFromColumns(r, texts) })) };
+    }
+    return { type: "matrix", records: rows.map((r) => ({ id: r.id, realization: r.realization, matrix: matrixFromColumns(r, texts) })) };
+  }
+
+  /**
+   * The inline values of the given records' matrices, each to onValues as it arrives (a view
+   * valid during the call only); records whose values are in the blob store, or that are
+   * gone, are not called for.
+   */
+  async valuesOf(ids: string[], onValues: (id: string, bytes: Buffer) => void): Promise<void> {
+    await this.sql.copyEach<{ id: string; data: Buffer }>(
+      {
+        text: `SELECT m.record_id AS id, m.data FROM matrix m WHERE m.record_id = ANY($1::uuid[]) AND m.data IS NOT NULL`,
+        values: [ids.map((id) => uuid("record_id", id))],
+      },
+      [["id", "uuid"], ["data", "bytea"]],
+      (row) => onValues(row.id, row.data),
+    );
   }
 }

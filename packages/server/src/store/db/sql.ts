@@ -2,7 +2,7 @@
 // translated. Repositories use Sql; nothing above store/ sees pg.
 import type { Pool, PoolClient } from "pg";
 import { AppError, Errors } from "../../errors";
-import { copyRows, type Columns } from "./copyOut";
+import { copyEach, copyRows, type Columns } from "./copyOut";
 
 /** A statement and its parameters; a name makes pg prepare it once per connection. */
 export interface Statement {
@@ -52,6 +52,11 @@ export class Sql {
    */
   async copyRows<T>(statement: Statement, columns: Columns): Promise<T[]> {
     return this.onConnection((client) => copyRows<T>(client, statement, columns));
+  }
+
+  /** copyRows' rows one at a time, bytea values as views valid during onRow only (see copyEach). */
+  async copyEach<T>(statement: Statement, columns: Columns, onRow: (row: T) => void): Promise<void> {
+    return this.onConnection((client) => copyEach<T>(client, statement, columns, onRow));
   }
 
   /**

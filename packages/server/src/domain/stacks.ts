@@ -1,0 +1,107 @@
+// Per-realization records of a name stacked into one frame, a row per realization (each
+// record's rows labelled with its realization). A big stack whose records share their
+// width and column labels is read and answered a part at a time (a few realizations'
+// values per read), so the frame is never whole in memory; any other stack is read whole
+// and stacked with the column union (frames.ts).
+import { Errors } from "../errors";
+import { as2d, size, type Matrix } from "../formats/matrix";
+import type { RowFrame } from "../formats/textThreads";
+import type { DeferredMatrixRecord } from "../store/db/records";
+import type { Deps } from "./context";
+import { sameLabels } from "./frames";
+import type { MatrixValues } from "./matrixValues";
+
+/** Stacks of this many values or more are read a part at a time (as the text threads write them). */
+export const PARTED_STACK_VALUES = 1 << 20;
+
+export class Stacks {
+  constructor(
+    private readonly deps: Deps,
+    private readonly matrices: MatrixValues,
+  ) {}
+
+  /**
+   * The records as one frame read a part at a time; null when they do not stack by putting
+   * rows one after another: widths or column labels differ, a matrix has more than two
+   * dimensions, or the frame has no columns.
+   */
+  frame(records: DeferredMatrixRecord[]): RowFrame | null {
+    if (records.length === 0 || records.some((r) => r.matrix.shape.length > 2)) return null;
+    const first = records[0].matrix;
+    const { cols } = as2d(first);
+    if (cols === 0) return null;
+    const index: number[] = [];
+    for (const { matrix, realization } of records) {
+      if (as2d(matrix).cols !== cols || !sameLabels(matrix.columns, first.columns)) return null;
+      for (let r = as2d(matrix).rows; r > 0; r--) index.push(realization);
+    }
+    return {
+      rows: index.length,
+      cols,
+      columns: first.columns,
+      index: { kind: "int", values: index },
+      parts: (values) => this.parts(records, values),
+    };
+  }
+
+  /** The records with their values, to be stacked whole. */
+  async load(records: DeferredMatrixRecord[]): Promise<{ realization: number; matrix: Matrix }[]> {
+    const values = await this.values(records);
+    return records.map((r, i) => ({ realization: r.realization, matrix: { ...r.matrix, data: values[i] } }));
+  }
+
+  /** The values of runs of records of about `values` values (at least one record), each run in a buffer of its own. */
+  private async *parts(records: DeferredMatrixRecord[], values: number): AsyncGenerator<Float64Array> {
+    for (let start = 0; start < records.length; ) {
+      let end = start;
+      let count = 0;
+      while (end < records.length && (end === start || count + size(records[end].matrix.shape) <= values)) {
+        count += size(records[end].matrix.shape);
+        end++;
+      }
+      const run = records.slice(start, end);
+      const part = new Float64Array(count);
+      await this.values(run, part);
+      start = end;
+      yield part;
+    }
+  }
+
+  /**
+   * The records' values, read by id (inline ones in one statement) and from the blob store,
+   * into `into` one after another when it is given (else each into a buffer of its own).
+   * A record deleted since its matrix was listed is a 404.
+   */
+  private async values(records: DeferredMatrixRecord[], into?: Float64Array): Promise<Float64Array[]> {
+    const out: Float64Array[] = [];
+    const byId = new Map<string, Float64Array>();
+    let offset = 0;
+    for (const r of records) {
+      const n = size(r.matrix.shape);
+      const target = into ? into.subarray(offset, offset + n) : new Float64Array(n);
+      offset += n;
+      out.push(target);
+      byId.set(r.id, target);
+    }
+    const inline = records.filter((r) => r.matrix.blobKey === null);
+    const filled = new Set<string>();
+    if (inline.length > 0) {
+      await this.deps.repos.records.valuesOf(
+        inline.map((r) => r.id),
+        (id, bytes) => {
+          const target = byId.get(id)!;
+          if (bytes.length !== target.byteLength) throw new Error(`Record ${id} holds ${bytes.length} bytes of values where its shape says ${target.byteLength}`);
+          new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(bytes);
+          filled.add(id);
+        },
+      );
+    }
+    if (filled.size !== inline.length) throw Errors.notFound("Record not found: it was deleted while it was read");
+    for (const r of records) {
+      if (r.matrix.blobKey === null) continue;
+      const target = byId.get(r.id)!;
+      await this.matrices.readInto(r.matrix.blobKey, new Uint8Array(target.buffer, target.byteOffset, target.byteLength));
+    }
+    return out;
+  }
+}

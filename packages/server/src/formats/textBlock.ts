@@ -1,0 +1,30 @@
+// A block of a frame's rows as CSV or JSON text: what a text thread does with a task
+// (textWorker.ts), and the main thread too when it has no threads.
+import { encodeCsv } from "./csv";
+import { encodeNestedJson } from "./json";
+import type { Matrix } from "./matrix";
+
+export interface TextTask {
+  id: number;
+  format: "csv" | "json";
+  /** the block's rows, labelled as in the frame */
+  matrix: Matrix;
+  /** the block holds the frame's first rows / its last rows */
+  first: boolean;
+  last: boolean;
+}
+
+export type TextResult = { id: number; bytes: Uint8Array } | { id: number; error: string };
+
+/**
+ * CSV: the header line with the first block only. JSON: the blocks of "[[r0], [r1], [r2]]"
+ * are "[[r0], [r1]," and " [r2]]": each block is written as a whole list of its rows, then
+ * its "[" becomes " " unless it is first and its "]" becomes "," unless it is last.
+ */
+export function encodeBlock(task: Omit<TextTask, "id">): Buffer {
+  if (task.format === "csv") return encodeCsv(task.matrix, { header: task.first });
+  const out = encodeNestedJson(task.matrix.data, task.matrix.shape);
+  if (!task.first) out[0] = 0x20;
+  if (!task.last) out[out.length - 1] = 0x2c;
+  return out;
+}
