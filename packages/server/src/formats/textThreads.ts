@@ -175,6 +175,9 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
   }
 }
 
+/** Values per part of a row frame: about 2.4 MB of text, so that the parts of many answers in flight hold little. */
+const PART_VALUES = 1 << 17;
+
 /** A frame read a part at a time: rows of equal width under one set of column labels. */
 export interface RowFrame {
   rows: number;
@@ -195,7 +198,7 @@ export type RowFrameType = "text/csv" | "application/json" | "application/x-nump
  */
 export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): AsyncGenerator<Buffer> {
   const { rows, cols } = frame;
-  const step = Math.max(1, Math.floor(BLOCK_VALUES / Math.max(cols, 1))) * cols;
+  const step = Math.max(1, Math.floor(PART_VALUES / Math.max(cols, 1))) * cols;
   if (type === "application/x-numpy") {
     yield npyHeader([rows, cols]);
     for await (const part of frame.parts(step)) yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
@@ -205,7 +208,7 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
   const rowLabels = format === "csv" ? formatLabels(frame.index) : [];
   const p = pool();
   const inFlight: Promise<Buffer>[] = [];
-  const depth = p ? p.size + 1 : 1;
+  const depth = 2; // one piece being written out, the next being made
   const parts = frame.parts(step)[Symbol.asyncIterator]();
   let from = 0;
   try {

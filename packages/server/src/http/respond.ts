@@ -26,7 +26,15 @@ export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMedia
   // setHeader, not type(): Express would add "; charset=utf-8" to application/json
   res.status(200).setHeader("Content-Type", contentType(type));
   if (Buffer.isBuffer(body)) res.send(body);
-  else await streamTo(res, Readable.from(body)); // chunked: the length is known only at the end
+  else await streamTo(res, pieces(body)); // chunked: the length is known only at the end
+}
+
+/**
+ * An answer's pieces as a stream that asks for the next piece only when the socket took the
+ * last: Readable.from's default would read 16 pieces (of up to ~5 MB text each) ahead.
+ */
+function pieces(source: AsyncIterable<Buffer>): Readable {
+  return Readable.from(source, { highWaterMark: 1 });
 }
 
 function contentType(type: MatrixMediaType): string {
@@ -67,7 +75,7 @@ export async function sendRecordData(req: Request, data: RecordData, type: Matri
     if (rowType === "application/x-numpy") {
       res.setHeader("Content-Length", String(npyHeader([data.frame.rows, data.frame.cols]).length + data.frame.rows * data.frame.cols * 8));
     }
-    await streamTo(res, Readable.from(encodeRowFrame(rowType, data.frame)));
+    await streamTo(res, pieces(encodeRowFrame(rowType, data.frame)));
     return;
   }
   if (data.kind === "npy") {
