@@ -208,7 +208,7 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
   const rowLabels = format === "csv" ? formatLabels(frame.index) : [];
   const p = pool();
   const inFlight: Promise<Buffer>[] = [];
-  const depth = 2; // one piece being written out, the next being made
+  const depth = p ? p.size + 1 : 1; // a piece being written out while the threads make the next
   const parts = frame.parts(step)[Symbol.asyncIterator]();
   let from = 0;
   try {
