@@ -103,15 +103,15 @@ export function requireTable(m: Matrix): void {
 }
 
 /** The same labels (the same object for records whose label text is the same: LabelTexts), else compared value by value. */
-export function sameLabels(a: Labels | null, b: Labels | null): boolean {
+function sameLabels(a: Labels | null, b: Labels | null): boolean {
   if (a === b) return true;
   if (!a || !b || a.kind !== b.kind || a.values.length !== b.values.length) return false;
   for (let i = 0; i < a.values.length; i++) if (a.values[i] !== b.values[i]) return false;
   return true;
 }
 
-/** Every frame has the same columns (the usual case: one response, many realizations). */
-function sameColumns(frames: Matrix[]): boolean {
+/** Every frame has the same columns (the usual case: one response, many realizations) and at most two dimensions. */
+export function sameColumns(frames: Pick<Matrix, "shape" | "columns">[]): boolean {
   if (frames.some((f) => f.shape.length > 2)) return false;
   const first = frames[0];
   const cols = as2d(first).cols;

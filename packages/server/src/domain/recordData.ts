@@ -76,11 +76,7 @@ export class RecordDataService {
       if (records[0].realization === ENSEMBLE_WIDE) {
         if (label === undefined) return this.whole(records[0].matrix, records[0].parquet, answerAs);
         matrix = await this.matrices.load(records[0].matrix);
-      } else {
-        const frames = await this.withIndices(records);
-        frames.forEach(table);
-        matrix = stackRows(frames);
-      }
+      } else matrix = await this.stackWhole(records);
     } else {
       const own = records.find((r) => r.realization === realizationIndex);
       const wide = records.find((r) => r.realization === ENSEMBLE_WIDE);
@@ -113,13 +109,6 @@ export class RecordDataService {
     return { kind: "matrix", matrix: await this.matrices.load(stored), parquet };
   }
 
-  /** Per-realization matrices as frames indexed by their realization. */
-  private async withIndices(records: { realization: number; matrix: StoredMatrix }[]): Promise<Matrix[]> {
-    const frames: Matrix[] = [];
-    for (const r of records) frames.push(withRealizationIndex(await this.matrices.load(r.matrix), r.realization));
-    return frames;
-  }
-
   async labels(ensembleId: string, name: string): Promise<(string | number)[]> {
     const found = await this.deps.repos.records.columnLabels(ensembleId, name);
     if (!found) throw Errors.notFound("Record not found");
@@ -145,20 +134,26 @@ export class RecordDataService {
       throw Errors.notFound(`No per-realization records of response '${name}' in this ensemble`);
     }
     if (found.type === "deferred") return this.stacked(found.records, "text/csv");
-    const frames = await this.withIndices(found.records);
-    frames.forEach(table);
-    return { kind: "matrix", matrix: stackRows(frames) };
+    return { kind: "matrix", matrix: await this.stackWhole(found.records) };
   }
 
-  /** Per-realization records whose values were left to read: a part at a time when they stack row after row, else whole. */
+  /**
+   * Per-realization records whose values were left to read (never asked for as Parquet): a
+   * part at a time when they stack row after row, else read and stacked whole.
+   */
   private async stacked(records: DeferredMatrixRecord[], answerAs: MatrixMediaType): Promise<RecordData> {
-    const frame = answerAs === "application/x-parquet" ? null : this.stacks.frame(records);
+    const frame = this.stacks.frame(records);
     // a one-row frame is a flat JSON list, written whole
     if (frame && (answerAs !== "application/json" || frame.rows > 1)) return { kind: "rows", frame };
-    const loaded = await this.stacks.load(records);
-    const frames = loaded.map((r) => withRealizationIndex(r.matrix, r.realization));
+    return { kind: "matrix", matrix: await this.stackWhole(await this.stacks.load(records)) };
+  }
+
+  /** Per-realization matrices stacked whole as rows labelled with their realization (the column union). */
+  private async stackWhole(records: { realization: number; matrix: StoredMatrix }[]): Promise<Matrix> {
+    const frames: Matrix[] = [];
+    for (const r of records) frames.push(withRealizationIndex(await this.matrices.load(r.matrix), r.realization));
     frames.forEach(table);
-    return { kind: "matrix", matrix: stackRows(frames) };
+    return stackRows(frames);
   }
 
   private async fileData(file: FileRow): Promise<RecordData> {

@@ -4,11 +4,12 @@
 // values per read), so the frame is never whole in memory; any other stack is read whole
 // and stacked with the column union (frames.ts).
 import { Errors } from "../errors";
-import { as2d, size, type Matrix } from "../formats/matrix";
+import { as2d, size } from "../formats/matrix";
+import type { StoredMatrix } from "../store/db/matrices";
 import type { RowFrame } from "../formats/textThreads";
 import type { DeferredMatrixRecord } from "../store/db/records";
 import type { Deps } from "./context";
-import { sameLabels } from "./frames";
+import { sameColumns } from "./frames";
 import type { MatrixValues } from "./matrixValues";
 
 /** Stacks of this many values or more are read a part at a time (as the text threads write them). */
@@ -22,32 +23,30 @@ export class Stacks {
 
   /**
    * The records as one frame read a part at a time; null when they do not stack by putting
-   * rows one after another: widths or column labels differ, a matrix has more than two
-   * dimensions, or the frame has no columns.
+   * rows one after another (widths or column labels differ, a matrix has more than two
+   * dimensions) or the frame is empty.
    */
   frame(records: DeferredMatrixRecord[]): RowFrame | null {
-    if (records.length === 0 || records.some((r) => r.matrix.shape.length > 2)) return null;
-    const first = records[0].matrix;
-    const { cols } = as2d(first);
-    if (cols === 0) return null;
+    if (records.length === 0 || !sameColumns(records.map((r) => r.matrix))) return null;
+    const { cols } = as2d(records[0].matrix);
     const index: number[] = [];
-    for (const { matrix, realization } of records) {
-      if (as2d(matrix).cols !== cols || !sameLabels(matrix.columns, first.columns)) return null;
-      for (let r = as2d(matrix).rows; r > 0; r--) index.push(realization);
-    }
+    for (const { matrix, realization } of records) for (let r = as2d(matrix).rows; r > 0; r--) index.push(realization);
+    if (cols === 0 || index.length === 0) return null;
+    // records of no rows give no values
+    const holding = records.filter((r) => size(r.matrix.shape) > 0);
     return {
       rows: index.length,
       cols,
-      columns: first.columns,
+      columns: records[0].matrix.columns,
       index: { kind: "int", values: index },
-      parts: (values) => this.parts(records, values),
+      parts: (values) => this.parts(holding, values),
     };
   }
 
   /** The records with their values, to be stacked whole. */
-  async load(records: DeferredMatrixRecord[]): Promise<{ realization: number; matrix: Matrix }[]> {
+  async load(records: DeferredMatrixRecord[]): Promise<{ realization: number; matrix: StoredMatrix }[]> {
     const values = await this.values(records);
-    return records.map((r, i) => ({ realization: r.realization, matrix: { ...r.matrix, data: values[i] } }));
+    return records.map((r, i) => ({ realization: r.realization, matrix: { ...r.matrix, data: values[i], blobKey: null } }));
   }
 
   /** The values of runs of records of about `values` values (at least one record), each run in a buffer of its own. */

@@ -11,10 +11,14 @@
 //     times 10^s), so the bounds of the decimals that read back as x are floor()ed exactly
 //     (with the rounding error of lo +- half gap from Knuth's two-sum);
 //   - digits are then dropped, as Ryu does, while the bounds still hold a shorter decimal;
-//     the 17-digit integers are kept as a high part and a low part below 2^31.
+//     the 17-digit integers are kept as a high part (9 digits) and a low part (8) below
+//     2^31. The bounds are at most ~22 apart in units of the 17th digit, so they hold at
+//     most one multiple of 10^8: a decimal of 8 digits or fewer is the one the low part
+//     rounds to, and its trailing zeros are dropped when it is written.
 // Whether a decimal exactly on a bound reads back as x (ties to even) never matters in this
 // range: such a bound has more than 17 significant digits, or is odd where the candidates
 // are multiples of ten. Everything else (tiny, huge, zero, NaN) is pyFloat's text.
+import { endianness } from "node:os";
 import { pyFloat } from "./pyfloat";
 
 /** The longest text writePyFloat writes: "-2.2250738585072014e-308". */
@@ -54,6 +58,8 @@ for (let i = 0; i < 100; i++) {
 
 const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
+/** Which of words holds the sign, exponent and high mantissa bits. */
+const HIGH_WORD = endianness() === "LE" ? 1 : 0;
 
 /** pyFloat(x) as ASCII at out[at..]; the new end. out needs MAX_FLOAT_TEXT bytes of room. */
 export function writePyFloat(out: Uint8Array, at: number, x: number): number {
@@ -82,7 +88,7 @@ export function writeAscii(out: Uint8Array, at: number, text: string): number {
 /** The shortest digits of x, 1e-4 <= x < 1e16, without an exponent; ".0" after a whole number. */
 function writeFixed(out: Uint8Array, at: number, x: number): number {
   bits[0] = x;
-  const high32 = words[1];
+  const high32 = words[HIGH_WORD];
   const e = ((high32 >>> 20) & 0x7ff) - 1023 + OFFSET;
   // s: the scale that gives x 17 digits before the point
   let s = 16 - DECIMAL_EXPONENT[e];
@@ -91,19 +97,19 @@ function writeFixed(out: Uint8Array, at: number, x: number): number {
   let hi = x * p;
   if (hi >= 1e17) hi = x * (p = P10[--s]);
   else if (hi < 1e16) hi = x * (p = P10[++s]);
-  // x * 10^s = hi + lo exactly
-  const c = SPLITTER * x;
-  const xHigh = c - (c - x);
-  const xLow = x - xHigh;
-  const pHigh = P10_HIGH[s];
-  const pLow = P10_LOW[s];
-  const lo = xHigh * pHigh - hi + xHigh * pLow + xLow * pHigh + xLow * pLow;
+  let lo = productError(x, hi, s);
+  if (hi === 1e16 && lo < 0) {
+    // x * 10^s rounded up to 10^16 from below (x under a negative power of ten): one digit more
+    hi = x * (p = P10[++s]);
+    lo = productError(x, hi, s);
+  }
   // half the gap to the next double up, and down (half that below a power of two: in this
   // range that never changes the digits, as the tests of every power of two show, but it is
   // what the bound is)
   const up = p * HALF_ULP[e];
-  const down = (high32 & 0xfffff) === 0 && words[0] === 0 ? up * 0.5 : up;
-  // hi + lo = (Q - 2) * 1e8 + (base + lo), base in [2e8, 3e8): the low parts stay positive int32
+  const down = (high32 & 0xfffff) === 0 && words[1 - HIGH_WORD] === 0 ? up * 0.5 : up;
+  // hi + lo = (q - 2) * 1e8 + (base + lo), base in [2e8, 3e8]: the low parts stay positive
+  // int32 (after 8 digits dropped they are below 5, so no more can go: see the top of the file)
   const q = Math.floor(hi * 1e-8);
   const base = hi - q * 1e8 + 2e8;
   let below = (base + floorSum(lo, -down)) | 0; // the largest integer under the lower bound (or on it)
@@ -115,9 +121,9 @@ function writeFixed(out: Uint8Array, at: number, x: number): number {
   let dropped = lo > half ? 6 : lo === half ? 5 : lo === loFloor ? 0 : 1;
   let restZero = true;
   let r = 0; // digits dropped
-  let high = (q - 2) | 0; // the digits above the low 8, while they are kept apart (-1 after)
-  for (;;) {
-    if (r <= 6 || high < 0) {
+  let high = (q - 2) | 0; // the digits above the low 8
+  while (r < 8) {
+    if (r <= 6) {
       const b2 = (below / 100) | 0;
       const a2 = (above / 100) | 0;
       if (a2 > b2) {
@@ -137,14 +143,6 @@ function writeFixed(out: Uint8Array, at: number, x: number): number {
     const b1 = (below / 10) | 0;
     const a1 = (above / 10) | 0;
     if (a1 <= b1) break;
-    if (r === 8 && high >= 0) {
-      // the low digits are gone: what is left of the whole number is below 2^31
-      below += high;
-      above += high;
-      digits += high;
-      high = -1;
-      continue;
-    }
     const d = (digits / 10) | 0;
     restZero = restZero && dropped === 0;
     dropped = digits - d * 10;
@@ -155,26 +153,16 @@ function writeFixed(out: Uint8Array, at: number, x: number): number {
   }
   if (dropped > 5 || (dropped === 5 && (!restZero || (digits & 1) === 1))) digits++;
   if (digits <= below) digits = below + 1; // the nearest was under the narrower lower bound of a power of two
-  // the significant digits: headDigits (headLength of them), then tailDigits (tailLength)
-  let headDigits: number;
-  let headLength: number;
-  let tailDigits = 0;
-  let tailLength = 0;
-  if (high >= 0) {
-    const carry = P10[8 - r];
-    while (digits >= carry) {
-      digits -= carry;
-      high++;
-    }
-    headDigits = high;
-    headLength = high >= 1e9 ? 10 : 9;
-    tailDigits = digits;
-    tailLength = 8 - r;
-  } else {
-    headDigits = digits;
-    headLength = 1;
-    while (headLength < 10 && digits >= P10[headLength]) headLength++;
+  // the significant digits: the high part (9 digits, 10 when x * 10^s rounded up to 10^17), then the low part's 8 - r
+  const carry = P10[8 - r];
+  while (digits >= carry) {
+    digits -= carry;
+    high++;
   }
+  let headDigits = high;
+  let headLength = high >= 1e9 ? 10 : 9;
+  let tailDigits = digits;
+  let tailLength = 8 - r;
   const pointAt = headLength + tailLength + r - s; // digits before the decimal point
   while (tailLength > 0) {
     const d = (tailDigits / 10) | 0;
@@ -229,6 +217,16 @@ function writeFixed(out: Uint8Array, at: number, x: number): number {
   writeDigits(out, (at += fraction), headDigits - whole * scale, fraction);
   writeDigits(out, (at += tailLength), tailDigits, tailLength);
   return at;
+}
+
+/** The rounding error of hi = x * 10^s: x * 10^s - hi, exactly (Dekker's product, 10^s split once). */
+function productError(x: number, hi: number, s: number): number {
+  const c = SPLITTER * x;
+  const xHigh = c - (c - x);
+  const xLow = x - xHigh;
+  const pHigh = P10_HIGH[s];
+  const pLow = P10_LOW[s];
+  return xHigh * pHigh - hi + xHigh * pLow + xLow * pHigh + xLow * pLow;
 }
 
 /**

@@ -199,55 +199,73 @@ export type RowFrameType = "text/csv" | "application/json" | "application/x-nump
 export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): AsyncGenerator<Buffer> {
   const { rows, cols } = frame;
   const step = Math.max(1, Math.floor(PART_VALUES / Math.max(cols, 1))) * cols;
+  let written = 0; // rows
   if (type === "application/x-numpy") {
-    yield npyHeader([rows, cols]);
-    for await (const part of frame.parts(step)) yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
-    return;
-  }
-  const format = type === "text/csv" ? "csv" : "json";
-  const rowLabels = format === "csv" ? formatLabels(frame.index) : [];
-  const p = pool();
-  const inFlight: Promise<Buffer>[] = [];
-  const depth = p ? p.size + 1 : 1; // a piece being written out while the threads make the next
-  const parts = frame.parts(step)[Symbol.asyncIterator]();
-  let from = 0;
-  try {
-    for (;;) {
-      // a part is read only when a thread can take it soon: however many answers are being
-      // written, few parts are held at once
-      const release = await partSlots().acquire();
-      let next: IteratorResult<Float64Array>;
-      try {
-        next = await parts.next();
-      } catch (error) {
-        release();
-        throw error;
-      }
-      if (next.done) {
-        release();
-        break;
-      }
-      const part = next.value;
-      const n = part.length / cols;
-      const block: Matrix = {
-        shape: [n, cols],
-        data: part,
-        columns: from === 0 ? frame.columns ?? rangeLabels(cols) : null,
-        index: { kind: "string", values: rowLabels.slice(from, from + n) },
-      };
-      const first = from === 0;
-      from += n;
-      const text = p ? p.encodeBlock(format, block, first, from === rows) : Promise.resolve().then(() => encodeBlock({ format, matrix: block, first, last: from === rows }));
-      text.then(release, release);
-      text.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
-      inFlight.push(text);
-      if (inFlight.length >= depth) yield await inFlight.shift()!;
+    // the header once the first part is read: a frame that cannot be read fails before anything is sent
+    let header: Buffer | null = npyHeader([rows, cols]);
+    for await (const part of frame.parts(step)) {
+      if (header) yield header;
+      header = null;
+      written += part.length / cols;
+      yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
     }
-    while (inFlight.length > 0) yield await inFlight.shift()!;
-  } finally {
-    await parts.return?.();
+  } else {
+    const format = type === "text/csv" ? "csv" : "json";
+    const rowLabels = format === "csv" ? formatLabels(frame.index) : [];
+    const p = pool();
+    const inFlight: Promise<Buffer>[] = [];
+    const depth = p ? p.size + 1 : 1; // a piece being written out while the threads make the next
+    const blocks = blocksOf(frame.parts(step), step)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        // a block is read only when a thread can take it soon: however many answers are being
+        // written, few blocks are held at once
+        const release = await partSlots().acquire();
+        let next: IteratorResult<Float64Array>;
+        try {
+          next = await blocks.next();
+        } catch (error) {
+          release();
+          throw error;
+        }
+        if (next.done) {
+          release();
+          break;
+        }
+        const data = next.value;
+        const n = data.length / cols;
+        const first = written === 0;
+        const block: Matrix = {
+          shape: [n, cols],
+          data,
+          columns: first ? frame.columns ?? rangeLabels(cols) : null,
+          index: { kind: "string", values: rowLabels.slice(written, written + n) },
+        };
+        written += n;
+        const last = written === rows;
+        const text = p ? p.encodeBlock(format, block, first, last) : Promise.resolve().then(() => encodeBlock({ format, matrix: block, first, last }));
+        text.then(release, release);
+        text.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
+        inFlight.push(text);
+        if (inFlight.length >= depth) yield await inFlight.shift()!;
+      }
+      while (inFlight.length > 0) yield await inFlight.shift()!;
+    } finally {
+      await blocks.return(undefined);
+    }
   }
-  if (from !== rows) throw new Error(`The frame's parts held ${from} rows, not ${rows}`);
+  if (written !== rows) throw new Error(`The frame's parts held ${written} rows, not ${rows}`);
+}
+
+/** The parts as blocks of at most step values (whole rows: step is a multiple of the width), none empty. */
+async function* blocksOf(parts: AsyncIterable<Float64Array>, step: number): AsyncGenerator<Float64Array> {
+  for await (const part of parts) {
+    if (part.length <= step) {
+      if (part.length > 0) yield part;
+      continue;
+    }
+    for (let at = 0; at < part.length; at += step) yield part.slice(at, at + step);
+  }
 }
 
 /** A count of slots taken in turn (first come, first served). */

@@ -5,7 +5,7 @@ import type { Request, Response } from "express";
 import { acceptedMediaType, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
 import { size } from "../formats/matrix";
-import { encodeMatrixStream, encodeRowFrame, type RowFrameType } from "../formats/textThreads";
+import { encodeMatrixStream, encodeRowFrame } from "../formats/textThreads";
 import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
 
@@ -26,15 +26,22 @@ export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMedia
   // setHeader, not type(): Express would add "; charset=utf-8" to application/json
   res.status(200).setHeader("Content-Type", contentType(type));
   if (Buffer.isBuffer(body)) res.send(body);
-  else await streamTo(res, pieces(body)); // chunked: the length is known only at the end
+  else await streamTo(res, stream(body)); // chunked: the length is known only at the end
 }
 
 /**
  * An answer's pieces as a stream that asks for the next piece only when the socket took the
  * last: Readable.from's default would read 16 pieces (of up to ~5 MB text each) ahead.
  */
-function pieces(source: AsyncIterable<Buffer>): Readable {
+function stream(source: AsyncIterable<Buffer>): Readable {
   return Readable.from(source, { highWaterMark: 1 });
+}
+
+/** The rest of pieces, first (already taken) first. */
+async function* after(first: IteratorResult<Buffer>, pieces: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  if (first.done) return;
+  yield first.value;
+  yield* pieces;
 }
 
 function contentType(type: MatrixMediaType): string {
@@ -69,13 +76,16 @@ export async function sendRecordData(req: Request, data: RecordData, type: Matri
   }
   const res = req.res!;
   if (data.kind === "rows") {
-    // the stack is read and written a part at a time (stacked only when it is not Parquet)
-    const rowType = type as RowFrameType;
-    res.status(200).setHeader("Content-Type", contentType(rowType));
-    if (rowType === "application/x-numpy") {
+    // read and written a part at a time; a stack is only made so when the answer is not Parquet
+    if (type === "application/x-parquet") throw new Error("A stack of records is written whole as Parquet");
+    const pieces = encodeRowFrame(type, data.frame);
+    // the first piece before the status: a stack that cannot be read at all gets its own answer (404, 503)
+    const first = await pieces.next();
+    res.status(200).setHeader("Content-Type", contentType(type));
+    if (type === "application/x-numpy") {
       res.setHeader("Content-Length", String(npyHeader([data.frame.rows, data.frame.cols]).length + data.frame.rows * data.frame.cols * 8));
     }
-    await streamTo(res, pieces(encodeRowFrame(rowType, data.frame)));
+    await streamTo(res, stream(after(first, pieces)));
     return;
   }
   if (data.kind === "npy") {

@@ -5,7 +5,9 @@ export type FaultPoint =
   /** a block upload's blocks are committed in the blob store, the file is not yet marked committed */
   | "file.finishCommit"
   /** a block is staged in the blob store, not yet recorded */
-  | "file.recordBlock";
+  | "file.recordBlock"
+  /** a part of a big stack of records is about to be read (RecordRepository.valuesOf) */
+  | "record.valuesOf";
 
 export class Faults {
   private readonly armed = new Map<FaultPoint, Error>();

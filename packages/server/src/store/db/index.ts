@@ -17,7 +17,7 @@ export function createRepositories(db: Database, faults = new Faults()) {
   return {
     experiments: new ExperimentRepository(sql),
     ensembles: new EnsembleRepository(sql),
-    records: new RecordRepository(sql),
+    records: new RecordRepository(sql, faults),
     files: new FileRepository(sql, faults),
     observations: new ObservationRepository(sql),
     updates: new UpdateRepository(sql),

@@ -95,12 +95,8 @@ export function matrixMetaFromColumns(row: MatrixColumns, texts: LabelTexts): Ma
 }
 
 export function matrixFromColumns(row: MatrixColumns, texts = new LabelTexts()): StoredMatrix {
-  const labels = {
-    shape: row.shape,
-    columns: texts.columns(row),
-    index: texts.parse(row.row_labels),
-  };
-  if (row.matrix_blob_key !== null) return { ...labels, data: null, blobKey: row.matrix_blob_key };
+  const { blobKey, ...labels } = matrixMetaFromColumns(row, texts);
+  if (blobKey !== null) return { ...labels, data: null, blobKey };
   return { ...labels, data: float64s(row.data!), blobKey: null };
 }
 

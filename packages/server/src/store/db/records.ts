@@ -15,6 +15,7 @@ import {
   type MatrixMeta,
   type StoredMatrix,
 } from "./matrices";
+import { Faults } from "./faults";
 import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
 import { fromJsonText, uuid } from "./values";
@@ -160,7 +161,10 @@ function summaryFrom(row: SummaryRow): RecordSummary {
 }
 
 export class RecordRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly faults = new Faults(),
+  ) {}
 
   /**
    * Creates a record in one statement (the function ert_create_record, see its
@@ -420,6 +424,7 @@ export class RecordRepository {
    * gone, are not called for.
    */
   async valuesOf(ids: string[], onValues: (id: string, bytes: Buffer) => void): Promise<void> {
+    this.faults.hit("record.valuesOf");
     await this.sql.copyEach<{ id: string; data: Buffer }>(
       {
         text: `SELECT m.record_id AS id, m.data FROM matrix m WHERE m.record_id = ANY($1::uuid[]) AND m.data IS NOT NULL`,
