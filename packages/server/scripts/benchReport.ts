@@ -26,7 +26,7 @@ function rows(result: Json): Row[] {
   const s = result.options.sizes;
   const u = s.upload;
   const out: Row[] = [{ label: `server start to first healthcheck (median of ${s.starts})`, server: (d) => d.start?.medianMs, unit: "ms" }];
-  for (const format of ["json", "npy"]) {
+  for (const format of ["json", "npy", "parquet"]) {
     for (const [mode, text] of [
       ["sequential", "sequential"],
       ["concurrent", `${u.concurrency} concurrent`],

@@ -1,6 +1,8 @@
 // Workload 1, ERT's upload: one ensemble, a response record per realization, each followed
-// by its observation link; JSON and NPY bodies, sequential and concurrent.
+// by its observation link; JSON and NPY bodies, and Parquet as ERT posts responses (a frame
+// of one row, a column per date, as pandas writes it); sequential and concurrent.
 import { readNpy, writeNpy } from "../../src/formats/npy";
+import { writeParquet } from "../../src/formats/parquet";
 import { deleteExperiment, newEnsemble, type Context } from "./context";
 import { check, expectOk } from "./http";
 import { log, now, perSecond, pool, sameValues, seconds, values } from "./measure";
@@ -11,6 +13,7 @@ export async function upload(ctx: Context): Promise<Record<string, unknown>> {
   const bodies = {
     json: { type: "application/json", bodies: data.map((d) => JSON.stringify(Array.from(d))) },
     npy: { type: "application/x-numpy", bodies: data.map((d) => writeNpy(d, [n])) },
+    parquet: { type: "application/x-parquet", bodies: data.map((d, i) => writeParquet({ shape: [1, n], data: d, columns: dates(n), index: { kind: "int", values: [i] } })) },
   };
   const out: Record<string, unknown> = { records, valuesPerRecord: n, concurrency };
   for (const [format, { type, bodies: list }] of Object.entries(bodies)) {
@@ -43,6 +46,12 @@ export async function upload(ctx: Context): Promise<Record<string, unknown>> {
     }
   }
   return out;
+}
+
+/** n daily dates from 2000-01-01, as ERT labels a response's values. */
+function dates(n: number): { kind: "datetime"; values: string[] } {
+  const day = 86_400_000;
+  return { kind: "datetime", values: Array.from({ length: n }, (_, k) => new Date(Date.UTC(2000, 0, 1) + k * day).toISOString().slice(0, 19)) };
 }
 
 /** Every record stacked (all values equal) and the links of the first, middle and last. */

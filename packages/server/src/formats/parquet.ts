@@ -90,11 +90,13 @@ export function frameOf(table: ParquetTable): Matrix {
 function pandasMeta(table: ParquetTable): PandasMeta | null {
   const text = table.metadata.get("pandas");
   if (!text) return null;
-  let meta: unknown;
-  try {
-    meta = JSON.parse(text);
-  } catch {
-    throw new FormatError("the parquet file's pandas metadata is not JSON");
+  let meta: unknown = table.pandas;
+  if (meta === undefined) {
+    try {
+      meta = JSON.parse(text);
+    } catch {
+      throw new FormatError("the parquet file's pandas metadata is not JSON");
+    }
   }
   const broken = (what: string) => new FormatError(`the parquet file's pandas metadata is malformed: ${what}`);
   if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw broken("not an object");

@@ -17,6 +17,8 @@ export interface TableField {
 export interface ParquetTable {
   numRows: number;
   metadata: Map<string, string>;
+  /** the "pandas" metadata already parsed (undefined: parse metadata.get("pandas")) */
+  pandas?: unknown;
   fields: TableField[];
 }
 
@@ -63,7 +65,7 @@ function read(buf: Buffer): ParquetTable {
   const footerLength = buf.readUInt32LE(buf.length - 8);
   const footerStart = buf.length - 8 - footerLength;
   if (footerStart < 4) throw new Unsupported();
-  const meta = new CompactReader(buf, footerStart, buf.length - 8).struct();
+  const meta = new CompactReader(buf, footerStart, buf.length - 8).struct(FILE_META);
   const schema = meta[2] as Struct[];
   const numRows = toNumber(meta[3]);
   const metadata = new Map<string, string>();
@@ -74,8 +76,9 @@ function read(buf: Buffer): ParquetTable {
   // is one: without a "pandas" entry of the file's own to read, the file is Arrow's
   if (pandas === undefined && metadata.has("ARROW:schema")) throw new Unsupported();
   let indexNames: unknown[] = [];
+  let parsed: { columns?: { pandas_type?: unknown }[]; index_columns?: unknown[] } | undefined;
   if (pandas !== undefined) {
-    const parsed = JSON.parse(pandas) as { columns?: { pandas_type?: unknown }[]; index_columns?: unknown[] };
+    parsed = JSON.parse(pandas) as { columns?: { pandas_type?: unknown }[]; index_columns?: unknown[] };
     if (!Array.isArray(parsed.columns) || !Array.isArray(parsed.index_columns ?? [])) throw new Unsupported();
     if (!parsed.columns.every((c) => typeof c?.pandas_type === "string" && PANDAS_TYPES.test(c.pandas_type))) throw new Unsupported();
     indexNames = parsed.index_columns ?? [];
@@ -103,7 +106,7 @@ function read(buf: Buffer): ParquetTable {
     if (!isIndex && l.kind === "datetime") throw new Unsupported();
     if (isIndex && (columns[i] as { present?: Uint8Array }).present) throw new Unsupported();
   });
-  return { numRows, metadata, fields: leaves.map((l, i) => field(l, columns[i])) };
+  return { numRows, metadata, pandas: parsed, fields: leaves.map((l, i) => field(l, columns[i])) };
 }
 
 function leaf(e: Struct): Leaf {
@@ -111,41 +114,46 @@ function leaf(e: Struct): Leaf {
   const repetition = (e[3] as number | undefined) ?? 0;
   if (type === undefined || e[5] !== undefined || repetition > 1) throw new Unsupported();
   const name = text(e[4]);
-  const converted = e[6] as number | undefined;
-  const logical = e[10] as Struct | undefined;
-  const base = { name, type, optional: repetition === 1, nanosPer: 0n };
-  const logicalKind = logical ? Number(Object.keys(logical)[0]) : undefined;
+  const optional = repetition === 1;
+  const [kind, nanosPer] = leafKind(type, e[6] as number | undefined, e[10] as Struct | undefined);
+  return { name, type, optional, kind, nanosPer };
+}
+
+/** What a column's values are as labels, and a datetime's nanoseconds per stored unit. */
+function leafKind(type: number, converted: number | undefined, logical: Struct | undefined): [Leaf["kind"], bigint] {
+  let logicalKind: number | undefined;
+  if (logical) for (const key in logical) logicalKind ??= Number(key);
   switch (type) {
     case Type.DOUBLE:
     case Type.FLOAT:
     case Type.BOOLEAN:
       if (converted !== undefined || logical !== undefined) throw new Unsupported();
-      return { ...base, kind: "number" };
+      return ["number", 0n];
     case Type.INT32:
     case Type.INT64: {
       if (logicalKind === 10 /* INTEGER */) {
         const int = logical![10] as Struct;
         if (int[2] !== true) throw new Unsupported(); // unsigned: Arrow reads it as such
-        return { ...base, kind: "number" };
+        return ["number", 0n];
       }
       if (type === Type.INT32 && (logicalKind === 6 /* DATE */ || (logical === undefined && converted === ConvertedType.DATE))) {
-        return { ...base, kind: "datetime", nanosPer: 86_400_000_000_000n };
+        return ["datetime", 86_400_000_000_000n];
       }
       if (type === Type.INT64 && logicalKind === 8 /* TIMESTAMP */) {
         const unit = Number(Object.keys((logical![8] as Struct)[2] as Struct)[0]);
         if (!(unit >= 1 && unit <= 3)) throw new Unsupported();
-        return { ...base, kind: "datetime", nanosPer: NANOS_PER[unit] };
+        return ["datetime", NANOS_PER[unit]];
       }
       if (type === Type.INT64 && logical === undefined && (converted === ConvertedType.TIMESTAMP_MILLIS || converted === ConvertedType.TIMESTAMP_MICROS)) {
-        return { ...base, kind: "datetime", nanosPer: converted === ConvertedType.TIMESTAMP_MILLIS ? 1_000_000n : 1_000n };
+        return ["datetime", converted === ConvertedType.TIMESTAMP_MILLIS ? 1_000_000n : 1_000n];
       }
       if (logical !== undefined || (converted !== undefined && converted !== ConvertedType.INT_32 && converted !== ConvertedType.INT_64)) throw new Unsupported();
-      return { ...base, kind: "number" };
+      return ["number", 0n];
     }
     case Type.BYTE_ARRAY:
       // text only: Arrow reads other bytes as binary
       if (logicalKind === 1 /* STRING */ || logicalKind === 4 /* ENUM */ || (logical === undefined && (converted === ConvertedType.UTF8 || converted === ConvertedType.ENUM))) {
-        return { ...base, kind: "string" };
+        return ["string", 0n];
       }
       throw new Unsupported();
     default:
@@ -202,48 +210,52 @@ function readChunk(buf: Buffer, meta: Struct, l: Leaf, rows: number): Values {
   while (row < rows) {
     if (pos >= end) throw new Unsupported();
     const reader = new CompactReader(buf, pos, end);
-    const header = reader.struct();
+    const header = reader.pageHeader();
     pos = reader.pos;
-    const size = header[3] as number;
-    const body = pageBody(buf.subarray(pos, pos + size), codec, header[2] as number);
+    const size = header.compressedSize;
+    if (pos + size > buf.length) throw new Unsupported();
+    // the page's bytes: body[at..bodyEnd]
+    const body = codec === Codec.SNAPPY ? snappy(buf.subarray(pos, pos + size)) : buf;
+    let at = codec === Codec.SNAPPY ? 0 : pos;
+    const bodyEnd = at + header.uncompressedSize;
+    if (codec === Codec.SNAPPY ? body.length !== header.uncompressedSize : size !== header.uncompressedSize) throw new Unsupported();
     pos += size;
-    if (header[1] === Page.DICTIONARY) {
-      const h = header[7] as Struct;
-      if (h[2] !== Encoding.PLAIN && h[2] !== Encoding.PLAIN_DICTIONARY) throw new Unsupported();
-      const n = h[1] as number;
+    if (header.type === Page.DICTIONARY) {
+      if (header.dictionaryEncoding !== Encoding.PLAIN && header.dictionaryEncoding !== Encoding.PLAIN_DICTIONARY) throw new Unsupported();
+      const n = header.dictionaryValues;
       dictionary = newValues(l.type, n);
-      plain(body, 0, l.type, dictionary, 0, n);
+      plain(body, at, bodyEnd, l.type, dictionary, 0, n);
       continue;
     }
-    if (header[1] !== Page.DATA) throw new Unsupported();
-    const h = header[5] as Struct;
-    const n = h[1] as number;
+    if (header.type !== Page.DATA || header.values < 0) throw new Unsupported();
+    const n = header.values;
     if (row + n > rows) throw new Unsupported();
-    let at = 0;
     // definition levels: which of the n slots hold a value (null: all of them)
     let levels: Uint32Array | null = null;
     let defined = n;
     if (l.optional) {
-      if (h[3] !== Encoding.RLE || body.length < 4) throw new Unsupported();
-      const length = body.readUInt32LE(0);
-      at = 4 + length;
-      if (!allOnes(body, 4, at, n)) {
-        levels = hybrid(body, 4, at, 1, n);
+      if (header.levelEncoding !== Encoding.RLE || at + 4 > bodyEnd) throw new Unsupported();
+      const length = body.readUInt32LE(at);
+      const levelsEnd = at + 4 + length;
+      if (levelsEnd > bodyEnd) throw new Unsupported();
+      if (!allOnes(body, at + 4, levelsEnd, n)) {
+        levels = hybrid(body, at + 4, levelsEnd, 1, n);
         defined = 0;
         for (let i = 0; i < n; i++) {
           if (levels[i] > 1) throw new Unsupported();
           defined += levels[i];
         }
       }
+      at = levelsEnd;
     }
     // the values go straight into their rows when none is missing
     const page = levels ? newValues(l.type, defined) : values;
     const from = levels ? 0 : row;
-    const encoding = h[2] as number;
-    if (encoding === Encoding.PLAIN) plain(body, at, l.type, page, from, defined);
+    const encoding = header.encoding;
+    if (encoding === Encoding.PLAIN) plain(body, at, bodyEnd, l.type, page, from, defined);
     else if (encoding === Encoding.PLAIN_DICTIONARY || encoding === Encoding.RLE_DICTIONARY) {
-      if (!dictionary || at >= body.length) throw new Unsupported();
-      const indices = hybrid(body, at + 1, body.length, body[at], defined);
+      if (!dictionary || at >= bodyEnd) throw new Unsupported();
+      const indices = hybrid(body, at + 1, bodyEnd, body[at], defined);
       const d = dictionary as unknown as unknown[];
       const out = page as unknown as unknown[];
       for (let i = 0; i < defined; i++) {
@@ -295,26 +307,31 @@ function newValues(type: number, n: number): Values {
   }
 }
 
-/** n PLAIN values from body[at] into out[from]. */
-function plain(body: Buffer, at: number, type: number, out: Values, from: number, n: number): void {
+/** n PLAIN values from body[at] (the page ends at end) into out[from]. */
+function plain(body: Buffer, at: number, end: number, type: number, out: Values, from: number, n: number): void {
   const width = type === Type.DOUBLE || type === Type.INT64 ? 8 : type === Type.FLOAT || type === Type.INT32 ? 4 : 0;
   if (width > 0) {
-    if (at + n * width > body.length) throw new Unsupported();
+    if (at + n * width > end) throw new Unsupported();
+    if (type === Type.DOUBLE && n <= 8) {
+      // a few values (a wide frame of one row has 2000 columns of one): read, not copied through a view
+      for (let i = 0; i < n; i++) (out as Float64Array)[from + i] = body.readDoubleLE(at + 8 * i);
+      return;
+    }
     // copied bytes: the page's offset need not be aligned for a typed view
     const bytes = new Uint8Array((out as Float64Array).buffer, (out as Float64Array).byteOffset + from * width, n * width);
     bytes.set(body.subarray(at, at + n * width));
     return;
   }
   if (type === Type.BOOLEAN) {
-    if (at + Math.ceil(n / 8) > body.length) throw new Unsupported();
+    if (at + Math.ceil(n / 8) > end) throw new Unsupported();
     for (let i = 0; i < n; i++) (out as Uint8Array)[from + i] = (body[at + (i >> 3)] >> (i & 7)) & 1;
     return;
   }
   const strings = out as string[];
   for (let i = 0; i < n; i++) {
-    if (at + 4 > body.length) throw new Unsupported();
+    if (at + 4 > end) throw new Unsupported();
     const length = body.readUInt32LE(at);
-    if (at + 4 + length > body.length) throw new Unsupported();
+    if (at + 4 + length > end) throw new Unsupported();
     strings[from + i] = body.toString("utf8", at + 4, at + 4 + length);
     at += 4 + length;
   }
@@ -377,12 +394,6 @@ function hybrid(body: Buffer, at: number, end: number, bitWidth: number, n: numb
     }
   }
   return out;
-}
-
-function pageBody(bytes: Buffer, codec: number, uncompressedSize: number): Buffer {
-  const body = codec === Codec.SNAPPY ? snappy(bytes) : bytes;
-  if (body.length !== uncompressedSize) throw new Unsupported();
-  return body;
 }
 
 /** Snappy's raw format: a varint length, then literals and back references. */
@@ -469,13 +480,45 @@ export function nanosToIso(nanos: bigint): string {
 }
 
 function text(value: unknown): string {
-  if (!Buffer.isBuffer(value)) throw new Unsupported();
-  return value.toString("utf8");
+  if (typeof value !== "string") throw new Unsupported();
+  return value;
 }
 
 function toNumber(value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw new Unsupported();
   return value;
+}
+
+/**
+ * Which fields of a Thrift struct are read: true reads the field whole, a shape reads a
+ * struct (or a list of structs) with that shape; other fields are skipped unread. A
+ * 2000-column file has 2000 column chunks and page headers whose statistics, paths and
+ * encodings lists this reader never looks at.
+ */
+interface Shape {
+  [id: number]: Shape | true;
+}
+
+/** parquet.thrift's FileMetaData, as far as read() uses it. */
+const FILE_META: Shape = {
+  2: { 1: true, 3: true, 4: true, 5: true, 6: true, 10: true }, // schema: SchemaElement
+  3: true, // num_rows
+  4: { 1: { 1: true, 3: { 1: true, 4: true, 5: true, 7: true, 9: true, 11: true } }, 3: true }, // row_groups: RowGroup { columns: ColumnChunk { file_path, meta_data } }
+  5: { 1: true, 2: true }, // key_value_metadata
+};
+
+/** A page's header (parquet.thrift's PageHeader with its data or dictionary page header); -1 where absent. */
+interface PageHeader {
+  type: number;
+  uncompressedSize: number;
+  compressedSize: number;
+  /** data page: values (nulls included), their encoding, the definition levels' encoding */
+  values: number;
+  encoding: number;
+  levelEncoding: number;
+  /** dictionary page: values and their encoding */
+  dictionaryValues: number;
+  dictionaryEncoding: number;
 }
 
 /** Thrift's compact protocol, read into plain objects keyed by field id. */
@@ -507,7 +550,8 @@ class CompactReader {
     return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
   }
 
-  struct(): Struct {
+  /** A struct: every field, or (with a shape) only the shape's. */
+  struct(shape?: Shape): Struct {
     const out: Struct = {};
     let id = 0;
     for (;;) {
@@ -516,11 +560,53 @@ class CompactReader {
       const type = head & 0x0f;
       const delta = head >> 4;
       id = delta === 0 ? this.zigzag() : id + delta;
-      out[id] = this.value(type);
+      if (shape === undefined) out[id] = this.value(type);
+      else {
+        const wanted = shape[id];
+        if (wanted === undefined) this.skip(type);
+        else out[id] = this.value(type, wanted === true ? undefined : wanted);
+      }
     }
   }
 
-  private value(type: number): unknown {
+  /** A PageHeader: read field by field (one per column chunk, 2000 in a wide file), the rest skipped. */
+  pageHeader(): PageHeader {
+    const h: PageHeader = { type: -1, uncompressedSize: -1, compressedSize: -1, values: -1, encoding: -1, levelEncoding: -1, dictionaryValues: -1, dictionaryEncoding: -1 };
+    for (let id = 0; ; ) {
+      const head = this.byte();
+      if (head === 0) break;
+      const type = head & 0x0f;
+      id = head >> 4 === 0 ? this.zigzag() : id + (head >> 4);
+      if (type === 5 && id <= 3) {
+        const v = this.zigzag();
+        if (id === 1) h.type = v;
+        else if (id === 2) h.uncompressedSize = v;
+        else h.compressedSize = v;
+      } else if (type === 12 && (id === 5 || id === 7)) {
+        // DataPageHeader (num_values, encoding, definition_level_encoding) or DictionaryPageHeader (num_values, encoding)
+        for (let sub = 0; ; ) {
+          const subHead = this.byte();
+          if (subHead === 0) break;
+          const subType = subHead & 0x0f;
+          sub = subHead >> 4 === 0 ? this.zigzag() : sub + (subHead >> 4);
+          if (subType === 5 && sub <= (id === 5 ? 3 : 2)) {
+            const v = this.zigzag();
+            if (id === 5) {
+              if (sub === 1) h.values = v;
+              else if (sub === 2) h.encoding = v;
+              else h.levelEncoding = v;
+            } else if (sub === 1) h.dictionaryValues = v;
+            else h.dictionaryEncoding = v;
+          } else this.skip(subType);
+        }
+      } else this.skip(type);
+    }
+    if (h.compressedSize < 0 || h.uncompressedSize < 0) throw new Unsupported();
+    return h;
+  }
+
+  /** A value of the type; structs (and lists of them) with the shape given. */
+  private value(type: number, shape?: Shape): unknown {
     switch (type) {
       case 1:
         return true;
@@ -541,11 +627,12 @@ class CompactReader {
         return d;
       }
       case 8: {
+        // the binaries read are text (names, metadata, paths); statistics are skipped
         const n = this.varint();
         if (this.pos + n > this.end) throw new Unsupported();
-        const b = this.buf.subarray(this.pos, this.pos + n);
+        const text = this.buf.toString("utf8", this.pos, this.pos + n);
         this.pos += n;
-        return b;
+        return text;
       }
       case 9:
       case 10: {
@@ -553,13 +640,61 @@ class CompactReader {
         const size = head >> 4 === 15 ? this.varint() : head >> 4;
         const element = head & 0x0f;
         const items = [];
-        for (let i = 0; i < size; i++) items.push(element === 1 || element === 2 ? this.byte() === 1 : this.value(element));
+        for (let i = 0; i < size; i++) items.push(element === 1 || element === 2 ? this.byte() === 1 : this.value(element, shape));
         return items;
       }
       case 12:
-        return this.struct();
+        return this.struct(shape);
       default:
         throw new Unsupported(); // maps and anything else: not in a file this reader reads
     }
+  }
+
+  /** Past a value of the type, reading nothing into memory. */
+  private skip(type: number): void {
+    switch (type) {
+      case 1:
+      case 2:
+        return;
+      case 3:
+        this.byte();
+        return;
+      case 4:
+      case 5:
+      case 6:
+        this.varint();
+        return;
+      case 7:
+        this.advance(8);
+        return;
+      case 8:
+        this.advance(this.varint());
+        return;
+      case 9:
+      case 10: {
+        const head = this.byte();
+        const size = head >> 4 === 15 ? this.varint() : head >> 4;
+        const element = head & 0x0f;
+        for (let i = 0; i < size; i++) {
+          if (element === 1 || element === 2) this.byte();
+          else this.skip(element);
+        }
+        return;
+      }
+      case 12:
+        for (;;) {
+          const head = this.byte();
+          if (head === 0) return;
+          if (head >> 4 === 0) this.zigzag();
+          this.skip(head & 0x0f);
+        }
+      default:
+        throw new Unsupported();
+    }
+  }
+
+  private advance(n: number): void {
+    if (this.pos + n > this.end) throw new Unsupported();
+    this.pos += n;
   }
 }
