@@ -13,6 +13,9 @@ import { encodeNestedJson, parseJson } from "../../src/formats/json";
 import { npyHeader } from "../../src/formats/npyStream";
 import { streamOf } from "../helpers/blobs";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
+import { PARTED_STACK_VALUES } from "../../src/domain/stacks";
+import type { Matrix } from "../../src/formats/matrix";
+import { expectStackAnswers, finiteValues, postStack } from "../helpers/stacks";
 
 /** float64 values of every bit pattern (NaN payloads, subnormals, -0) from a seed. */
 function values(n: number, seed: number): Float64Array {
@@ -171,6 +174,27 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     both.set(parts[0]);
     both.set(parts[1], cols);
     expect(stacked.bytes.equals(npy([2, cols], both))).toBe(true);
+  });
+
+  test("a big stack of records of several rows, some with their values in the blob store, read a part at a time: the whole frame's bytes", async () => {
+    const cols = 3_000;
+    const rowsOf = [2, 1, Math.ceil(INLINE_MATRIX_BYTES / 8 / cols) + 1, 3, 1, 100, 150];
+    const { ensembleId } = await t.ensemble({ size: rowsOf.length });
+    const records = rowsOf.map((rows, r): Matrix => ({ shape: rows === 1 ? [cols] : [rows, cols], data: finiteValues(rows * cols, 100 + r), columns: null, index: null }));
+    const whole = await postStack(t, ensembleId, "R", records);
+    expect(whole.data.length).toBeGreaterThanOrEqual(PARTED_STACK_VALUES);
+    const stored = await t.db.pool.query<{ blob: boolean }>(
+      "SELECT m.blob_key IS NOT NULL AS blob FROM matrix m JOIN record r ON r.id = m.record_id JOIN record_info ri ON ri.id = r.record_info_id WHERE ri.ensemble_id = $1",
+      [ensembleId],
+    );
+    expect(stored.rows.filter((r) => r.blob).length).toBe(1);
+    await expectStackAnswers(t, ensembleId, "R", whole);
+  });
+
+  test("a big stack of one record of one row (its values in the blob store) is a flat JSON list, as before", async () => {
+    const { ensembleId } = await t.ensemble({ size: 1 });
+    const one: Matrix = { shape: [1, PARTED_STACK_VALUES + 5], data: finiteValues(PARTED_STACK_VALUES + 5, 4), columns: null, index: null };
+    await expectStackAnswers(t, ensembleId, "S", await postStack(t, ensembleId, "S", [one]));
   });
 
   test("a refused large upload leaves nothing: truncated, 1-D parameter, duplicate, unknown ensemble", async () => {
