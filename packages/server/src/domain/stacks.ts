@@ -39,7 +39,7 @@ export class Stacks {
       cols,
       columns: records[0].matrix.columns,
       index: { kind: "int", values: index },
-      parts: (values) => this.parts(holding, values),
+      parts: (values, alloc) => this.parts(holding, values, alloc),
     };
   }
 
@@ -49,8 +49,8 @@ export class Stacks {
     return records.map((r, i) => ({ realization: r.realization, matrix: { ...r.matrix, data: values[i], blobKey: null } }));
   }
 
-  /** The values of runs of records of about `values` values (at least one record), each run in a buffer of its own. */
-  private async *parts(records: DeferredMatrixRecord[], values: number): AsyncGenerator<Float64Array> {
+  /** The values of runs of records of about `values` values (at least one record), each run in memory from alloc. */
+  private async *parts(records: DeferredMatrixRecord[], values: number, alloc: (n: number) => Float64Array): AsyncGenerator<Float64Array> {
     for (let start = 0; start < records.length; ) {
       let end = start;
       let count = 0;
@@ -59,7 +59,7 @@ export class Stacks {
         end++;
       }
       const run = records.slice(start, end);
-      const part = new Float64Array(count);
+      const part = alloc(count);
       await this.values(run, part);
       start = end;
       yield part;

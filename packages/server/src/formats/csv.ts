@@ -5,7 +5,7 @@ import { parseCell, parseQuotedRecords, tooLong } from "./csvCells";
 import { CsvMatrixReader } from "./csvStream";
 import { formatLabels, inferLabels } from "./labels";
 import { as2d, FormatError, rangeLabels, type Labels, type Matrix } from "./matrix";
-import { MAX_FLOAT_TEXT, writeAscii, writePyFloat } from "./floatText";
+import { bufferFor, MAX_FLOAT_TEXT, writeAscii, writePyFloat } from "./floatText";
 
 export function readCsv(text: string): Matrix {
   // Without quotes, and with \r only in \r\n, lines and fields are found in place
@@ -102,10 +102,11 @@ export function writeCsv(m: Matrix): string {
 
 /**
  * writeCsv's text as UTF-8 bytes (without the header line when options.header is false:
- * the rows of a part of a frame), written straight into one buffer. The buffer is sized for
- * the longest cells; the pages past the end are never touched, so they cost no memory.
+ * the rows of a part of a frame), written straight into one buffer: options.into when the
+ * longest cells would fit in it (the answer is then a view of it), else a new one sized for
+ * them, whose pages past the end are never touched, so they cost no memory.
  */
-export function encodeCsv(m: Matrix, options: { header?: boolean } = {}): Buffer {
+export function encodeCsv(m: Matrix, options: { header?: boolean; into?: Uint8Array } = {}): Buffer {
   const { rows, cols } = as2d(m);
   const index: Labels = m.index ?? rangeLabels(rows);
   const header = options.header === false ? "" : ["", ...formatLabels(m.columns ?? rangeLabels(cols))].map(quote).join(",") + "\n";
@@ -113,7 +114,7 @@ export function encodeCsv(m: Matrix, options: { header?: boolean } = {}): Buffer
   const ascii = rowLabels.every((label) => !/[^\x00-\x7f]/.test(label));
   let size = Buffer.byteLength(header, "utf8") + rows * (cols * (MAX_FLOAT_TEXT + 1) + 1);
   for (const label of rowLabels) size += Buffer.byteLength(label, "utf8");
-  const out = Buffer.allocUnsafe(size);
+  const out = bufferFor(size, options.into);
   let at = out.write(header, 0, "utf8");
   const data = m.data;
   for (let r = 0, i = 0; r < rows; r++) {

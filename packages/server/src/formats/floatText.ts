@@ -80,6 +80,11 @@ export function writeJsonFloat(out: Uint8Array, at: number, x: number): number {
   return writePyFloat(out, at, x);
 }
 
+/** A buffer of at least `bytes` bytes: a view of `into` when it is that long, else a new one. */
+export function bufferFor(bytes: number, into?: Uint8Array): Buffer {
+  return into && into.length >= bytes ? Buffer.from(into.buffer, into.byteOffset, into.length) : Buffer.allocUnsafe(bytes);
+}
+
 export function writeAscii(out: Uint8Array, at: number, text: string): number {
   for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
   return at;

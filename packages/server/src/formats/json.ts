@@ -1,7 +1,7 @@
 // JSON with Python's extensions: NaN, Infinity and -Infinity as bare tokens.
 import { randomBytes } from "node:crypto";
 import { checkShape, FormatError, size, type Matrix } from "./matrix";
-import { MAX_FLOAT_TEXT, writeJsonFloat } from "./floatText";
+import { bufferFor, MAX_FLOAT_TEXT, writeJsonFloat } from "./floatText";
 import { pyFloat, pyJsonFloat } from "./pyfloat";
 
 /** Parses JSON text, accepting NaN, Infinity and -Infinity outside strings. Numbers are exact (-0 included). */
@@ -177,11 +177,11 @@ export function writeNestedJson(data: Float64Array, shape: number[]): string {
  * writeNestedJson's text as bytes (all ASCII), written straight into one buffer; the buffer
  * is sized for the longest values, and its pages past the end are never touched.
  */
-export function encodeNestedJson(data: Float64Array, shape: number[]): Buffer {
+export function encodeNestedJson(data: Float64Array, shape: number[], into?: Uint8Array): Buffer {
   if (shape.length === 0) return Buffer.from(pyJsonFloat(data[0]), "latin1");
   let arrays = 0;
   for (let d = 0, count = 1; d < shape.length; count *= shape[d], d++) arrays += count;
-  const out = Buffer.allocUnsafe(size(shape) * (MAX_FLOAT_TEXT + 2) + arrays * 4);
+  const out = bufferFor(size(shape) * (MAX_FLOAT_TEXT + 2) + arrays * 4, into);
   const width = shape[shape.length - 1];
   let at = 0;
   let offset = 0;

@@ -1,11 +1,14 @@
 import fc from "fast-check";
 import { encodeMatrix } from "./index";
 import type { Labels, Matrix } from "./matrix";
-import { encodeRowFrame, type RowFrame, type RowFrameType } from "./textThreads";
+import { encodeRowFrame, type Piece, type RowFrame, type RowFrameType } from "./textThreads";
 
 process.env.ERT_STORAGE_TEXT_THREADS = "2";
 
-/** The frame of m, handed out in parts of whole rows of at most `values` values (at least one row), as the domain reads them. */
+/**
+ * The frame of m, handed out in parts of whole rows of at most `values` values (at least one
+ * row), read into the memory alloc gives, as the domain reads them.
+ */
 function frameOf(m: Matrix, rowsPerPart?: number[]): RowFrame & { partsRead: () => number } {
   const [rows, cols] = m.shape;
   let read = 0;
@@ -15,21 +18,34 @@ function frameOf(m: Matrix, rowsPerPart?: number[]): RowFrame & { partsRead: () 
     columns: m.columns,
     index: m.index!,
     partsRead: () => read,
-    async *parts(values: number) {
+    async *parts(values: number, alloc: (n: number) => Float64Array) {
       for (let r = 0, k = 0; r < rows; k++) {
         const n = Math.min(rows - r, rowsPerPart?.[k % rowsPerPart.length] ?? Math.max(1, Math.floor(values / cols)));
         read++;
-        yield m.data.slice(r * cols, (r + n) * cols);
+        const part = alloc(n * cols);
+        part.set(m.data.subarray(r * cols, (r + n) * cols));
+        yield part;
         r += n;
       }
     },
   };
 }
 
+/** The answer's bytes, each piece copied and then done (its memory then holds later pieces). */
 async function bytesOf(type: RowFrameType, frame: RowFrame): Promise<Buffer> {
   const out: Buffer[] = [];
-  for await (const piece of encodeRowFrame(type, frame)) out.push(piece);
+  for await (const piece of encodeRowFrame(type, frame)) {
+    out.push(Buffer.from(piece.bytes));
+    piece.done();
+  }
   return Buffer.concat(out);
+}
+
+/** The pieces as they come, none done. */
+async function piecesOf(type: RowFrameType, frame: RowFrame): Promise<Piece[]> {
+  const out: Piece[] = [];
+  for await (const piece of encodeRowFrame(type, frame)) out.push(piece);
+  return out;
 }
 
 function matrix(rows: number, cols: number, seed: number, columns: Labels | null): Matrix {
@@ -65,6 +81,28 @@ describe("encodeRowFrame", () => {
       ),
       { numRuns: 30 },
     );
+  });
+
+  test("pieces are written in a few buffers used again once done; pieces not done keep their bytes", async () => {
+    const m = matrix(704, 4000, 4, null); // 22 parts of 32 rows
+    for (const type of ["text/csv", "application/json", "application/x-numpy"] as const) {
+      const expected = encodeMatrix(type, m);
+      // not done: every piece has memory of its own and keeps its bytes to the end
+      const kept = await piecesOf(type, frameOf(m));
+      expect(Buffer.concat(kept.map((p) => p.bytes)).equals(expected)).toBe(true);
+      expect(new Set(kept.map((p) => p.bytes.buffer)).size).toBe(kept.length);
+      // done as soon as copied: later pieces are written in the memory of earlier ones
+      const buffers = new Set<ArrayBufferLike>();
+      const out: Buffer[] = [];
+      for await (const piece of encodeRowFrame(type, frameOf(m))) {
+        buffers.add(piece.bytes.buffer);
+        out.push(Buffer.from(piece.bytes));
+        piece.done();
+      }
+      expect(Buffer.concat(out).equals(expected)).toBe(true);
+      expect(out.length).toBeGreaterThan(20);
+      expect(buffers.size).toBeLessThan(8);
+    }
   });
 
   test("parts that hold other than the frame's rows fail the answer", async () => {

@@ -12,9 +12,12 @@ export interface TextTask {
   /** the block holds the frame's first rows / its last rows */
   first: boolean;
   last: boolean;
+  /** where to write the text when it fits (memory shared with the main thread), else a buffer of its own */
+  into?: Uint8Array;
 }
 
-export type TextResult = { id: number; bytes: Uint8Array } | { id: number; error: string };
+/** The text's bytes (moved), or only its length when it was written into the task's `into`. */
+export type TextResult = { id: number; bytes: Uint8Array } | { id: number; length: number } | { id: number; error: string };
 
 /**
  * CSV: the header line with the first block only. JSON: the blocks of "[[r0], [r1], [r2]]"
@@ -22,8 +25,8 @@ export type TextResult = { id: number; bytes: Uint8Array } | { id: number; error
  * its "[" becomes " " unless it is first and its "]" becomes "," unless it is last.
  */
 export function encodeBlock(task: Omit<TextTask, "id">): Buffer {
-  if (task.format === "csv") return encodeCsv(task.matrix, { header: task.first });
-  const out = encodeNestedJson(task.matrix.data, task.matrix.shape);
+  if (task.format === "csv") return encodeCsv(task.matrix, { header: task.first, into: task.into });
+  const out = encodeNestedJson(task.matrix.data, task.matrix.shape, task.into);
   if (!task.first) out[0] = 0x20;
   if (!task.last) out[out.length - 1] = 0x2c;
   return out;

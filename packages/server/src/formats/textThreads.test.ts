@@ -4,14 +4,18 @@ import fc from "fast-check";
 import { encodeCsv } from "./csv";
 import { encodeNestedJson } from "./json";
 import type { Labels, Matrix } from "./matrix";
-import { encodeMatrixStream, textBlocks } from "./textThreads";
+import { encodeMatrixStream, textBlocks, type Piece } from "./textThreads";
 
 // three threads whatever the machine, so blocks really are written side by side (read when the pool starts)
 process.env.ERT_STORAGE_TEXT_THREADS = "3";
 
-async function collect(blocks: AsyncIterable<Buffer>): Promise<Buffer[]> {
+/** Copies of the pieces' bytes, each piece done once copied (its memory then holds later ones). */
+async function collect(pieces: AsyncIterable<Piece>): Promise<Buffer[]> {
   const out: Buffer[] = [];
-  for await (const block of blocks) out.push(block);
+  for await (const piece of pieces) {
+    out.push(Buffer.from(piece.bytes));
+    piece.done();
+  }
   return out;
 }
 
@@ -21,8 +25,8 @@ describe("CSV and JSON answers written on worker threads", () => {
   });
 
   const cols = 20000;
-  /** rows of 20000 values a block (2^18 values) */
-  const perBlock = 13;
+  /** rows of 20000 values a block (2^17 values) */
+  const perBlock = 6;
   const float = fc.oneof(
     fc.double(),
     fc.constantFrom(-0, 0, NaN, Infinity, -Infinity, 5e-324, 1e16, 1e-5, 123456789.125),
@@ -58,7 +62,7 @@ describe("CSV and JSON answers written on worker threads", () => {
         const m = frameOf(f);
         const body = encodeMatrixStream("text/csv", m);
         expect(Buffer.isBuffer(body)).toBe(false);
-        const blocks = await collect(body as AsyncIterable<Buffer>);
+        const blocks = await collect(body as AsyncIterable<Piece>);
         expect(blocks.length).toBe(Math.ceil(f.rows / perBlock));
         expect(blocks[0].toString("latin1", 0, 1)).toBe(","); // the header line comes first
         expect(Buffer.concat(blocks).equals(encodeCsv(m))).toBe(true);
@@ -87,7 +91,7 @@ describe("CSV and JSON answers written on worker threads", () => {
     const days = Array.from({ length: rows }, (_, i) => `2020-01-${String((i % 28) + 1).padStart(2, "0")}T00:00:00`);
     for (const values of [days, days.map((d, i) => (i === 0 ? d.replace("T00", "T12") : d)), days.map((d, i) => (i === 59 ? `${d}.000001` : d))]) {
       const m: Matrix = { shape: [rows, cols], data: new Float64Array(rows * cols).fill(1.5), columns: null, index: { kind: "datetime", values } };
-      const blocks = await collect(encodeMatrixStream("text/csv", m) as AsyncIterable<Buffer>);
+      const blocks = await collect(encodeMatrixStream("text/csv", m) as AsyncIterable<Piece>);
       expect(blocks.length).toBeGreaterThan(1);
       expect(Buffer.concat(blocks).equals(encodeCsv(m))).toBe(true);
     }

@@ -10,13 +10,70 @@ import { textThreadCount } from "../config";
 import { encodeMatrix, type MatrixMediaType } from "./index";
 import { formatLabels } from "./labels";
 import { as2d, FormatError, rangeLabels, type Labels, type Matrix } from "./matrix";
+import { MAX_FLOAT_TEXT } from "./floatText";
 import { npyHeader } from "./npyStream";
 import { encodeBlock, type TextResult, type TextTask } from "./textBlock";
 
 /** Frames with fewer values are written in place: a round trip to the threads costs more. */
 const MIN_VALUES = 1 << 20;
-/** Values per block: about 5 MB of text, so an answer in flight holds a few of these. */
-const BLOCK_VALUES = 1 << 18;
+/** Values per block or part: about 2.4 MB of text, so that the blocks of many answers in flight hold little. */
+const PART_VALUES = 1 << 17;
+/** Room for a part's text: the longest cells, row ends and labels (text that needs more gets a buffer of its own). */
+const PART_TEXT_BYTES = PART_VALUES * (MAX_FLOAT_TEXT + 2) + (1 << 20);
+
+/**
+ * A piece of an answer. Its bytes stay as they are until done() is called; then their
+ * memory holds later pieces (of this answer or another). Never calling it is safe: the
+ * memory is then garbage, collected as usual.
+ */
+export interface Piece {
+  bytes: Buffer;
+  done(): void;
+}
+
+/** A block's values and its text, in memory shared with the threads. */
+interface PartBuffers {
+  values: Float64Array;
+  text: Uint8Array;
+}
+
+/**
+ * Part buffers used again and again: a big answer's values and text go through the same
+ * few buffers instead of new ones every ~2.4 MB, whose allocation (page faults, zeroed
+ * pages) and collection (V8 runs a full collection for each ~64 MB of new buffers) cost as
+ * much as a quarter of a big CSV answer. At most `keep` idle ones are kept.
+ */
+class PartPool {
+  private readonly free: PartBuffers[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  take(): PartBuffers {
+    return this.free.pop() ?? { values: new Float64Array(new SharedArrayBuffer(PART_VALUES * 8)), text: new Uint8Array(new SharedArrayBuffer(PART_TEXT_BYTES)) };
+  }
+
+  give(part: PartBuffers): void {
+    if (this.free.length < this.keep) this.free.push(part);
+  }
+
+  /** A piece of bytes in this part's memory, which comes back to the pool when done. */
+  piece(bytes: Buffer, part: PartBuffers): Piece {
+    let given = false;
+    return {
+      bytes,
+      done: () => {
+        if (given) return;
+        given = true;
+        this.give(part);
+      },
+    };
+  }
+}
+
+/** A piece in memory of its own: nothing to give back. */
+function own(bytes: Buffer): Piece {
+  return { bytes, done: () => undefined };
+}
 
 /**
  * The compiled worker. Run from the TypeScript sources (the tests, under ts-jest) it is
@@ -30,7 +87,7 @@ function workerFile(): string | null {
 
 interface Job {
   task: TextTask;
-  resolve(bytes: Buffer): void;
+  resolve(text: Buffer): void;
   reject(error: Error): void;
 }
 
@@ -47,23 +104,11 @@ class TextThreads {
   ) {}
 
   /**
-   * The text of the frame's rows from..to; rowLabels: the frame's row labels as text (a
-   * kind formats its values together: datetimes all at midnight are written as dates).
+   * A block of a frame's rows as text, written into `into` when it fits. The block's values
+   * are in shared memory, or in a buffer of their own, which moves to the thread.
    */
-  encode(format: TextTask["format"], m: Matrix, rowLabels: string[], from: number, to: number): Promise<Buffer> {
-    const { rows, cols } = as2d(m);
-    const block: Matrix = {
-      shape: [to - from, cols],
-      data: m.data.slice(from * cols, to * cols), // a copy of its own, moved to the thread
-      columns: from === 0 ? m.columns ?? rangeLabels(cols) : null,
-      index: { kind: "string", values: rowLabels.slice(from, to) },
-    };
-    return this.encodeBlock(format, block, from === 0, to === rows);
-  }
-
-  /** A block of a frame's rows (its values in a buffer of their own, which moves to the thread), as text. */
-  encodeBlock(format: TextTask["format"], block: Matrix, first: boolean, last: boolean): Promise<Buffer> {
-    const task: TextTask = { id: this.nextId++, format, matrix: block, first, last };
+  encodeBlock(format: TextTask["format"], block: Matrix, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
+    const task: TextTask = { id: this.nextId++, format, matrix: block, first, last, into };
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.pump();
@@ -83,7 +128,8 @@ class TextThreads {
       if (!worker) return;
       const job = this.queue.shift()!;
       this.running.set(worker, job);
-      worker.postMessage(job.task, [job.task.matrix.data.buffer as ArrayBuffer]);
+      const values = job.task.matrix.data.buffer;
+      worker.postMessage(job.task, values instanceof SharedArrayBuffer ? [] : [values]);
     }
   }
 
@@ -107,6 +153,7 @@ class TextThreads {
       this.idle.push(worker);
       if (job) {
         if ("error" in result) job.reject(new FormatError(result.error));
+        else if ("length" in result) job.resolve(Buffer.from(job.task.into!.buffer, job.task.into!.byteOffset, result.length));
         else job.resolve(Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.length));
       }
       this.pump();
@@ -132,6 +179,7 @@ class TextThreads {
 
 let threads: TextThreads | null | undefined;
 let configured: number | undefined;
+let parts: PartPool | undefined;
 
 /** The thread count of the server's configuration (ERT_STORAGE_TEXT_THREADS, read at start). */
 export function configureTextThreads(count: number): void {
@@ -147,36 +195,72 @@ function pool(): TextThreads | null {
   return threads;
 }
 
+/** Blocks of text in flight for one answer: one a thread and one more, being written out while the threads make the next. */
+function answerDepth(p: TextThreads | null): number {
+  return p ? p.size + 1 : 1;
+}
+
+/** Idle part buffers kept: what one answer uses at full speed, and the one it lends. */
+function partPool(): PartPool {
+  parts ??= new PartPool(answerDepth(pool()) + 1);
+  return parts;
+}
+
+/** A block as text, on a thread or (without threads) in place, into the part's text buffer when it fits. */
+function encodeText(p: TextThreads | null, format: TextTask["format"], block: Matrix, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
+  return p ? p.encodeBlock(format, block, first, last, into) : Promise.resolve().then(() => encodeBlock({ format, matrix: block, first, last, into }));
+}
+
 /**
  * The frame as CSV (format "csv") or as JSON rows (format "json": a 2-D list; the caller
  * writes other shapes itself), a block of rows at a time on the threads with a few blocks
  * in flight; null when the frame is small (or there are no threads): write it in place.
  */
-export function textBlocks(format: TextTask["format"], m: Matrix): AsyncIterable<Buffer> | null {
+export function textBlocks(format: TextTask["format"], m: Matrix): AsyncIterable<Piece> | null {
   const { rows, cols } = as2d(m);
   const p = pool();
   if (!p || rows < 2 || rows * cols < MIN_VALUES) return null;
   const rowLabels = format === "csv" ? formatLabels(m.index ?? rangeLabels(rows)) : [];
-  return blocks(p, format, m, rowLabels, rows, Math.max(1, Math.floor(BLOCK_VALUES / Math.max(cols, 1))));
+  return blocks(p, format, m, rowLabels, rows, Math.max(1, Math.floor(PART_VALUES / Math.max(cols, 1))));
 }
 
-async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rowLabels: string[], rows: number, step: number): AsyncGenerator<Buffer> {
-  const inFlight: Promise<Buffer>[] = [];
+async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rowLabels: string[], rows: number, step: number): AsyncGenerator<Piece> {
+  const { cols } = as2d(m);
   const depth = 2 * p.size;
-  for (let next = 0; next < rows || inFlight.length > 0; ) {
-    while (next < rows && inFlight.length < depth) {
-      const to = Math.min(rows, next + step);
-      const block = p.encode(format, m, rowLabels, next, to);
-      block.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
-      inFlight.push(block);
-      next = to;
+  const buffers = partPool();
+  const inFlight: { text: Promise<Buffer>; part: PartBuffers }[] = [];
+  try {
+    for (let next = 0; next < rows || inFlight.length > 0; ) {
+      while (next < rows && inFlight.length < depth) {
+        const to = Math.min(rows, next + step);
+        const part = buffers.take();
+        const values = m.data.subarray(next * cols, to * cols);
+        const block: Matrix = {
+          shape: [to - next, cols],
+          // a copy for the thread: into the part's shared memory when it fits, else one of its own that moves there
+          data: values.length <= part.values.length ? copyInto(part.values, values) : values.slice(),
+          columns: next === 0 ? m.columns ?? rangeLabels(cols) : null,
+          index: { kind: "string", values: rowLabels.slice(next, to) },
+        };
+        const text = p.encodeBlock(format, block, next === 0, to === rows, part.text);
+        text.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
+        inFlight.push({ text, part });
+        next = to;
+      }
+      const { text, part } = inFlight.shift()!;
+      yield buffers.piece(await text, part);
     }
-    yield await inFlight.shift()!;
+  } finally {
+    // blocks still being written come back to the pool when their thread is done with them
+    for (const { text, part } of inFlight.splice(0)) text.then(() => buffers.give(part), () => buffers.give(part));
   }
 }
 
-/** Values per part of a row frame: about 2.4 MB of text, so that the parts of many answers in flight hold little. */
-const PART_VALUES = 1 << 17;
+function copyInto(target: Float64Array, values: Float64Array): Float64Array {
+  const view = target.subarray(0, values.length);
+  view.set(values);
+  return view;
+}
 
 /** A frame read a part at a time: rows of equal width under one set of column labels. */
 export interface RowFrame {
@@ -185,8 +269,11 @@ export interface RowFrame {
   columns: Labels | null;
   /** a label for each row */
   index: Labels;
-  /** the values in C order, whole rows at a time, about `values` values a part, each part in a buffer of its own */
-  parts(values: number): AsyncIterable<Float64Array>;
+  /**
+   * The values in C order, whole rows at a time, about `values` values a part. Each part is
+   * in memory that alloc(n) gives (n values, read before the next part is asked for).
+   */
+  parts(values: number, alloc: (n: number) => Float64Array): AsyncIterable<Float64Array>;
 }
 
 export type RowFrameType = "text/csv" | "application/json" | "application/x-numpy";
@@ -194,42 +281,71 @@ export type RowFrameType = "text/csv" | "application/json" | "application/x-nump
 /**
  * The frame as CSV, a 2-D JSON list or NPY, written a part at a time as the parts come:
  * the frame is never whole in memory. Text is written on the threads (in place without
- * them), with up to a thread's worth of parts in flight for this answer.
+ * them), with up to a thread's worth of parts in flight for this answer. The pieces' memory
+ * is used again once they are done (see Piece).
  */
-export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): AsyncGenerator<Buffer> {
+export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): AsyncGenerator<Piece> {
   const { rows, cols } = frame;
   const step = Math.max(1, Math.floor(PART_VALUES / Math.max(cols, 1))) * cols;
+  const buffers = partPool();
+  // the part buffers the next part is read into: values that fit go into its shared memory
+  let into: PartBuffers | null = null;
+  const alloc = (n: number) => (into && n <= into.values.length ? into.values.subarray(0, n) : new Float64Array(n));
   let written = 0; // rows
   if (type === "application/x-numpy") {
     // the header once the first part is read: a frame that cannot be read fails before anything is sent
     let header: Buffer | null = npyHeader([rows, cols]);
-    for await (const part of frame.parts(step)) {
-      if (header) yield header;
-      header = null;
-      written += part.length / cols;
-      yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+    const reader = frame.parts(step, alloc)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const part = (into = buffers.take());
+        const next = await reader.next();
+        into = null;
+        if (next.done) {
+          buffers.give(part);
+          break;
+        }
+        if (header) yield own(header);
+        header = null;
+        const values = next.value;
+        written += values.length / cols;
+        const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+        if (values.buffer === part.values.buffer) yield buffers.piece(bytes, part);
+        else {
+          buffers.give(part);
+          yield own(bytes);
+        }
+      }
+    } finally {
+      into = null;
+      await reader.return?.(undefined);
     }
   } else {
     const format = type === "text/csv" ? "csv" : "json";
     const rowLabels = format === "csv" ? formatLabels(frame.index) : [];
     const p = pool();
-    const inFlight: Promise<Buffer>[] = [];
-    const depth = p ? p.size + 1 : 1; // a piece being written out while the threads make the next
-    const blocks = blocksOf(frame.parts(step), step)[Symbol.asyncIterator]();
+    const inFlight: { text: Promise<Buffer>; part: PartBuffers }[] = [];
+    const depth = answerDepth(p);
+    const blocks = blocksOf(frame.parts(step, alloc), step)[Symbol.asyncIterator]();
     try {
       for (;;) {
         // a block is read only when a thread can take it soon: however many answers are being
         // written, few blocks are held at once
         const release = await partSlots().acquire();
+        const part = (into = buffers.take());
         let next: IteratorResult<Float64Array>;
         try {
           next = await blocks.next();
         } catch (error) {
           release();
+          buffers.give(part);
           throw error;
+        } finally {
+          into = null;
         }
         if (next.done) {
           release();
+          buffers.give(part);
           break;
         }
         const data = next.value;
@@ -242,15 +358,22 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
           index: { kind: "string", values: rowLabels.slice(written, written + n) },
         };
         written += n;
-        const last = written === rows;
-        const text = p ? p.encodeBlock(format, block, first, last) : Promise.resolve().then(() => encodeBlock({ format, matrix: block, first, last }));
+        const text = encodeText(p, format, block, first, written === rows, part.text);
         text.then(release, release);
         text.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
-        inFlight.push(text);
-        if (inFlight.length >= depth) yield await inFlight.shift()!;
+        inFlight.push({ text, part });
+        if (inFlight.length >= depth) {
+          const done = inFlight.shift()!;
+          yield buffers.piece(await done.text, done.part);
+        }
       }
-      while (inFlight.length > 0) yield await inFlight.shift()!;
+      while (inFlight.length > 0) {
+        const done = inFlight.shift()!;
+        yield buffers.piece(await done.text, done.part);
+      }
     } finally {
+      // blocks still being written come back to the pool when their thread is done with them
+      for (const { text, part } of inFlight.splice(0)) text.then(() => buffers.give(part), () => buffers.give(part));
       await blocks.return(undefined);
     }
   }
@@ -304,7 +427,7 @@ function partSlots(): Slots {
  * encodeMatrix(type, m), in blocks on the threads when it is CSV or a 2-D JSON list of a
  * big frame. A frame with no table form asked for as CSV is refused here, before anything.
  */
-export function encodeMatrixStream(type: MatrixMediaType, m: Matrix): Buffer | AsyncIterable<Buffer> {
+export function encodeMatrixStream(type: MatrixMediaType, m: Matrix): Buffer | AsyncIterable<Piece> {
   const format = type === "text/csv" ? "csv" : type === "application/json" && m.shape.length === 2 ? "json" : null;
   return (format && textBlocks(format, m)) || encodeMatrix(type, m);
 }

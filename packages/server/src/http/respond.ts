@@ -1,11 +1,10 @@
 // Answers that tsoa's JSON return path cannot give: matrices by Accept, files, CSV, a JSON null.
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { acceptedMediaType, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
 import { size } from "../formats/matrix";
-import { encodeMatrixStream, encodeRowFrame } from "../formats/textThreads";
+import { encodeMatrixStream, encodeRowFrame, type Piece } from "../formats/textThreads";
 import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
 
@@ -16,7 +15,7 @@ export function sendNull(req: Request): void {
 }
 
 export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType = acceptedMediaType(req.header("accept"))): Promise<void> {
-  let body: Buffer | AsyncIterable<Buffer>;
+  let body: Buffer | AsyncIterable<Piece>;
   try {
     body = encodeMatrixStream(type, matrix);
   } catch (error) {
@@ -26,22 +25,58 @@ export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMedia
   // setHeader, not type(): Express would add "; charset=utf-8" to application/json
   res.status(200).setHeader("Content-Type", contentType(type));
   if (Buffer.isBuffer(body)) res.send(body);
-  else await streamTo(res, stream(body)); // chunked: the length is known only at the end
+  else {
+    const pieces = body[Symbol.asyncIterator]();
+    await writePieces(res, await pieces.next(), pieces); // chunked: the length is known only at the end
+  }
 }
 
 /**
- * An answer's pieces as a stream that asks for the next piece only when the socket took the
- * last: Readable.from's default would read 16 pieces (of up to ~5 MB text each) ahead.
+ * Writes an answer's pieces out and ends it, each piece done once the socket took it. The
+ * next piece is made while one is being written, and asked for only then: at most two are
+ * held. A client that goes away mid-answer is not an error of ours; a piece that cannot be
+ * made breaks the answer off (the client sees it cut short) and is thrown.
  */
-function stream(source: AsyncIterable<Buffer>): Readable {
-  return Readable.from(source, { highWaterMark: 1 });
+async function writePieces(res: Response, first: IteratorResult<Piece>, pieces: AsyncIterator<Piece>): Promise<void> {
+  let next: Promise<IteratorResult<Piece>> | null = null;
+  try {
+    for (let current = first; !current.done; ) {
+      const written = write(res, current.value);
+      next = pieces.next();
+      next.catch(() => undefined); // settled below, or dropped with the answer
+      await written;
+      current = await next;
+      next = null;
+    }
+  } catch (error) {
+    if (next) next.then((r) => r.done || r.value.done(), () => undefined);
+    await pieces.return?.(undefined);
+    if (res.destroyed || res.writableEnded) return; // the client closed the connection: nobody is left to answer
+    res.destroy(error as Error);
+    throw error;
+  }
+  await new Promise<void>((resolve) => res.end(resolve));
 }
 
-/** The rest of pieces, first (already taken) first. */
-async function* after(first: IteratorResult<Buffer>, pieces: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  if (first.done) return;
-  yield first.value;
-  yield* pieces;
+/**
+ * Resolves once the socket took the piece (the piece is then done), rejects when the
+ * connection closes first (the piece is then left as it is: the socket may hold it yet).
+ */
+function write(res: Response, piece: Piece): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const closed = () => finish(new Error("The connection closed mid-answer"));
+    const finish = (error?: Error | null) => {
+      if (settled) return;
+      settled = true;
+      res.off("close", closed);
+      if (error) return reject(error);
+      piece.done();
+      resolve();
+    };
+    res.once("close", closed);
+    res.write(piece.bytes, finish);
+  });
 }
 
 function contentType(type: MatrixMediaType): string {
@@ -85,7 +120,7 @@ export async function sendRecordData(req: Request, data: RecordData, type: Matri
     if (type === "application/x-numpy") {
       res.setHeader("Content-Length", String(npyHeader([data.frame.rows, data.frame.cols]).length + data.frame.rows * data.frame.cols * 8));
     }
-    await streamTo(res, stream(after(first, pieces)));
+    await writePieces(res, first, pieces);
     return;
   }
   if (data.kind === "npy") {

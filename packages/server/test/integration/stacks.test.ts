@@ -7,6 +7,7 @@
 import http from "node:http";
 import { PARTED_STACK_VALUES } from "../../src/domain/stacks";
 import { Errors } from "../../src/errors";
+import { encodeMatrix } from "../../src/formats";
 import { encodeCsv } from "../../src/formats/csv";
 import type { Matrix } from "../../src/formats/matrix";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
@@ -96,6 +97,40 @@ describe.each(BACKENDS)("big stacks on %s", (backend) => {
     expect((await t.api.get(`/ensembles/${ensembleId}/responses/E/data`)).status).toBe(503);
     // and nothing is left armed or held: the next reads are whole
     expect((await t.api.get(`/ensembles/${ensembleId}/responses/E/data`)).status).toBe(200);
+  });
+
+  test("readers that hang up mid-answer harm nothing: answers side by side after them are whole and right", async () => {
+    const { ensembleId, whole } = await bigStack("H");
+    const url = new URL(t.api.url(`/ensembles/${ensembleId}/records/H`));
+    const types = ["text/csv", "application/json", "application/x-numpy"] as const;
+    // more readers at once than the answers' buffers and slots: each takes a piece or two and goes
+    await Promise.all(
+      Array.from({ length: 12 }, (_, k) => {
+        return new Promise<void>((resolve, reject) => {
+          const req = http.get(url, { headers: { accept: types[k % 3] } }, (res) => {
+            expect(res.statusCode).toBe(200);
+            let seen = 0;
+            res.on("data", (chunk: Buffer) => {
+              seen += chunk.length;
+              if (seen > 3_000_000) {
+                res.destroy();
+                resolve();
+              }
+            });
+            res.on("end", () => reject(new Error("a reader that meant to hang up got the whole answer")));
+          });
+          req.on("error", reject);
+        });
+      }),
+    );
+    // then answers side by side, the pieces of one written in memory that held another's
+    const answers = await Promise.all(
+      [...types, ...types].map((type) => t.api.get(`/ensembles/${ensembleId}/records/H`, { headers: { accept: type } }).then((got) => ({ type, got }))),
+    );
+    for (const { type, got } of answers) {
+      expect(got.status).toBe(200);
+      expect(got.bytes.equals(encodeMatrix(type, whole))).toBe(true);
+    }
   });
 
   test("records deleted while their stack is written: the answer ends short, every line it sent is right", async () => {
