@@ -71,12 +71,16 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     await pglite.waitReady;
     await applyMigrations(pglite as unknown as SqlRunner);
   } else pglite = await openMemoryPglite();
-  const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0 });
+  // Room for a second connection: a dropped one (a failed statement, a client gone) is
+  // closed on the server's side a moment after the pool opens the next, and with room for
+  // one only the next was refused, so the request after every dropped connection failed.
+  const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections: 2 });
   await server.start();
   const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   // PGlite is a single session: one connection, so transactions never interleave.
-  // Requests queue for it as long as the one ahead takes: waiting is not an outage.
-  const pool = newPool(url, 1, undefined, 0);
+  // Requests queue for it as long as the one ahead takes: waiting is not an outage. The
+  // connection is kept while idle (it costs nothing in-process).
+  const pool = newPool(url, 1, undefined, 0, 0);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
@@ -95,13 +99,14 @@ async function openPglite(dataDir: string | null): Promise<Database> {
 
 /**
  * A pool whose idle connections dying (a database restart) is logged, not fatal. A request
- * that waits connectionTimeoutMillis for a connection (0: for ever) is answered 503.
+ * that waits connectionTimeoutMillis for a connection (0: for ever) is answered 503; idle
+ * connections are closed after idleTimeoutMillis (0: never).
  * options: startup settings; PostgreSQL gets extra_float_digits=3 so float8 prints
  * in its shortest exact form whatever the server's configuration (PGlite prints it
  * so by default and ignores startup options).
  */
-function newPool(url: string, max: number, options?: string, connectionTimeoutMillis = 10_000): Pool {
-  const pool = new Pool({ connectionString: url, max, options, connectionTimeoutMillis });
+function newPool(url: string, max: number, options?: string, connectionTimeoutMillis = 10_000, idleTimeoutMillis = 10_000): Pool {
+  const pool = new Pool({ connectionString: url, max, options, connectionTimeoutMillis, idleTimeoutMillis });
   pool.on("error", (error) => {
     console.error(`database connection lost: ${error.message}`);
   });
