@@ -174,8 +174,9 @@ export function writeNestedJson(data: Float64Array, shape: number[]): string {
 }
 
 /**
- * writeNestedJson's text as bytes (all ASCII), written straight into one buffer; the buffer
- * is sized for the longest values, and its pages past the end are never touched.
+ * writeNestedJson's text as bytes (all ASCII), written straight into one buffer: `into`
+ * when the longest text the values could take fits there, else one of its own sized so
+ * (its pages past the end are never touched).
  */
 export function encodeNestedJson(data: Float64Array, shape: number[], into?: Uint8Array): Buffer {
   if (shape.length === 0) return Buffer.from(pyJsonFloat(data[0]), "latin1");

@@ -200,7 +200,7 @@ function answerDepth(p: TextThreads | null): number {
   return p ? p.size + 1 : 1;
 }
 
-/** Idle part buffers kept: what one answer uses at full speed, and the one it lends. */
+/** Idle part buffers kept: what one answer has in flight at full speed, and the one it reads into next. */
 function partPool(): PartPool {
   parts ??= new PartPool(answerDepth(pool()) + 1);
   return parts;
@@ -226,7 +226,7 @@ export function textBlocks(format: TextTask["format"], m: Matrix): AsyncIterable
 
 async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rowLabels: string[], rows: number, step: number): AsyncGenerator<Piece> {
   const { cols } = as2d(m);
-  const depth = 2 * p.size;
+  const depth = answerDepth(p);
   const buffers = partPool();
   const inFlight: { text: Promise<Buffer>; part: PartBuffers }[] = [];
   try {
@@ -332,7 +332,14 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
         // a block is read only when a thread can take it soon: however many answers are being
         // written, few blocks are held at once
         const release = await partSlots().acquire();
-        const part = (into = buffers.take());
+        let part: PartBuffers;
+        try {
+          part = buffers.take();
+        } catch (error) {
+          release(); // memory for a part could not be had: the slot is not kept
+          throw error;
+        }
+        into = part;
         let next: IteratorResult<Float64Array>;
         try {
           next = await blocks.next();

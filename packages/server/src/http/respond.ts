@@ -55,7 +55,18 @@ async function writePieces(res: Response, first: IteratorResult<Piece>, pieces: 
     res.destroy(error as Error);
     throw error;
   }
-  await new Promise<void>((resolve) => res.end(resolve));
+  await ended(res);
+}
+
+/** Ends the answer; resolves once it is sent or the connection closed before (a client gone after the last piece). */
+function ended(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    res.once("close", resolve);
+    res.end(() => {
+      res.off("close", resolve);
+      resolve();
+    });
+  });
 }
 
 /**
