@@ -5,13 +5,14 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { decodeCsv } from "../formats/csv";
 import { CsvMatrixReader } from "../formats/csvStream";
-import { FormatError, size, type Labels, type Matrix } from "../formats/matrix";
+import { as2d, FormatError, rangeLabels, size, type Labels, type Matrix } from "../formats/matrix";
 import { readJsonMatrix } from "../formats/jsonMatrix";
 import { JsonMatrixReader } from "../formats/jsonMatrixStream";
 import { readNpy } from "../formats/npy";
 import { MAX_NPY_HEADER_BYTES, readNpyHeader, type NpyHeader } from "../formats/npyStream";
 import { blobKeys } from "../store/blob";
 import type { StoredMatrix } from "../store/db/matrices";
+import type { RowFrame } from "../formats/textThreads";
 import type { Deps } from "./context";
 
 /** Matrices with more value bytes than this keep them in the blob store. */
@@ -58,6 +59,52 @@ export class MatrixValues {
       at += chunk.length;
     }
     if (at !== target.length) throw new Error(`Matrix values under '${blobKey}' are not the ${target.length} bytes its shape says`);
+  }
+
+  /**
+   * A 2-D matrix in the blob store as a frame read a part at a time, straight from the
+   * store's stream: its values are never whole in memory.
+   */
+  rowFrame(stored: StoredMatrix & { blobKey: string }): RowFrame {
+    const { rows, cols } = as2d(stored);
+    return {
+      rows,
+      cols,
+      columns: stored.columns,
+      index: stored.index ?? rangeLabels(rows),
+      parts: (values, alloc) => this.rowParts(stored.blobKey, rows, cols, values, alloc),
+    };
+  }
+
+  /** The values under blobKey in parts of whole rows, about `values` values each, in memory from alloc. */
+  private async *rowParts(blobKey: string, rows: number, cols: number, values: number, alloc: (n: number) => Float64Array): AsyncGenerator<Float64Array> {
+    const partRows = Math.max(1, Math.floor(values / cols));
+    let left = rows; // rows not yet read
+    let part: Uint8Array | null = null;
+    let filled = 0; // bytes of part
+    for await (const piece of await this.deps.blobs.read(blobKey)) {
+      const chunk = piece as Buffer;
+      for (let at = 0; at < chunk.length; ) {
+        if (part === null) {
+          if (left === 0) throw new Error(`Matrix values under '${blobKey}' are more than the ${rows * cols * 8} bytes its shape says`);
+          const n = Math.min(partRows, left) * cols;
+          const target = alloc(n);
+          part = new Uint8Array(target.buffer, target.byteOffset, n * 8);
+          filled = 0;
+        }
+        const take = Math.min(chunk.length - at, part.length - filled);
+        part.set(chunk.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === part.length) {
+          left -= part.length / 8 / cols;
+          const done = part;
+          part = null;
+          yield new Float64Array(done.buffer, done.byteOffset, done.length / 8);
+        }
+      }
+    }
+    if (left > 0) throw new Error(`Matrix values under '${blobKey}' are fewer than the ${rows * cols * 8} bytes its shape says`);
   }
 
   /** The values of a stored matrix as a stream of little-endian float64 bytes. */

@@ -106,6 +106,11 @@ export class RecordDataService {
       const shape = table2d ? [table2d.rows, table2d.cols] : stored.shape;
       return { kind: "npy", shape, values: await this.matrices.stream(stored) };
     }
+    // CSV and 2-D JSON of a large table: read from the store and written a part at a time
+    // (a one-row table is left whole: its JSON is written in place)
+    if (stored.blobKey && (answerAs === "text/csv" || answerAs === "application/json") && stored.shape.length === 2 && stored.shape[0] > 1) {
+      return { kind: "rows", frame: this.matrices.rowFrame(stored) };
+    }
     return { kind: "matrix", matrix: await this.matrices.load(stored), parquet };
   }
 

@@ -70,6 +70,33 @@ class PartPool {
   }
 }
 
+/** Blocks of one answer being written as text, oldest first, each in a part of the pool. */
+class TextsInFlight {
+  private readonly queue: { text: Promise<Buffer>; part: PartBuffers }[] = [];
+
+  constructor(private readonly buffers: PartPool) {}
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  push(text: Promise<Buffer>, part: PartBuffers): void {
+    text.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
+    this.queue.push({ text, part });
+  }
+
+  /** The oldest block's text, a piece of its part. */
+  async shift(): Promise<Piece> {
+    const { text, part } = this.queue.shift()!;
+    return this.buffers.piece(await text, part);
+  }
+
+  /** Blocks still being written come back to the pool when their thread is done with them. */
+  drop(): void {
+    for (const { text, part } of this.queue.splice(0)) text.then(() => this.buffers.give(part), () => this.buffers.give(part));
+  }
+}
+
 /** A piece in memory of its own: nothing to give back. */
 function own(bytes: Buffer): Piece {
   return { bytes, done: () => undefined };
@@ -228,7 +255,7 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
   const { cols } = as2d(m);
   const depth = answerDepth(p);
   const buffers = partPool();
-  const inFlight: { text: Promise<Buffer>; part: PartBuffers }[] = [];
+  const inFlight = new TextsInFlight(buffers);
   try {
     for (let next = 0; next < rows || inFlight.length > 0; ) {
       while (next < rows && inFlight.length < depth) {
@@ -242,17 +269,13 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
           columns: next === 0 ? m.columns ?? rangeLabels(cols) : null,
           index: { kind: "string", values: rowLabels.slice(next, to) },
         };
-        const text = p.encodeBlock(format, block, next === 0, to === rows, part.text);
-        text.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
-        inFlight.push({ text, part });
+        inFlight.push(p.encodeBlock(format, block, next === 0, to === rows, part.text), part);
         next = to;
       }
-      const { text, part } = inFlight.shift()!;
-      yield buffers.piece(await text, part);
+      yield await inFlight.shift();
     }
   } finally {
-    // blocks still being written come back to the pool when their thread is done with them
-    for (const { text, part } of inFlight.splice(0)) text.then(() => buffers.give(part), () => buffers.give(part));
+    inFlight.drop();
   }
 }
 
@@ -324,7 +347,7 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
     const format = type === "text/csv" ? "csv" : "json";
     const rowLabels = format === "csv" ? formatLabels(frame.index) : [];
     const p = pool();
-    const inFlight: { text: Promise<Buffer>; part: PartBuffers }[] = [];
+    const inFlight = new TextsInFlight(buffers);
     const depth = answerDepth(p);
     const blocks = blocksOf(frame.parts(step, alloc), step)[Symbol.asyncIterator]();
     try {
@@ -367,20 +390,12 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
         written += n;
         const text = encodeText(p, format, block, first, written === rows, part.text);
         text.then(release, release);
-        text.catch(() => undefined); // a reader that stops early leaves the rest to settle unseen
-        inFlight.push({ text, part });
-        if (inFlight.length >= depth) {
-          const done = inFlight.shift()!;
-          yield buffers.piece(await done.text, done.part);
-        }
+        inFlight.push(text, part);
+        if (inFlight.length >= depth) yield await inFlight.shift();
       }
-      while (inFlight.length > 0) {
-        const done = inFlight.shift()!;
-        yield buffers.piece(await done.text, done.part);
-      }
+      while (inFlight.length > 0) yield await inFlight.shift();
     } finally {
-      // blocks still being written come back to the pool when their thread is done with them
-      for (const { text, part } of inFlight.splice(0)) text.then(() => buffers.give(part), () => buffers.give(part));
+      inFlight.drop();
       await blocks.return(undefined);
     }
   }
