@@ -52,7 +52,7 @@ function rows(result: Json): Row[] {
           raw: (r) => r.matrix?.[key]?.[`${dir}MBps`],
           unit: "MB/s",
           rate: true,
-          note: (d) => rssNote(d.matrix?.[key]?.[format]?.[dir === "up" ? "peakRssMbAfterUp" : "peakRssMbAfterDown"]),
+          note: (d) => rssNote(d.matrix?.[key]?.[format]?.[dir === "up" ? "peakRssMbUp" : "peakRssMbDown"]),
           source: (d) => d.matrix?.error ? d.matrix : d.matrix?.[key]?.[format],
         });
       }

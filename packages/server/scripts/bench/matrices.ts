@@ -80,17 +80,21 @@ async function roundTrip(ctx: Context, format: Format, m: Matrix, path: string):
   const type = FORMATS[format];
   let body: Buffer | string | null = encode(format, m);
   const bodyBytes = Buffer.byteLength(body);
+  // each way's peak is its own: counted from the server's resident memory as it starts
+  ctx.server.resetStepPeak();
   const t0 = now();
   const post = await ctx.client.request("POST", `${path}/matrix`, { body, type });
   const upMs = now() - t0;
   body = null;
   expectOk(post, `POST ${key} ${format}`);
-  const peakRssMbAfterUp = ctx.server.peakRssMb();
+  const peakRssMbUp = ctx.server.stepPeakRssMb();
+  ctx.server.resetStepPeak();
   const t1 = now();
   const get = await ctx.client.request("GET", path, { accept: type });
   const downMs = now() - t1;
+  const peakRssMbDown = ctx.server.stepPeakRssMb();
   verifyMatrix(format, get, m, `GET ${key} ${format}`);
-  log(`  ${ctx.label} matrix ${key} ${format}: up ${mbps(bytes, upMs)} MB/s, down ${mbps(bytes, downMs)} MB/s, server peak RSS ${ctx.server.peakRssMb()} MB`);
+  log(`  ${ctx.label} matrix ${key} ${format}: up ${mbps(bytes, upMs)} MB/s (peak RSS ${peakRssMbUp} MB), down ${mbps(bytes, downMs)} MB/s (peak RSS ${peakRssMbDown} MB)`);
   return {
     upMBps: mbps(bytes, upMs),
     downMBps: mbps(bytes, downMs),
@@ -98,8 +102,8 @@ async function roundTrip(ctx: Context, format: Format, m: Matrix, path: string):
     downSeconds: seconds(downMs),
     bodyBytes,
     answerBytes: get.bytes,
-    peakRssMbAfterUp,
-    peakRssMbAfterDown: ctx.server.peakRssMb(),
+    peakRssMbUp,
+    peakRssMbDown,
     rssMbNow: ctx.server.rssMb(),
   };
 }

@@ -17,8 +17,12 @@ export interface Server {
   pid: number;
   /** spawn to first healthcheck answered */
   startMs: number;
-  /** VmHWM: the process's peak resident memory so far, MB */
+  /** the process's peak resident memory so far (VmHWM, and the peaks before each resetStepPeak), MB */
   peakRssMb(): number;
+  /** the peak resident memory since the last resetStepPeak (VmHWM), MB */
+  stepPeakRssMb(): number;
+  /** starts a new step: its peak is counted from the resident memory now (Linux's clear_refs 5) */
+  resetStepPeak(): void;
   /** VmRSS: resident memory now, MB */
   rssMb(): number;
   /** null while running; else how it ended and the end of its output */
@@ -66,11 +70,21 @@ export async function startServer(db: Db, timeoutMs: number): Promise<Server> {
     }
     return last[field];
   };
+  let earlierPeak = 0; // MB, before the last reset
   return {
     client,
     pid: child.pid!,
     startMs,
-    peakRssMb: () => Math.round(status("VmHWM")),
+    peakRssMb: () => Math.round(Math.max(earlierPeak, status("VmHWM"))),
+    stepPeakRssMb: () => Math.round(status("VmHWM")),
+    resetStepPeak: () => {
+      earlierPeak = Math.max(earlierPeak, status("VmHWM"));
+      try {
+        fs.writeFileSync(`/proc/${child.pid}/clear_refs`, "5");
+      } catch {
+        // exited (or a kernel without it): the step's peak is then the process's so far
+      }
+    },
     rssMb: () => Math.round(status("VmRSS")),
     exited: () => ended,
     stop: async () => {
