@@ -77,5 +77,23 @@ export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
   }
 }
 
+/** Parquet answers of frames with more value bytes than this are made a piece at a time. */
+export const PARQUET_WHOLE_BYTES = 4 * 1024 * 1024;
+const PARQUET_PIECE_BYTES = 1024 * 1024;
+
+/**
+ * The frame as Parquet in pieces of about a megabyte, each made when the iterator is asked
+ * for it; the first is made here, so a frame that has no Parquet form is refused now.
+ */
+export function encodeParquetPieces(m: Matrix): Iterable<Buffer> {
+  const pieces = parquet().parquetPieces(m, PARQUET_PIECE_BYTES);
+  const first = pieces.next();
+  return (function* () {
+    if (first.done) return;
+    yield first.value;
+    yield* pieces;
+  })();
+}
+
 export { FormatError } from "./matrix";
 export type { Matrix } from "./matrix";

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import * as parquet from "parquet-wasm";
 import { formatLabels } from "./labels";
 import { as2d, rangeLabels, type Labels, type Matrix } from "./matrix";
-import { isoToNanos, readParquet, writeParquet } from "./parquet";
+import { isoToNanos, parquetPieces, readParquet, writeParquet } from "./parquet";
 import { anyMatrix, sameBits } from "./testing";
 
 const PANDAS_TYPE: Record<string, [string, string, unknown]> = {
@@ -154,6 +154,20 @@ describe("Parquet writer and reader, property-based", () => {
       const rows = types.getRows().filter(([name]) => name === "__index_level_0__");
       expect(rows.map(([, type]) => type)).toEqual(["DOUBLE", index ? "BYTE_ARRAY" : "INT64"]);
     }
+  });
+
+  test("written in pieces of any size, the file is the same bytes as written whole", () => {
+    fc.assert(
+      fc.property(anyMatrix(6, 40), fc.integer({ min: 1, max: 3000 }), (m, pieceBytes) => {
+        const pieces = [...parquetPieces(m, pieceBytes)];
+        const whole = writeParquet(m);
+        expect(Buffer.concat(pieces).equals(whole)).toBe(true);
+        // each piece but the last ends after the column that took it to pieceBytes or more
+        for (const piece of pieces.slice(0, -1)) expect(piece.length).toBeGreaterThanOrEqual(pieceBytes);
+        if (m.data.length * 8 >= pieceBytes) expect(pieces.length).toBeGreaterThan(1); // the values alone fill a piece
+      }),
+      { numRuns: 200 },
+    );
   });
 
   test("NaN payloads, -0 and subnormals keep their bits", () => {

@@ -3,9 +3,9 @@
 // column and index labels are kept. parquetWriter.ts writes the files; parquetReader.ts
 // reads those pandas and this server write, parquetArrow.ts (Arrow) any other.
 import { FormatError, rangeLabels, type LabelKind, type Labels, type Matrix } from "./matrix";
-import { readTable, type ParquetTable } from "./parquetReader";
+import { readTable, Unsupported, type ParquetTable } from "./parquetReader";
 
-export { INDEX_FIELD, isoToNanos, writeParquet } from "./parquetWriter";
+export { INDEX_FIELD, isoToNanos, parquetPieces, writeParquet } from "./parquetWriter";
 export { nanosToIso } from "./parquetReader";
 
 interface PandasColumn {
@@ -32,7 +32,15 @@ export function arrowTable(buf: Buffer): ParquetTable {
 
 /** The frame in a Parquet file: read directly when it is as pandas writes it, else through Arrow. */
 export function readParquet(buf: Buffer): Matrix {
-  return frameOf(readTable(buf) ?? arrowTable(buf));
+  const table = readTable(buf);
+  if (table) {
+    try {
+      return frameOf(table);
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error; // a column this reader cannot decode: Arrow's
+    }
+  }
+  return frameOf(arrowTable(buf));
 }
 
 /** The matrix a table holds: its index column and labels as pandas' metadata names them. */

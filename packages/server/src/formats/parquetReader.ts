@@ -22,8 +22,8 @@ export interface ParquetTable {
   fields: TableField[];
 }
 
-/** A file this reader does not read; Arrow will. */
-class Unsupported extends Error {}
+/** A file this reader does not read; Arrow will. Thrown by readTable's fields too (see readParquet). */
+export class Unsupported extends Error {}
 
 const Type = { BOOLEAN: 0, INT32: 1, INT64: 2, INT96: 3, FLOAT: 4, DOUBLE: 5, BYTE_ARRAY: 6 } as const;
 const Codec = { UNCOMPRESSED: 0, SNAPPY: 1 } as const;
@@ -38,7 +38,11 @@ const NANOS_PER = [0n, 1_000_000n, 1_000n, 1n];
  */
 const PANDAS_TYPES = /^(float(16|32|64)|u?int(8|16|32)|int64|bool|unicode|string|object|bytes|datetime|datetimetz|date|empty)$/;
 
-/** The table, or null when Arrow has to read the file. Never a wrong table: it checks what it reads. */
+/**
+ * The table, or null when Arrow has to read the file. Never a wrong table: it checks what
+ * it reads. A data column is decoded when its numbers are asked for (one at a time, so a
+ * frame is never held twice over); one this reader cannot decode then throws Unsupported.
+ */
 export function readTable(buf: Buffer): ParquetTable | null {
   try {
     return read(buf);
@@ -85,28 +89,32 @@ function read(buf: Buffer): ParquetTable {
   }
   if (!schema || schema.length === 0 || toNumber(schema[0][5] ?? 0) !== schema.length - 1) throw new Unsupported(); // flat only
   const leaves = schema.slice(1).map(leaf);
-  const columns: Values[] = leaves.map(() => []);
-  const parts: Values[][] = leaves.map(() => []);
-  let rowsRead = 0;
+  // each column's chunks (one per row group), read only when its values are asked for
+  const chunks: Struct[][] = leaves.map(() => []);
+  const groupRows: number[] = [];
   for (const group of (meta[4] as Struct[] | undefined) ?? []) {
-    const chunks = group[1] as Struct[];
-    if (chunks.length !== leaves.length) throw new Unsupported();
-    const groupRows = toNumber(group[3]);
-    chunks.forEach((chunk, i) => {
+    const groupChunks = group[1] as Struct[];
+    if (groupChunks.length !== leaves.length) throw new Unsupported();
+    groupChunks.forEach((chunk, i) => {
       if (chunk[1] !== undefined) throw new Unsupported(); // in another file
-      parts[i].push(readChunk(buf, chunk[3] as Struct, leaves[i], groupRows));
+      checkChunk(buf, chunk[3] as Struct, leaves[i], toNumber(group[3]));
+      chunks[i].push(chunk[3] as Struct);
     });
-    rowsRead += groupRows;
+    groupRows.push(toNumber(group[3]));
   }
-  if (rowsRead !== numRows) throw new Unsupported();
-  parts.forEach((p, i) => (columns[i] = concat(p, leaves[i].type)));
+  if (groupRows.reduce((a, n) => a + n, 0) !== numRows) throw new Unsupported();
+  const column = (i: number) => concat(chunks[i].map((chunk, g) => readChunk(buf, chunk, leaves[i], groupRows[g])), leaves[i].type);
   // what Arrow gives differently is left to it: times among the values, an index with missing labels
-  leaves.forEach((l, i) => {
-    const isIndex = indexNames.includes(l.name);
-    if (!isIndex && l.kind === "datetime") throw new Unsupported();
-    if (isIndex && (columns[i] as { present?: Uint8Array }).present) throw new Unsupported();
+  const fields = leaves.map((l, i) => {
+    if (!indexNames.includes(l.name)) {
+      if (l.kind === "datetime") throw new Unsupported();
+      return field(l, () => column(i));
+    }
+    const values = column(i);
+    if ((values as { present?: Uint8Array }).present) throw new Unsupported();
+    return field(l, () => values);
   });
-  return { numRows, metadata, pandas: parsed, fields: leaves.map((l, i) => field(l, columns[i])) };
+  return { numRows, metadata, pandas: parsed, fields };
 }
 
 function leaf(e: Struct): Leaf {
@@ -165,11 +173,20 @@ function leafKind(type: number, converted: number | undefined, logical: Struct |
  * A column's values as readParquet wants them, with missing values NaN (numbers) or
  * refused (labels: Arrow's reader is left the index with missing values).
  */
-function field(l: Leaf, values: Values): TableField {
-  const present = (values as { present?: Uint8Array }).present;
+function field(l: Leaf, read: () => Values): TableField {
+  /** the values, decoded now; a column this reader cannot decode after all is Arrow's (Unsupported) */
+  const decoded = () => {
+    try {
+      return read();
+    } catch (error) {
+      throw error instanceof FormatError ? error : error instanceof Unsupported ? error : new Unsupported();
+    }
+  };
   return {
     name: l.name,
     numbers() {
+      const values = decoded();
+      const present = (values as { present?: Uint8Array }).present;
       if (l.kind === "string") {
         if (present ? present.some((p) => p === 1) : values.length > 0) throw new FormatError(`parquet column '${l.name}' is not numeric`);
         return new Float64Array(values.length).fill(NaN);
@@ -180,6 +197,7 @@ function field(l: Leaf, values: Values): TableField {
       return out;
     },
     labels() {
+      const values = decoded();
       if (l.kind === "string") return { kind: "string", values: values as string[] };
       if (l.kind === "datetime") {
         const raw = values as BigInt64Array | Int32Array;
@@ -192,16 +210,23 @@ function field(l: Leaf, values: Values): TableField {
   };
 }
 
-/** One column chunk: its pages, decompressed and decoded, `rows` values (missing ones marked). */
-function readChunk(buf: Buffer, meta: Struct, l: Leaf, rows: number): Values {
+/** A column chunk's metadata as this reader reads it: its type, its rows, a codec it knows, inside the file; where its pages are. */
+function checkChunk(buf: Buffer, meta: Struct, l: Leaf, rows: number): { pos: number; end: number; codec: number } {
   if (meta[1] !== l.type || toNumber(meta[5]) !== rows) throw new Unsupported();
   const codec = meta[4] as number;
   if (codec !== Codec.UNCOMPRESSED && codec !== Codec.SNAPPY) throw new Unsupported();
   const dataOffset = toNumber(meta[9]);
   const dictOffset = meta[11] === undefined ? Infinity : toNumber(meta[11]);
-  let pos = Math.min(dataOffset, dictOffset > 0 ? dictOffset : Infinity);
+  const pos = Math.min(dataOffset, dictOffset > 0 ? dictOffset : Infinity);
   const end = pos + toNumber(meta[7]);
   if (end > buf.length) throw new Unsupported();
+  return { pos, end, codec };
+}
+
+/** One column chunk: its pages, decompressed and decoded, `rows` values (missing ones marked). */
+function readChunk(buf: Buffer, meta: Struct, l: Leaf, rows: number): Values {
+  const { end, codec, pos: start } = checkChunk(buf, meta, l, rows);
+  let pos = start;
   let dictionary: Values | null = null;
   const values = newValues(l.type, rows);
   /** which rows hold a value: made at the first missing one */

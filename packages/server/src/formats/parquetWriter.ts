@@ -28,7 +28,17 @@ const DATA_PAGE = 0;
 /** Values per data page at most (1 MiB of float64): readers hold a page whole. */
 const PAGE_VALUES = 1 << 17;
 
+/** The frame as one Parquet file in memory. */
 export function writeParquet(m: Matrix): Buffer {
+  const [file] = parquetPieces(m, Infinity); // one piece: the whole file
+  return file;
+}
+
+/**
+ * The frame as a Parquet file in pieces of about pieceBytes (a column's pages are not
+ * split), each made when it is asked for: a big frame's file is never whole in memory.
+ */
+export function* parquetPieces(m: Matrix, pieceBytes: number): Generator<Buffer> {
   const { rows, cols } = as2d(m);
   const columns = m.columns ?? rangeLabels(cols);
   const index = m.index ?? rangeLabels(rows);
@@ -38,14 +48,17 @@ export function writeParquet(m: Matrix): Buffer {
   const pandas = JSON.stringify(pandasMeta(names, columns.kind, index.kind));
   const nameBytes = names.reduce((a, name) => a + Buffer.byteLength(name, "utf8"), 0);
   const pages = cols * Math.ceil(rows / PAGE_VALUES);
-  // room for all of it at once: the values, the pages' headers, each name twice in the footer
-  const out = new ByteWriter(rows * cols * 8 + indexColumn.bytes.length + pages * 40 + cols * 40 + 2 * nameBytes + 3 * pandas.length + 4096);
+  // room for all of it at once (the values, the pages' headers, each name twice in the
+  // footer), or for a piece and one column more
+  const whole = rows * cols * 8 + indexColumn.bytes.length + pages * 40 + cols * 40 + 2 * nameBytes + 3 * pandas.length + 4096;
+  const out = new ByteWriter(Math.min(whole, pieceBytes + rows * 8 + Math.ceil(rows / PAGE_VALUES) * 40 + 4096));
   out.raw(MAGIC);
   const chunks: ColumnChunk[] = [];
   for (let c = 0; c < cols; c++) {
     // column c of the row-major values, straight into the page
     const values = (from: number, to: number) => out.float64s(m.data, from * cols + c, cols, to - from);
     chunks.push(writeColumn(out, names[c], Type.DOUBLE, rows, (from, to) => (to - from) * 8, values));
+    if (out.held >= pieceBytes) yield out.take();
   }
   const { bytes, offsets } = indexColumn;
   const indexBytes = (from: number, to: number) => offsets[to] - offsets[from];
@@ -62,7 +75,7 @@ export function writeParquet(m: Matrix): Buffer {
   });
   out.u32(out.length - footerStart);
   out.raw(MAGIC);
-  return out.result();
+  yield out.take(true);
 }
 
 const MAGIC = Buffer.from("PAR1");
@@ -350,21 +363,39 @@ function zigzag(n: number): number {
   return n >= 0 ? n * 2 : -n * 2 - 1;
 }
 
-/** Bytes appended to one growing buffer. */
+/** Bytes appended to a growing buffer, taken out of it a piece at a time. */
 class ByteWriter {
   private buffer: Buffer;
   private view: DataView;
-  length = 0;
+  /** bytes in buffer */
+  held = 0;
+  /** bytes taken before them */
+  private taken = 0;
 
-  constructor(capacity: number) {
+  constructor(private readonly capacity: number) {
     this.buffer = Buffer.allocUnsafe(Math.max(capacity, 64));
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
   }
 
+  /** Bytes written so far: where the next one goes in the file. */
+  get length(): number {
+    return this.taken + this.held;
+  }
+
+  /** The bytes held, taken out; last: nothing more is written. */
+  take(last = false): Buffer {
+    const piece = this.buffer.subarray(0, this.held);
+    this.taken += this.held;
+    this.held = 0;
+    this.buffer = last ? Buffer.alloc(0) : Buffer.allocUnsafe(Math.max(this.capacity, 64));
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
+    return piece;
+  }
+
   private room(n: number): void {
-    if (this.length + n <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
-    this.buffer.copy(grown, 0, 0, this.length);
+    if (this.held + n <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.held + n));
+    this.buffer.copy(grown, 0, 0, this.held);
     this.buffer = grown;
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
   }
@@ -373,38 +404,38 @@ class ByteWriter {
   float64s(values: Float64Array, first: number, stride: number, count: number): void {
     this.room(count * 8);
     const view = this.view;
-    let at = this.length;
+    let at = this.held;
     for (let i = 0, k = first; i < count; i++, k += stride, at += 8) view.setFloat64(at, values[k], true);
-    this.length = at;
+    this.held = at;
   }
 
   byte(b: number): void {
     this.room(1);
-    this.buffer[this.length++] = b;
+    this.buffer[this.held++] = b;
   }
 
   /** An unsigned LEB128 varint of a non-negative integer up to 2^53. */
   varint(n: number): void {
     this.room(10);
     while (n >= 128) {
-      this.buffer[this.length++] = (n % 128) | 0x80;
+      this.buffer[this.held++] = (n % 128) | 0x80;
       n = Math.floor(n / 128);
     }
-    this.buffer[this.length++] = n;
+    this.buffer[this.held++] = n;
   }
 
   u32(n: number): void {
     this.room(4);
-    this.length = this.buffer.writeUInt32LE(n, this.length);
+    this.held = this.buffer.writeUInt32LE(n, this.held);
   }
 
   raw(bytes: Uint8Array): void {
     this.room(bytes.length);
     if (bytes.length < 32) {
       // TypedArray.set costs more than the copy for a few bytes
-      for (let i = 0; i < bytes.length; i++) this.buffer[this.length + i] = bytes[i];
-    } else this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
+      for (let i = 0; i < bytes.length; i++) this.buffer[this.held + i] = bytes[i];
+    } else this.buffer.set(bytes, this.held);
+    this.held += bytes.length;
   }
 
   /** UTF-8 text preceded by its length in bytes (a varint), as Thrift writes a string. */
@@ -412,10 +443,7 @@ class ByteWriter {
     const length = Buffer.byteLength(text, "utf8");
     this.varint(length);
     this.room(length);
-    this.length += this.buffer.write(text, this.length, "utf8");
+    this.held += this.buffer.write(text, this.held, "utf8");
   }
 
-  result(): Buffer {
-    return this.buffer.subarray(0, this.length);
-  }
 }

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
-import { encodeMatrix, type MatrixMediaType } from "./index";
+import { encodeMatrix, encodeParquetPieces, PARQUET_WHOLE_BYTES, type MatrixMediaType } from "./index";
 import { formatLabels } from "./labels";
 import { as2d, FormatError, rangeLabels, type Labels, type Matrix } from "./matrix";
 import { MAX_FLOAT_TEXT } from "./floatText";
@@ -445,11 +445,18 @@ function partSlots(): Slots {
   return slots;
 }
 
+/** Pieces of memory of their own (done() gives nothing back). */
+async function* asPieces(buffers: Iterable<Buffer>): AsyncGenerator<Piece> {
+  for (const bytes of buffers) yield { bytes, done: () => undefined };
+}
+
 /**
  * encodeMatrix(type, m), in blocks on the threads when it is CSV or a 2-D JSON list of a
- * big frame. A frame with no table form asked for as CSV is refused here, before anything.
+ * big frame, and Parquet of a big frame a piece at a time. A frame with no table form
+ * asked for as CSV, or no Parquet form, is refused here, before anything.
  */
 export function encodeMatrixStream(type: MatrixMediaType, m: Matrix): Buffer | AsyncIterable<Piece> {
+  if (type === "application/x-parquet" && m.data.byteLength > PARQUET_WHOLE_BYTES) return asPieces(encodeParquetPieces(m));
   const format = type === "text/csv" ? "csv" : type === "application/json" && m.shape.length === 2 ? "json" : null;
   return (format && textBlocks(format, m)) || encodeMatrix(type, m);
 }
