@@ -134,7 +134,7 @@ async function main(): Promise<void> {
       platform: `${os.type()} ${os.release()}`,
       loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
     },
-    options: { smoke: options.smoke, big: options.big, dbs: options.dbs, only: [...options.only], sizes: options.sizes },
+    options: { smoke: options.smoke, big: options.big, dbs: options.dbs, only: [...options.only], formats: options.formats, sizes: options.sizes },
   };
   log(`ERT Storage bench (${options.smoke ? "smoke" : "full"}${options.big ? ", big" : ""}) on ${cpus.length} cores, node ${process.version}`);
 

@@ -7,15 +7,16 @@ import { readNpy, writeNpy } from "../../src/formats/npy";
 import { readParquet, writeParquet } from "../../src/formats/parquet";
 import { deleteExperiment, newEnsemble, type Context } from "./context";
 import { check, expectOk, type BenchError, type Reply } from "./http";
+import type { MatrixFormat } from "./options";
 import { jsonMatrix, log, mbps, now, perSecond, pool, sameValues, seconds, values } from "./measure";
 
-export const FORMATS = {
+export const FORMATS: Record<MatrixFormat, string> = {
   json: "application/json",
   npy: "application/x-numpy",
   csv: "text/csv",
   parquet: "application/x-parquet",
-} as const;
-type Format = keyof typeof FORMATS;
+};
+type Format = MatrixFormat;
 
 function encode(format: Format, m: Matrix): Buffer | string {
   const [rows, cols] = m.shape;
@@ -50,7 +51,7 @@ export async function matrices(ctx: Context): Promise<Record<string, unknown>> {
     const m: Matrix = { shape: [rows, cols], data: values(rows * cols, rows), columns: null, index: null };
     const bytes = rows * cols * 8;
     const figures: Record<string, unknown> = { float64Bytes: bytes };
-    for (const format of Object.keys(FORMATS) as Format[]) {
+    for (const format of ctx.options.formats) {
       if (ctx.stuck) {
         figures[format] = { error: "not run: the server was stuck on an earlier format of this size (restarted)" };
         continue;
@@ -81,6 +82,8 @@ async function roundTrip(ctx: Context, format: Format, m: Matrix, path: string):
   let body: Buffer | string | null = encode(format, m);
   const bodyBytes = Buffer.byteLength(body);
   // each way's peak is its own: counted from the server's resident memory as it starts
+  // (what earlier steps left: freed memory is not always given back at once)
+  const rssMbBeforeUp = ctx.server.rssMb();
   ctx.server.resetStepPeak();
   const t0 = now();
   const post = await ctx.client.request("POST", `${path}/matrix`, { body, type });
@@ -88,6 +91,7 @@ async function roundTrip(ctx: Context, format: Format, m: Matrix, path: string):
   body = null;
   expectOk(post, `POST ${key} ${format}`);
   const peakRssMbUp = ctx.server.stepPeakRssMb();
+  const rssMbBeforeDown = ctx.server.rssMb();
   ctx.server.resetStepPeak();
   const t1 = now();
   const get = await ctx.client.request("GET", path, { accept: type });
@@ -102,7 +106,9 @@ async function roundTrip(ctx: Context, format: Format, m: Matrix, path: string):
     downSeconds: seconds(downMs),
     bodyBytes,
     answerBytes: get.bytes,
+    rssMbBeforeUp,
     peakRssMbUp,
+    rssMbBeforeDown,
     peakRssMbDown,
     rssMbNow: ctx.server.rssMb(),
   };

@@ -2,6 +2,9 @@
 export const WORKLOADS = ["upload", "matrix", "frame", "view", "latency", "misfits"] as const;
 export type Workload = (typeof WORKLOADS)[number];
 export type Db = "postgres" | "embedded";
+/** The matrix workload's formats, in the order they run. */
+export const MATRIX_FORMATS = ["json", "npy", "csv", "parquet"] as const;
+export type MatrixFormat = (typeof MATRIX_FORMATS)[number];
 
 export interface Sizes {
   upload: { records: number; values: number; concurrency: number };
@@ -23,6 +26,8 @@ export interface Options {
   big: boolean;
   dbs: Db[];
   only: Set<Workload>;
+  /** the matrix workload's formats (--formats); each starts on the memory the ones before it left */
+  formats: MatrixFormat[];
   out: string | null;
   sizes: Sizes;
 }
@@ -56,10 +61,10 @@ const SMOKE: Sizes = {
   requestTimeoutMs: 30_000,
 };
 
-const USAGE = `Usage: pnpm bench [--smoke] [--big] [--db postgres|embedded] [--only ${WORKLOADS.join(",")}] [--out file.json]`;
+const USAGE = `Usage: pnpm bench [--smoke] [--big] [--db postgres|embedded] [--only ${WORKLOADS.join(",")}] [--formats ${MATRIX_FORMATS.join(",")}] [--out file.json]`;
 
 export function parseOptions(argv: string[]): Options {
-  const options: Options = { smoke: false, big: false, dbs: ["postgres", "embedded"], only: new Set(WORKLOADS), out: null, sizes: FULL };
+  const options: Options = { smoke: false, big: false, dbs: ["postgres", "embedded"], only: new Set(WORKLOADS), formats: [...MATRIX_FORMATS], out: null, sizes: FULL };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -79,6 +84,11 @@ export function parseOptions(argv: string[]): Options {
       const bad = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
       if (bad.length) throw new Error(`--only: unknown workload ${bad.join(", ")}\n${USAGE}`);
       options.only = new Set(names as Workload[]);
+    } else if (arg === "--formats") {
+      const names = value().split(",");
+      const bad = names.filter((n) => !(MATRIX_FORMATS as readonly string[]).includes(n));
+      if (bad.length) throw new Error(`--formats: unknown format ${bad.join(", ")}\n${USAGE}`);
+      options.formats = MATRIX_FORMATS.filter((f) => names.includes(f));
     } else if (arg === "--help" || arg === "-h") {
       console.error(USAGE);
       process.exit(0);

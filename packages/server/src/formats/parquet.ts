@@ -3,10 +3,10 @@
 // column and index labels are kept. parquetWriter.ts writes the files; parquetReader.ts
 // reads those pandas and this server write, parquetArrow.ts (Arrow) any other.
 import { FormatError, rangeLabels, type LabelKind, type Labels, type Matrix } from "./matrix";
-import { readTable, Unsupported, type ParquetTable } from "./parquetReader";
+import { readTable, Unsupported, type ParquetSource, type ParquetTable } from "./parquetReader";
 
 export { INDEX_FIELD, isoToNanos, parquetPieces, writeParquet } from "./parquetWriter";
-export { nanosToIso } from "./parquetReader";
+export { fileSource, nanosToIso, type ParquetSource } from "./parquetReader";
 
 interface PandasColumn {
   name: string | null;
@@ -30,9 +30,13 @@ export function arrowTable(buf: Buffer): ParquetTable {
   return (require("./parquetArrow") as typeof import("./parquetArrow")).arrowTable(buf);
 }
 
-/** The frame in a Parquet file: read directly when it is as pandas writes it, else through Arrow. */
-export function readParquet(buf: Buffer): Matrix {
-  const table = readTable(buf);
+/**
+ * The frame in a Parquet file, in memory or on disk (a ParquetSource: read a column at a
+ * time): read directly when it is as pandas writes it, else through Arrow (which needs
+ * the file whole in memory).
+ */
+export function readParquet(file: Buffer | ParquetSource): Matrix {
+  const table = readTable(file);
   if (table) {
     try {
       return frameOf(table);
@@ -40,7 +44,7 @@ export function readParquet(buf: Buffer): Matrix {
       if (!(error instanceof Unsupported)) throw error; // a column this reader cannot decode: Arrow's
     }
   }
-  return frameOf(arrowTable(buf));
+  return frameOf(arrowTable(Buffer.isBuffer(file) ? file : file.range(0, file.length)));
 }
 
 /** The matrix a table holds: its index column and labels as pandas' metadata names them. */

@@ -5,6 +5,7 @@
 // answers null. Through Arrow, a 2000-column frame took ~45 ms warm and its first file in
 // a process ~0.5 s (WASM start); the file's bytes were copied into WASM memory, which
 // never shrinks. The layout is parquet.thrift's: https://github.com/apache/parquet-format
+import fs from "node:fs";
 import { FormatError, type Labels } from "./matrix";
 
 /** A column of the file: its values as numbers (a data column) or as labels (the index). */
@@ -43,9 +44,9 @@ const PANDAS_TYPES = /^(float(16|32|64)|u?int(8|16|32)|int64|bool|unicode|string
  * it reads. A data column is decoded when its numbers are asked for (one at a time, so a
  * frame is never held twice over); one this reader cannot decode then throws Unsupported.
  */
-export function readTable(buf: Buffer): ParquetTable | null {
+export function readTable(file: Buffer | ParquetSource): ParquetTable | null {
   try {
-    return read(buf);
+    return read(Buffer.isBuffer(file) ? inMemory(file) : file);
   } catch (error) {
     if (error instanceof FormatError) throw error;
     return null; // Unsupported, or a file it cannot make sense of: Arrow says what is wrong
@@ -64,12 +65,43 @@ interface Leaf {
 
 type Values = Float64Array | Float32Array | Int32Array | BigInt64Array | Uint8Array | string[];
 
-function read(buf: Buffer): ParquetTable {
-  if (buf.length < 12 || buf.toString("latin1", 0, 4) !== "PAR1" || buf.toString("latin1", buf.length - 4) !== "PAR1") throw new Unsupported();
-  const footerLength = buf.readUInt32LE(buf.length - 8);
-  const footerStart = buf.length - 8 - footerLength;
+/** A Parquet file's bytes, a range at a time: in memory, or read from a file on disk. */
+export interface ParquetSource {
+  length: number;
+  /** the bytes start..end (0 <= start <= end <= length) */
+  range(start: number, end: number): Buffer;
+}
+
+function inMemory(buf: Buffer): ParquetSource {
+  return { length: buf.length, range: (start, end) => buf.subarray(start, end) };
+}
+
+/** The bytes of an open file of `length` bytes, read where they are asked for (the reader asks for its footer, then a column chunk at a time). */
+export function fileSource(fd: number, length: number): ParquetSource {
+  return {
+    length,
+    range(start, end) {
+      const out = Buffer.allocUnsafe(end - start);
+      for (let at = 0; at < out.length; ) {
+        const n = fs.readSync(fd, out, at, out.length - at, start + at);
+        if (n === 0) throw new FormatError(`the parquet file ended at byte ${start + at}, before the ${length} bytes it had`);
+        at += n;
+      }
+      return out;
+    },
+  };
+}
+
+function read(file: ParquetSource): ParquetTable {
+  const n = file.length;
+  if (n < 12 || file.range(0, 4).toString("latin1") !== "PAR1") throw new Unsupported();
+  const tail = file.range(n - 8, n);
+  if (tail.toString("latin1", 4) !== "PAR1") throw new Unsupported();
+  const footerLength = tail.readUInt32LE(0);
+  const footerStart = n - 8 - footerLength;
   if (footerStart < 4) throw new Unsupported();
-  const meta = new CompactReader(buf, footerStart, buf.length - 8).struct(FILE_META);
+  const footer = file.range(footerStart, n - 8);
+  const meta = new CompactReader(footer, 0, footer.length).struct(FILE_META);
   const schema = meta[2] as Struct[];
   const numRows = toNumber(meta[3]);
   const metadata = new Map<string, string>();
@@ -97,13 +129,13 @@ function read(buf: Buffer): ParquetTable {
     if (groupChunks.length !== leaves.length) throw new Unsupported();
     groupChunks.forEach((chunk, i) => {
       if (chunk[1] !== undefined) throw new Unsupported(); // in another file
-      checkChunk(buf, chunk[3] as Struct, leaves[i], toNumber(group[3]));
+      checkChunk(n, chunk[3] as Struct, leaves[i], toNumber(group[3]));
       chunks[i].push(chunk[3] as Struct);
     });
     groupRows.push(toNumber(group[3]));
   }
   if (groupRows.reduce((a, n) => a + n, 0) !== numRows) throw new Unsupported();
-  const column = (i: number) => concat(chunks[i].map((chunk, g) => readChunk(buf, chunk, leaves[i], groupRows[g])), leaves[i].type);
+  const column = (i: number) => concat(chunks[i].map((chunk, g) => readChunk(file, chunk, leaves[i], groupRows[g])), leaves[i].type);
   // what Arrow gives differently is left to it: times among the values, an index with missing labels
   const fields = leaves.map((l, i) => {
     if (!indexNames.includes(l.name)) {
@@ -211,7 +243,7 @@ function field(l: Leaf, read: () => Values): TableField {
 }
 
 /** A column chunk's metadata as this reader reads it: its type, its rows, a codec it knows, inside the file; where its pages are. */
-function checkChunk(buf: Buffer, meta: Struct, l: Leaf, rows: number): { pos: number; end: number; codec: number } {
+function checkChunk(fileLength: number, meta: Struct, l: Leaf, rows: number): { pos: number; end: number; codec: number } {
   if (meta[1] !== l.type || toNumber(meta[5]) !== rows) throw new Unsupported();
   const codec = meta[4] as number;
   if (codec !== Codec.UNCOMPRESSED && codec !== Codec.SNAPPY) throw new Unsupported();
@@ -219,14 +251,18 @@ function checkChunk(buf: Buffer, meta: Struct, l: Leaf, rows: number): { pos: nu
   const dictOffset = meta[11] === undefined ? Infinity : toNumber(meta[11]);
   const pos = Math.min(dataOffset, dictOffset > 0 ? dictOffset : Infinity);
   const end = pos + toNumber(meta[7]);
-  if (end > buf.length) throw new Unsupported();
+  if (end > fileLength) throw new Unsupported();
   return { pos, end, codec };
 }
 
 /** One column chunk: its pages, decompressed and decoded, `rows` values (missing ones marked). */
-function readChunk(buf: Buffer, meta: Struct, l: Leaf, rows: number): Values {
-  const { end, codec, pos: start } = checkChunk(buf, meta, l, rows);
-  let pos = start;
+function readChunk(file: ParquetSource, meta: Struct, l: Leaf, rows: number): Values {
+  const chunk = checkChunk(file.length, meta, l, rows);
+  // the chunk's bytes, its pages all inside them
+  const buf = file.range(chunk.pos, chunk.end);
+  const { codec } = chunk;
+  const end = buf.length;
+  let pos = 0;
   let dictionary: Values | null = null;
   const values = newValues(l.type, rows);
   /** which rows hold a value: made at the first missing one */
