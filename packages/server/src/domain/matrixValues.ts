@@ -2,7 +2,13 @@
 // (bounded chunks, as file content) when large. Large NPY bodies stream straight
 // into the blob store and back out, never held whole.
 import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { decodeParquetFile } from "../formats";
 import { decodeCsv } from "../formats/csv";
 import { CsvMatrixReader } from "../formats/csvStream";
 import { as2d, FormatError, rangeLabels, size, type Labels, type Matrix } from "../formats/matrix";
@@ -168,6 +174,28 @@ export class MatrixValues {
       throw new FormatError(`NPY data is truncated: ${bytes / 8} values of '<f8' expected, ${Math.floor(stored / 8)} sent`);
     }
     return { stored: { shape: header.shape, data: null, blobKey: key, columns: null, index: null } };
+  }
+
+  /**
+   * Reads a large Parquet body. A Parquet file is read from its end (the footer says where
+   * each column is), so the body goes to a temporary file first (os.tmpdir(), readable by
+   * this user only) and the frame is read from there a column chunk at a time: the body
+   * is never in memory beside the matrix it fills. The file goes when the body is read,
+   * whatever the outcome. FormatError for a body that is not a Parquet frame.
+   */
+  async receiveParquet(body: Readable): Promise<ReceivedMatrix> {
+    const path = join(tmpdir(), `ert-storage-${randomUUID()}.parquet`);
+    try {
+      await pipeline(body, createWriteStream(path, { flags: "wx", mode: 0o600 }));
+      const file = await open(path, "r");
+      try {
+        return { matrix: decodeParquetFile(file.fd, (await file.stat()).size) };
+      } finally {
+        await file.close();
+      }
+    } finally {
+      await rm(path, { force: true });
+    }
   }
 
   /** Reads a JSON matrix body (see receiveText). */

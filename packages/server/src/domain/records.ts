@@ -126,13 +126,15 @@ export class RecordService {
     let streamed: StoredMatrix | undefined;
     try {
       if (body instanceof Readable) {
-        // an NPY, JSON or CSV body not read yet: large values go into the blob store as they come
+        // a body not read yet (see parseBodies): large values go into the blob store as they come
         const received =
           mediaType === "application/json"
             ? await this.matrices.receiveJson(body)
             : mediaType === "text/csv"
               ? await this.matrices.receiveCsv(body)
-              : await this.matrices.receiveNpy(body);
+              : mediaType === "application/x-parquet"
+                ? await this.matrices.receiveParquet(body)
+                : await this.matrices.receiveNpy(body);
         if ("stored" in received) streamed = received.stored;
         else decoded = received.matrix;
       } else {

@@ -49,6 +49,12 @@ export function decodeMatrix(type: MatrixMediaType, body: unknown): Matrix {
   }
 }
 
+/** The frame in a Parquet file on disk, read a column chunk at a time (fd open for reading). */
+export function decodeParquetFile(fd: number, length: number): Matrix {
+  const { readParquet, fileSource } = parquet();
+  return readParquet(fileSource(fd, length));
+}
+
 function asBuffer(body: unknown): Buffer {
   if (Buffer.isBuffer(body)) return body;
   if (typeof body === "string") return Buffer.from(body, "utf8");

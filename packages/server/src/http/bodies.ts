@@ -6,6 +6,7 @@ import { LIMIT_VARIABLES, type Limits } from "../config";
 import { parseJson, stringifyJson } from "../formats/json";
 import { AppError, Errors } from "../errors";
 import { INLINE_MATRIX_BYTES } from "../domain/matrixValues";
+import { PARQUET_AS_POSTED_LIMIT } from "../domain/records";
 import { matrixMediaType } from "../formats";
 
 const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
@@ -42,7 +43,7 @@ export function parseBodies(limits: Limits): RequestHandler {
       return next(Errors.invalidField(["body", "file"], "field required", "value_error.missing"));
     }
     if (MATRIX_PATH.test(req.path)) {
-      if (streamsNpy(req) || streamsText(req)) {
+      if (streamsNpy(req) || streamsText(req) || streamsParquet(req)) {
         res.locals.streamBody = true;
         return next();
       }
@@ -145,6 +146,15 @@ function streamsNpy(req: Request): boolean {
 function streamsText(req: Request): boolean {
   const type = matrixMediaType(req.header("content-type"));
   return (type === "application/json" || type === "text/csv") && !encoded(req);
+}
+
+/**
+ * A Parquet body too large to be kept as posted (and so answered byte for byte) is not
+ * read here: MatrixValues.receiveParquet spools it to a file and reads it from there.
+ * Only a declared length says so; a chunked body is read whole.
+ */
+function streamsParquet(req: Request): boolean {
+  return matrixMediaType(req.header("content-type")) === "application/x-parquet" && !encoded(req) && Number(req.header("content-length")) > PARQUET_AS_POSTED_LIMIT;
 }
 
 /** A compressed body (Content-Encoding) is inflated by express.raw, so it is read whole. */

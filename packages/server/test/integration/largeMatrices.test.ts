@@ -1,8 +1,10 @@
 // Large matrices keep their values in the blob store in bounded chunks; NPY bodies
 // stream in and out. Numbers come back bit for bit, and a refused upload leaves
 // nothing behind, in the blob store or in the database.
+import { readdir } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import { BlobServiceClient } from "@azure/storage-blob";
 import fc from "fast-check";
@@ -10,6 +12,8 @@ import { DEFAULT_LIMITS } from "../../src/config";
 import { INLINE_MATRIX_BYTES } from "../../src/domain/matrixValues";
 import { encodeCsv } from "../../src/formats/csv";
 import { encodeNestedJson, parseJson } from "../../src/formats/json";
+import { writeParquet } from "../../src/formats/parquetWriter";
+import { PARQUET_AS_POSTED_LIMIT } from "../../src/domain/records";
 import { npyHeader } from "../../src/formats/npyStream";
 import { streamOf } from "../helpers/blobs";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
@@ -382,6 +386,52 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     expect(quote.json.detail.error).toMatch(/ends inside a quoted field/);
     expect(await t.db.pool.query("SELECT 1 FROM record_info WHERE ensemble_id = $1 AND name IN ('B', 'Q')", [ensembleId])).toMatchObject({ rowCount: 0 });
     expect(await matrixBlobs()).toEqual(before);
+  });
+
+  test("a Parquet body too large to keep as posted goes through a temporary file: bit for bit; cut short or abandoned it is refused and leaves nothing, on disk or in the store", async () => {
+    const spooled = async () => (await readdir(tmpdir())).filter((f) => /^ert-storage-.*\.parquet$/.test(f));
+    const rows = 1000;
+    const cols = Math.ceil(PARQUET_AS_POSTED_LIMIT / 8 / rows) + 100;
+    const data = values(rows * cols, 17);
+    const body = writeParquet({ shape: [rows, cols], data, columns: null, index: null });
+    expect(body.length).toBeGreaterThan(PARQUET_AS_POSTED_LIMIT);
+    const { ensembleId } = await t.ensemble({ size: rows });
+    const before = await spooled();
+    const posted = await t.api.post(`${rec(ensembleId, "PQ")}/matrix`, { body, headers: { "content-type": "application/x-parquet" } });
+    expect(posted.status).toBe(200);
+    expect(await blobKeyOf(posted.json.id)).toMatch(/^matrices\//);
+    const asNpy = await t.api.get(rec(ensembleId, "PQ"), { headers: { accept: "application/x-numpy" } });
+    expect(asNpy.bytes.equals(npy([rows, cols], data))).toBe(true);
+    expect(await spooled()).toEqual(before);
+
+    const blobsBefore = await matrixBlobs();
+    const cut = await t.api.post(`${rec(ensembleId, "CUT")}/matrix`, { body: body.subarray(0, body.length - 1000), headers: { "content-type": "application/x-parquet" } });
+    expect(cut.status).toBe(422);
+    expect(cut.json.detail.error).toMatch(/parquet/i);
+    expect(await spooled()).toEqual(before);
+
+    // a client that declares the whole body, sends half of it and hangs up
+    const url = new URL(t.api.base);
+    const socket = net.connect(Number(url.port), url.hostname);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(`POST ${rec(ensembleId, "GONE")}/matrix HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-parquet\r\nContent-Length: ${body.length}\r\n\r\n`);
+    await new Promise<void>((resolve) => socket.write(body.subarray(0, body.length >> 1), () => resolve()));
+    let during = await spooled();
+    for (let i = 0; i < 100 && during.length === before.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      during = await spooled();
+    }
+    expect(during.length).toBe(before.length + 1); // the half that came is in the temporary file
+    socket.destroy();
+    let left = await spooled();
+    for (let i = 0; i < 100 && left.length > before.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      left = await spooled();
+    }
+    expect(left).toEqual(before);
+    expect(await t.db.pool.query("SELECT 1 FROM record_info WHERE ensemble_id = $1 AND name IN ('CUT', 'GONE')", [ensembleId])).toMatchObject({ rowCount: 0 });
+    expect(await matrixBlobs()).toEqual(blobsBefore);
+    expect((await t.api.get(`/ensembles/${ensembleId}`)).status).toBe(200);
   });
 
   test("deleting the experiment removes its matrix blobs (queued for sweeping in the same transaction, swept at once)", async () => {

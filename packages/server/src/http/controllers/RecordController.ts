@@ -51,7 +51,7 @@ export class RecordController extends Controller {
       realization_index,
       prior,
       matrixMediaType(req.header("content-type")),
-      // a large NPY body and any JSON or CSV one are left unread (see parseBodies): they stream
+      // a large NPY or Parquet body and any JSON or CSV one are left unread (see parseBodies): they stream
       req.res!.locals.streamBody ? limitedBody(req, req.app.locals.limits.matrixBytes, "matrices", LIMIT_VARIABLES.matrixBytes) : req.body,
     );
   }
