@@ -54,17 +54,38 @@ export class MatrixValues {
 
   /** The values under a blob key into target, which they must fill exactly. */
   async readInto(blobKey: string, target: Uint8Array): Promise<void> {
-    let at = 0;
+    for await (const _ of this.fill(blobKey, target.length, () => target));
+  }
+
+  /**
+   * The `bytes` bytes under blobKey copied into buffers from next (each filled before the
+   * next is asked for), yielding each one full. Throws if the store holds more or fewer.
+   */
+  private async *fill(blobKey: string, bytes: number, next: (bytesLeft: number) => Uint8Array): AsyncGenerator<Uint8Array> {
+    let left = bytes; // bytes not yet in a buffer
+    let part: Uint8Array | null = null;
+    let filled = 0; // bytes of part
     for await (const piece of await this.deps.blobs.read(blobKey)) {
       const chunk = piece as Buffer;
-      if (at + chunk.length > target.length) {
-        at += chunk.length;
-        break;
+      for (let at = 0; at < chunk.length; ) {
+        if (part === null) {
+          if (left === 0) throw new Error(`Matrix values under '${blobKey}' are more than the ${bytes} bytes its shape says`);
+          part = next(left);
+          filled = 0;
+        }
+        const take = Math.min(chunk.length - at, part.length - filled);
+        part.set(chunk.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === part.length) {
+          left -= part.length;
+          const done = part;
+          part = null;
+          yield done;
+        }
       }
-      target.set(chunk, at);
-      at += chunk.length;
     }
-    if (at !== target.length) throw new Error(`Matrix values under '${blobKey}' are not the ${target.length} bytes its shape says`);
+    if (left > 0) throw new Error(`Matrix values under '${blobKey}' are fewer than the ${bytes} bytes its shape says`);
   }
 
   /**
@@ -84,33 +105,13 @@ export class MatrixValues {
 
   /** The values under blobKey in parts of whole rows, about `values` values each, in memory from alloc. */
   private async *rowParts(blobKey: string, rows: number, cols: number, values: number, alloc: (n: number) => Float64Array): AsyncGenerator<Float64Array> {
-    const partRows = Math.max(1, Math.floor(values / cols));
-    let left = rows; // rows not yet read
-    let part: Uint8Array | null = null;
-    let filled = 0; // bytes of part
-    for await (const piece of await this.deps.blobs.read(blobKey)) {
-      const chunk = piece as Buffer;
-      for (let at = 0; at < chunk.length; ) {
-        if (part === null) {
-          if (left === 0) throw new Error(`Matrix values under '${blobKey}' are more than the ${rows * cols * 8} bytes its shape says`);
-          const n = Math.min(partRows, left) * cols;
-          const target = alloc(n);
-          part = new Uint8Array(target.buffer, target.byteOffset, n * 8);
-          filled = 0;
-        }
-        const take = Math.min(chunk.length - at, part.length - filled);
-        part.set(chunk.subarray(at, at + take), filled);
-        filled += take;
-        at += take;
-        if (filled === part.length) {
-          left -= part.length / 8 / cols;
-          const done = part;
-          part = null;
-          yield new Float64Array(done.buffer, done.byteOffset, done.length / 8);
-        }
-      }
-    }
-    if (left > 0) throw new Error(`Matrix values under '${blobKey}' are fewer than the ${rows * cols * 8} bytes its shape says`);
+    const partValues = Math.max(1, Math.floor(values / cols)) * cols;
+    const next = (bytesLeft: number) => {
+      const n = Math.min(partValues, bytesLeft / 8);
+      const target = alloc(n);
+      return new Uint8Array(target.buffer, target.byteOffset, n * 8);
+    };
+    for await (const part of this.fill(blobKey, rows * cols * 8, next)) yield new Float64Array(part.buffer, part.byteOffset, part.length / 8);
   }
 
   /** The values of a stored matrix as a stream of little-endian float64 bytes. */
