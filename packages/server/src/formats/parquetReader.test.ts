@@ -59,6 +59,22 @@ describe("Parquet read directly", () => {
     );
   });
 
+  test("files read one after another whose pandas metadata differ only slightly (same length): each gets its own labels, also read again", () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-c]{3}$/), { minLength: 2, maxLength: 2 }), fc.integer({ min: 1, max: 40 }), ([x, y], cols) => {
+        const frame = (name: string): Matrix => ({
+          shape: [1, cols],
+          data: Float64Array.from({ length: cols }, (_, c) => c),
+          columns: { kind: "string", values: Array.from({ length: cols }, (_, c) => (c === cols - 1 ? name : `c${c}`)) },
+          index: null,
+        });
+        const [a, b] = [writeParquet(frame(x)), writeParquet(frame(y))];
+        for (const [file, name] of [[a, x], [b, y], [a, x], [b, y]] as const) expect(readParquet(file).columns!.values[cols - 1]).toBe(name);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   test("Arrow's files with dictionaries, compression, small pages and nulls: the same frame both ways", () => {
     const options = fc.record({
       dictionary: fc.boolean(),

@@ -105,20 +105,23 @@ function read(file: ParquetSource): ParquetTable {
   const schema = meta[2] as Struct[];
   const numRows = toNumber(meta[3]);
   const metadata = new Map<string, string>();
-  for (const kv of (meta[5] as Struct[] | undefined) ?? []) metadata.set(text(kv[1]), kv[2] === undefined ? "" : text(kv[2]));
-  // the index columns pandas names; their metadata is checked by readParquet, on either path
-  const pandas = metadata.get("pandas");
+  let pandas: PandasEntry | undefined;
+  for (const kv of (meta[5] as Struct[] | undefined) ?? []) {
+    const key = text(kv[1]);
+    const value = kv[2] ?? Buffer.alloc(0);
+    if (!Buffer.isBuffer(value)) throw new Unsupported();
+    if (key === "pandas") {
+      pandas = pandasEntry(value);
+      metadata.set(key, pandas.text);
+    } else metadata.set(key, value.toString("utf8"));
+  }
   // Arrow takes the schema's metadata from ARROW:schema (an Arrow IPC schema) when there
   // is one: without a "pandas" entry of the file's own to read, the file is Arrow's
   if (pandas === undefined && metadata.has("ARROW:schema")) throw new Unsupported();
-  let indexNames: unknown[] = [];
-  let parsed: { columns?: { pandas_type?: unknown }[]; index_columns?: unknown[] } | undefined;
-  if (pandas !== undefined) {
-    parsed = JSON.parse(pandas) as { columns?: { pandas_type?: unknown }[]; index_columns?: unknown[] };
-    if (!Array.isArray(parsed.columns) || !Array.isArray(parsed.index_columns ?? [])) throw new Unsupported();
-    if (!parsed.columns.every((c) => typeof c?.pandas_type === "string" && PANDAS_TYPES.test(c.pandas_type))) throw new Unsupported();
-    indexNames = parsed.index_columns ?? [];
-  }
+  // the index columns pandas names; their metadata is checked by readParquet, on either path
+  const parsed = pandas?.parsed;
+  if (parsed === null) throw new Unsupported();
+  const indexNames = parsed?.index_columns ?? [];
   if (!schema || schema.length === 0 || toNumber(schema[0][5] ?? 0) !== schema.length - 1) throw new Unsupported(); // flat only
   const leaves = schema.slice(1).map(leaf);
   // each column's chunks (one per row group), read only when its values are asked for
@@ -147,6 +150,59 @@ function read(file: ParquetSource): ParquetTable {
     return field(l, () => values);
   });
   return { numRows, metadata, pandas: parsed, fields };
+}
+
+type PandasMetadata = { columns: { pandas_type?: unknown }[]; index_columns?: unknown[] };
+
+/** A "pandas" metadata entry: its text, and what it says if this reader can use it (null: Arrow must read the file). */
+interface PandasEntry {
+  bytes: Buffer;
+  text: string;
+  parsed: Readonly<PandasMetadata> | null;
+}
+
+/**
+ * The "pandas" entries of the last files read, most recent first. ERT posts each response
+ * one realization at a time, every file with the same columns and so the same entry: for
+ * 2000 columns 260 kB of JSON, which took longer to decode and parse (~1.4 ms) than the
+ * rest of the file. A file's entry is compared byte for byte with those kept.
+ */
+const pandasEntries: PandasEntry[] = [];
+const PANDAS_ENTRIES_KEPT = 32;
+const PANDAS_BYTES_KEPT = 16 * 1024 * 1024;
+
+function pandasEntry(bytes: Buffer): PandasEntry {
+  const at = pandasEntries.findIndex((e) => e.bytes.length === bytes.length && e.bytes.equals(bytes));
+  if (at >= 0) {
+    const [entry] = pandasEntries.splice(at, 1);
+    pandasEntries.unshift(entry);
+    return entry;
+  }
+  const text = bytes.toString("utf8");
+  let parsed: PandasMetadata | null = null;
+  try {
+    const value = JSON.parse(text) as Partial<PandasMetadata> | null;
+    const valid =
+      typeof value === "object" &&
+      value !== null &&
+      Array.isArray(value.columns) &&
+      Array.isArray(value.index_columns ?? []) &&
+      value.columns.every((c) => typeof c?.pandas_type === "string" && PANDAS_TYPES.test(c.pandas_type));
+    if (valid) parsed = value as PandasMetadata;
+  } catch {
+    // not JSON: Arrow's path says so (see pandasMeta)
+  }
+  const entry = { bytes: Buffer.from(bytes), text, parsed };
+  pandasEntries.unshift(entry);
+  let kept = 0;
+  for (let i = 0; i < pandasEntries.length; i++) {
+    kept += pandasEntries[i].bytes.length;
+    if (i >= PANDAS_ENTRIES_KEPT || (i > 0 && kept > PANDAS_BYTES_KEPT)) {
+      pandasEntries.length = i;
+      break;
+    }
+  }
+  return entry;
 }
 
 function leaf(e: Struct): Leaf {
@@ -557,15 +613,18 @@ function toNumber(value: unknown): number {
  * encodings lists this reader never looks at.
  */
 interface Shape {
-  [id: number]: Shape | true;
+  [id: number]: Shape | true | typeof BYTES;
 }
+
+/** In a Shape: a binary field read as its bytes (a view into the footer), not as text. */
+const BYTES = "bytes";
 
 /** parquet.thrift's FileMetaData, as far as read() uses it. */
 const FILE_META: Shape = {
   2: { 1: true, 3: true, 4: true, 5: true, 6: true, 10: true }, // schema: SchemaElement
   3: true, // num_rows
   4: { 1: { 1: true, 3: { 1: true, 4: true, 5: true, 7: true, 9: true, 11: true } }, 3: true }, // row_groups: RowGroup { columns: ColumnChunk { file_path, meta_data } }
-  5: { 1: true, 2: true }, // key_value_metadata
+  5: { 1: true, 2: BYTES }, // key_value_metadata
 };
 
 /** A page's header (parquet.thrift's PageHeader with its data or dictionary page header); -1 where absent. */
@@ -583,6 +642,16 @@ interface PageHeader {
 }
 
 /** Thrift's compact protocol, read into plain objects keyed by field id. */
+/**
+ * buf's bytes start..end as UTF-8 text. Buffer's own utf8Slice where Node has it: for the
+ * short names a wide file holds thousands of (every column's, in the schema), toString's
+ * argument handling cost several times the decoding.
+ */
+const utf8: (buf: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as { utf8Slice?: unknown }).utf8Slice === "function"
+    ? (buf, start, end) => (buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end)
+    : (buf, start, end) => buf.toString("utf8", start, end);
+
 class CompactReader {
   constructor(
     private readonly buf: Buffer,
@@ -667,7 +736,7 @@ class CompactReader {
   }
 
   /** A value of the type; structs (and lists of them) with the shape given. */
-  private value(type: number, shape?: Shape): unknown {
+  private value(type: number, shape?: Shape | typeof BYTES): unknown {
     switch (type) {
       case 1:
         return true;
@@ -691,9 +760,9 @@ class CompactReader {
         // the binaries read are text (names, metadata, paths); statistics are skipped
         const n = this.varint();
         if (this.pos + n > this.end) throw new Unsupported();
-        const text = this.buf.toString("utf8", this.pos, this.pos + n);
+        const start = this.pos;
         this.pos += n;
-        return text;
+        return shape === BYTES ? this.buf.subarray(start, start + n) : utf8(this.buf, start, start + n);
       }
       case 9:
       case 10: {
@@ -705,6 +774,7 @@ class CompactReader {
         return items;
       }
       case 12:
+        if (shape === BYTES) throw new Unsupported();
         return this.struct(shape);
       default:
         throw new Unsupported(); // maps and anything else: not in a file this reader reads
