@@ -189,7 +189,8 @@ export class ObservationRepository {
       text: `WITH rec AS (
                SELECT r.id FROM record_info ri JOIN record r ON r.record_info_id = ri.id
                 WHERE ri.ensemble_id = $1 AND ri.name = $2
-                  AND (r.realization = $3 OR (r.realization = ${ENSEMBLE_WIDE} AND ri.record_type = 'matrix' AND $3 <> ${ENSEMBLE_WIDE}))
+                  AND r.realization IN ($3, ${ENSEMBLE_WIDE})
+                  AND (r.realization = $3 OR (ri.record_type = 'matrix' AND $3 <> ${ENSEMBLE_WIDE}))
                 ORDER BY r.realization = $3 DESC
                 LIMIT 1),
              obs AS (SELECT id, experiment_id FROM observation WHERE id = ANY($4::uuid[])),
