@@ -152,8 +152,13 @@ function drain(req: Request, done: (close: boolean) => void): void {
 }
 
 /** The one error handler after the routes: every error becomes the contract's body. */
-export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
-  if (res.headersSent) return next(error);
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  if (res.headersSent) {
+    // broken off mid-answer (the client sees it cut short): logged as ours, with the request's id
+    console.error(`[${String(res.getHeader("x-request-id"))}] ${req.method} ${req.path} failed mid-answer:`, error);
+    res.destroy();
+    return;
+  }
   const known = asAppError(error, res);
   if (known) {
     const { shape } = known;

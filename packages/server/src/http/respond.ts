@@ -51,7 +51,8 @@ async function writePieces(res: Response, first: IteratorResult<Piece>, pieces: 
   } catch (error) {
     if (next) next.then((r) => r.done || r.value.done(), () => undefined);
     await pieces.return?.(undefined);
-    if (res.destroyed || res.writableEnded) return; // the client closed the connection: nobody is left to answer
+    // the client closed the connection, or reset it under a write: nobody is left to answer
+    if (error instanceof ConnectionGone || res.destroyed || res.writableEnded) return;
     res.destroy(error as Error);
     throw error;
   }
@@ -69,19 +70,23 @@ function ended(res: Response): Promise<void> {
   });
 }
 
+/** The connection of an answer closed, or failed under a write (EPIPE, ECONNRESET): the client's doing. */
+class ConnectionGone extends Error {}
+
 /**
- * Resolves once the socket took the piece (the piece is then done), rejects when the
- * connection closes first (the piece is then left as it is: the socket may hold it yet).
+ * Resolves once the socket took the piece (the piece is then done), rejects with
+ * ConnectionGone when the connection closes or fails first (the piece is then left as it
+ * is: the socket may hold it yet).
  */
 function write(res: Response, piece: Piece): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const closed = () => finish(new Error("The connection closed mid-answer"));
+    const closed = () => finish(new ConnectionGone("The connection closed mid-answer"));
     const finish = (error?: Error | null) => {
       if (settled) return;
       settled = true;
       res.off("close", closed);
-      if (error) return reject(error);
+      if (error) return reject(error instanceof ConnectionGone ? error : new ConnectionGone(error.message, { cause: error }));
       piece.done();
       resolve();
     };
@@ -99,8 +104,10 @@ async function streamTo(res: Response, source: NodeJS.ReadableStream): Promise<v
   try {
     await pipeline(source, res);
   } catch (error) {
-    // the client closed the connection: nobody is left to answer (a failing source is thrown)
-    if ((error as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE" && res.destroyed) return;
+    // the client closed the connection, or reset it under a write (an error of the socket's
+    // write, never of the source's reads): nobody is left to answer; a failing source is thrown
+    const { code, syscall } = error as { code?: string; syscall?: string };
+    if ((code === "ERR_STREAM_PREMATURE_CLOSE" && res.destroyed) || syscall === "write") return;
     throw error;
   }
 }

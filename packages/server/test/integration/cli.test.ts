@@ -1,6 +1,7 @@
 // The ert-storage command as an operator runs it (needs `pnpm build`: it runs dist/).
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
@@ -8,6 +9,7 @@ import { Client as PgClient } from "pg";
 import { azuriteConnectionString, startAzurite } from "../helpers/azurite";
 import { Client } from "../helpers/client";
 import { testDatabaseUrl } from "../helpers/env";
+import { npyOf } from "../helpers/stacks";
 
 const bin = path.join(__dirname, "..", "..", "bin", "ert-storage.js");
 
@@ -72,6 +74,41 @@ describe("ert-storage command", () => {
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
     expect(fs.existsSync(path.join(cwd, "storage_server.json"))).toBe(false);
+  });
+
+  test("clients that hang up or reset under streamed, pipelined answers are not logged as failures", async () => {
+    // NODE_ENV as an operator has it: Express logs what reaches it only outside "test"
+    const dir = fs.mkdtempSync(path.join(cwd, "hangup-"));
+    const server = run(["--port", "0"], { ...baseEnv, ERT_STORAGE_NO_TOKEN: "1", NODE_ENV: "production" }, dir);
+    await waitFor(server, /ERT Storage on http:\/\/\S+/);
+    const base = /ERT Storage on (http:\/\/\S+)/.exec(server.output())![1];
+    const api = new Client(base);
+    const experiment = (await api.post("/experiments", { json: { name: "hang-ups" } })).json as { id: string };
+    const ensemble = (await api.post(`/experiments/${experiment.id}/ensembles`, { json: { size: 1, parameter_names: ["M"], response_names: [] } })).json as { id: string };
+    const data = new Float64Array(100 * 20_000).map((_, i) => Math.sin(i) * 1e3);
+    const body = npyOf([100, 20_000], data);
+    expect((await api.post(`/ensembles/${ensemble.id}/records/M/matrix`, { body, headers: { "content-type": "application/x-numpy" } })).status).toBe(200);
+    const url = new URL(`${base}/ensembles/${ensemble.id}/records/M`);
+    const before = server.output().length;
+    for (let round = 0; round < 12; round++) {
+      const request = `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: ${round % 2 ? "application/json" : "text/csv"}\r\n\r\n`;
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(Number(url.port), url.hostname, () => socket.write(request.repeat(3)));
+        socket.once("data", () => {
+          // a reset (RST) makes the server's next write fail (ECONNRESET, EPIPE) rather than see a close
+          if (round % 3 === 0) socket.destroy();
+          else socket.resetAndDestroy();
+          resolve();
+        });
+        socket.on("error", reject);
+      });
+    }
+    const whole = await api.get(`/ensembles/${ensemble.id}/records/M`, { headers: { accept: "text/csv" } });
+    expect(whole.status).toBe(200);
+    expect(whole.bytes.toString().split("\n")).toHaveLength(102);
+    expect(server.output().slice(before)).toBe("");
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
   });
 
   test("a sqlite URL is refused with a pointer to the embedded database", async () => {
