@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { decodeParquetFile } from "../formats";
+import { decodeMatrix, decodeParquetFile } from "../formats";
 import { decodeCsv } from "../formats/csv";
 import { CsvMatrixReader } from "../formats/csvStream";
 import { as2d, FormatError, rangeLabels, size, type Labels, type Matrix } from "../formats/matrix";
@@ -24,6 +24,9 @@ import type { Deps } from "./context";
 /** Matrices with more value bytes than this keep them in the blob store. */
 export const INLINE_MATRIX_BYTES = 4 * 1024 * 1024;
 
+/** Parquet bodies up to this size are kept as posted, to be answered byte for byte. */
+export const PARQUET_AS_POSTED_LIMIT = 64 * 1024 * 1024;
+
 /** Pieces written to the blob store at a time. */
 const PIECE_BYTES = 1024 * 1024;
 
@@ -37,7 +40,8 @@ interface TextMatrixReader {
 }
 
 /** A body as received: a matrix in memory, or (large) values already in the blob store. */
-export type ReceivedMatrix = { matrix: Matrix } | { stored: StoredMatrix };
+/** A body read: its matrix (with a Parquet body kept as posted), or values already in the blob store. */
+export type ReceivedMatrix = { matrix: Matrix; posted?: Buffer } | { stored: StoredMatrix };
 
 export class MatrixValues {
   constructor(private readonly deps: Deps) {}
@@ -178,24 +182,40 @@ export class MatrixValues {
   }
 
   /**
-   * Reads a large Parquet body. A Parquet file is read from its end (the footer says where
-   * each column is), so the body goes to a temporary file first (os.tmpdir(), readable by
-   * this user only) and the frame is read from there a column chunk at a time: the body
-   * is never in memory beside the matrix it fills. The file goes when the body is read,
-   * whatever the outcome. FormatError for a body that is not a Parquet frame.
+   * Reads a Parquet body not read yet: a large one (declared length) or one of unknown length
+   * (chunked). Up to PARQUET_AS_POSTED_LIMIT bytes it is held, read and kept as posted (posted);
+   * a larger one goes on to a temporary file and is read from there a column chunk at a time
+   * (a Parquet file is read from its end: the footer says where each column is), so the body
+   * is never in memory beside the matrix it fills. The file (os.tmpdir(), readable by this
+   * user only) loses its name as soon as it is open: nothing is left behind, not even by a
+   * server that is killed. FormatError for a body that is not a Parquet frame.
    */
   async receiveParquet(body: Readable): Promise<ReceivedMatrix> {
-    const path = join(tmpdir(), `ert-storage-${randomUUID()}.parquet`);
-    try {
-      await pipeline(body, createWriteStream(path, { flags: "wx", mode: 0o600 }));
-      const file = await open(path, "r");
-      try {
-        return { matrix: decodeParquetFile(file.fd, (await file.stat()).size) };
-      } finally {
-        await file.close();
+    const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    while (headBytes <= PARQUET_AS_POSTED_LIMIT) {
+      const next = await pieces.next();
+      if (next.done) {
+        const posted = Buffer.concat(head, headBytes);
+        return { matrix: decodeMatrix("application/x-parquet", posted), posted };
       }
+      head.push(next.value);
+      headBytes += next.value.length;
+    }
+    const path = join(tmpdir(), `ert-storage-${randomUUID()}.parquet`);
+    const file = await open(path, "wx+", 0o600);
+    try {
+      await rm(path);
+      async function* all(): AsyncGenerator<Buffer> {
+        while (head.length > 0) yield head.shift()!;
+        for (let next = await pieces.next(); !next.done; next = await pieces.next()) yield next.value;
+      }
+      // by its number: a stream of the FileHandle itself would keep file.close() waiting for ever
+      await pipeline(Readable.from(all()), createWriteStream("", { fd: file.fd, autoClose: false }));
+      return { matrix: decodeParquetFile(file.fd, (await file.stat()).size) };
     } finally {
-      await rm(path, { force: true });
+      await file.close();
     }
   }
 

@@ -19,7 +19,7 @@ import {
 } from "../store/db/records";
 import type { StoredMatrix } from "../store/db/matrices";
 import type { Deps } from "./context";
-import type { MatrixValues } from "./matrixValues";
+import { PARQUET_AS_POSTED_LIMIT, type MatrixValues } from "./matrixValues";
 import type { Userdata, UserdataService } from "./userdata";
 
 export { ENSEMBLE_WIDE } from "../store/db/records";
@@ -55,9 +55,6 @@ export function recordOut(row: RecordSummary): RecordOut {
     record_type: row.recordType,
   };
 }
-
-/** Parquet bodies up to this size are kept as posted, to be answered byte for byte. */
-export const PARQUET_AS_POSTED_LIMIT = 64 * 1024 * 1024;
 
 function asPosted(body: unknown): Buffer | null {
   return Buffer.isBuffer(body) && body.length <= PARQUET_AS_POSTED_LIMIT ? body : null;
@@ -123,6 +120,7 @@ export class RecordService {
       );
     }
     let decoded: Matrix | undefined;
+    let posted: Buffer | null = null; // a Parquet body kept to be answered as posted
     let streamed: StoredMatrix | undefined;
     try {
       if (body instanceof Readable) {
@@ -136,9 +134,13 @@ export class RecordService {
                 ? await this.matrices.receiveParquet(body)
                 : await this.matrices.receiveNpy(body);
         if ("stored" in received) streamed = received.stored;
-        else decoded = received.matrix;
+        else {
+          decoded = received.matrix;
+          posted = received.posted ?? null;
+        }
       } else {
         decoded = decodeMatrix(mediaType, body);
+        if (mediaType === "application/x-parquet") posted = asPosted(body);
       }
     } catch (error) {
       if (error instanceof FormatError || error instanceof SyntaxError) {
@@ -162,7 +164,7 @@ export class RecordService {
         recordClass,
         recordType: "matrix",
         priorId,
-        content: { matrix: stored, parquet: mediaType === "application/x-parquet" ? asPosted(body) : null },
+        content: { matrix: stored, parquet: posted },
       });
       return { id: created.id, name, userdata: {}, has_observations: false, record_class: recordClass, record_type: "matrix" };
     } catch (error) {

@@ -5,8 +5,7 @@ import express, { type Request, type RequestHandler } from "express";
 import { LIMIT_VARIABLES, type Limits } from "../config";
 import { parseJson, stringifyJson } from "../formats/json";
 import { AppError, Errors } from "../errors";
-import { INLINE_MATRIX_BYTES } from "../domain/matrixValues";
-import { PARQUET_AS_POSTED_LIMIT } from "../domain/records";
+import { INLINE_MATRIX_BYTES, PARQUET_AS_POSTED_LIMIT } from "../domain/matrixValues";
 import { matrixMediaType } from "../formats";
 
 const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
@@ -149,12 +148,14 @@ function streamsText(req: Request): boolean {
 }
 
 /**
- * A Parquet body too large to be kept as posted (and so answered byte for byte) is not
- * read here: MatrixValues.receiveParquet spools it to a file and reads it from there.
- * Only a declared length says so; a chunked body is read whole.
+ * A Parquet body too large to be kept as posted (and so answered byte for byte), or of
+ * unknown length (chunked), is not read here: MatrixValues.receiveParquet holds one up to
+ * that size and spools a larger one to a file.
  */
 function streamsParquet(req: Request): boolean {
-  return matrixMediaType(req.header("content-type")) === "application/x-parquet" && !encoded(req) && Number(req.header("content-length")) > PARQUET_AS_POSTED_LIMIT;
+  if (matrixMediaType(req.header("content-type")) !== "application/x-parquet" || encoded(req)) return false;
+  const length = req.header("content-length");
+  return length === undefined || Number(length) > PARQUET_AS_POSTED_LIMIT;
 }
 
 /** A compressed body (Content-Encoding) is inflated by express.raw, so it is read whole. */

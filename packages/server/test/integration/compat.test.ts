@@ -1,4 +1,5 @@
 // Behaviours the original service's clients and tests rely on.
+import { Readable } from "node:stream";
 import { writeParquet } from "../../src/formats/parquet";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
 
@@ -26,22 +27,26 @@ describe.each(BACKENDS)("as the original answers, on %s", (backend) => {
     expect((await t.api.get("/experiments/00000000-0000-0000-0000-000000000000/priors")).json).toEqual({ detail: "Item not found" });
   });
 
-  test("a parquet body read back whole is answered byte for byte", async () => {
-    const { ensembleId } = await t.ensemble({ size: 2, parameter_names: ["P"] });
+  test("a parquet body read back whole is answered byte for byte, with or without a Content-Length", async () => {
     const body = writeParquet({
       shape: [2, 2],
       data: new Float64Array([0.1, 0.2, 0.3, 0.4]),
       columns: { kind: "string", values: ["a", "b"] },
       index: { kind: "int", values: [0, 1] },
     });
-    const post = await t.api.post(`/ensembles/${ensembleId}/records/P/matrix`, { body, headers: { "content-type": "application/x-parquet" } });
-    expect(post.status).toBe(200);
-    const get = await t.api.get(`/ensembles/${ensembleId}/records/P`, { headers: { accept: "application/x-parquet" } });
-    expect(get.bytes.equals(body)).toBe(true);
-    expect((await t.api.get(`/records/${post.json.id}/data`, { headers: { accept: "application/x-parquet" } })).bytes.equals(body)).toBe(true);
-    // a part of it is a new frame
-    const row = await t.api.get(`/ensembles/${ensembleId}/records/P`, { headers: { accept: "text/csv" }, query: { realization_index: 1 } });
-    expect(row.text).toBe(",a,b\n1,0.3,0.4\n");
+    for (const chunked of [false, true]) {
+      const { ensembleId } = await t.ensemble({ size: 2, parameter_names: ["P"] });
+      // chunked: a stream of two pieces, so the server reads the body without knowing its length
+      const sent = chunked ? (Readable.toWeb(Readable.from([body.subarray(0, 7), body.subarray(7)])) as unknown as ReadableStream) : body;
+      const post = await t.api.post(`/ensembles/${ensembleId}/records/P/matrix`, { body: sent, headers: { "content-type": "application/x-parquet" } });
+      expect(post.status).toBe(200);
+      const get = await t.api.get(`/ensembles/${ensembleId}/records/P`, { headers: { accept: "application/x-parquet" } });
+      expect(get.bytes.equals(body)).toBe(true);
+      expect((await t.api.get(`/records/${post.json.id}/data`, { headers: { accept: "application/x-parquet" } })).bytes.equals(body)).toBe(true);
+      // a part of it is a new frame
+      const row = await t.api.get(`/ensembles/${ensembleId}/records/P`, { headers: { accept: "text/csv" }, query: { realization_index: 1 } });
+      expect(row.text).toBe(",a,b\n1,0.3,0.4\n");
+    }
   });
 
   test("a row of an unlabelled ensemble-wide matrix is labelled 0, as pandas numbers a new frame", async () => {
