@@ -458,22 +458,27 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     expect(after.queued).not.toContain(key);
   });
 
-  test("a streamed NPY body over the matrix limit is refused with 413, naming the variable, and leaves nothing", async () => {
+  test("a streamed NPY or Parquet body over the matrix limit is refused with 413, naming the variable, and leaves nothing", async () => {
     const small = await startTestServer(backend, { limits: { ...DEFAULT_LIMITS, matrixBytes: INLINE_MATRIX_BYTES + 4096 } });
     try {
       const before = await matrixBlobs(small);
       const cols = columnsFor(1) + 1024;
       const { ensembleId } = await small.ensemble({ size: 1 });
-      const body = npy([1, cols], values(cols, 9));
-      for (const chunked of [false, true]) {
-        const res = await small.api.post(`${rec(ensembleId, `L${chunked}`)}/matrix`, {
-          body: chunked ? webStream(body) : body,
-          headers: { "content-type": "application/x-numpy" },
-        });
-        expect(res.status).toBe(413);
-        expect(res.json.detail).toMatch(/the limit for matrices; ERT_STORAGE_MAX_MATRIX_BYTES sets it/);
+      const matrix = { shape: [1, cols], data: values(cols, 9), columns: null, index: null };
+      const bodies = { "application/x-numpy": npy([1, cols], matrix.data), "application/x-parquet": writeParquet(matrix) };
+      for (const [type, body] of Object.entries(bodies)) {
+        expect(body.length).toBeGreaterThan(INLINE_MATRIX_BYTES + 4096);
+        for (const chunked of [false, true]) {
+          const res = await small.api.post(`${rec(ensembleId, `L${type.slice(-4)}${chunked}`)}/matrix`, {
+            body: chunked ? webStream(body) : body,
+            headers: { "content-type": type },
+          });
+          expect(res.status).toBe(413);
+          expect(res.json.detail).toMatch(/the limit for matrices; ERT_STORAGE_MAX_MATRIX_BYTES sets it/);
+        }
       }
       expect(await matrixBlobs(small)).toEqual(before);
+      expect(await small.db.pool.query("SELECT 1 FROM record_info WHERE ensemble_id = $1", [ensembleId])).toMatchObject({ rowCount: 0 });
     } finally {
       await small.close();
     }
