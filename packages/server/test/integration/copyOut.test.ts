@@ -89,6 +89,31 @@ describe.each([
     expect(await db.sql.rows("SELECT 1 AS x")).toEqual([{ x: 1 }]);
   });
 
+  it("writes integers of any size with every digit: those the column holds read back exactly, larger ones are refused (422) as bound parameters are", async () => {
+    const integral = fc.oneof(
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(Number),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(Math.trunc),
+    );
+    await fc.assert(
+      fc.asyncProperty(integral, async (x) => {
+        const int8 = { text: "SELECT $1::int8 AS n", values: [x] };
+        const exact = BigInt(x);
+        if (exact >= -(2n ** 63n) && exact < 2n ** 63n) {
+          const [row] = await db.sql.copyRows<{ n: string }>(int8, [["n", "int8"]]);
+          expect(BigInt(row.n)).toBe(exact);
+        } else {
+          await expect(db.sql.copyRows(int8, [["n", "int8"]])).rejects.toMatchObject({ status: 422 });
+          await expect(db.sql.rows(int8.text, int8.values)).rejects.toMatchObject({ status: 422 });
+        }
+      }),
+      { numRuns: 200 },
+    );
+    for (const x of [2 ** 31, 2 ** 53 + 2, 1e20]) {
+      await expect(db.sql.copyRows({ text: "SELECT $1::int4 AS i", values: [x] }, [["i", "int4"]])).rejects.toMatchObject({ status: 422 });
+    }
+    expect(await db.sql.rows("SELECT 1 AS x")).toEqual([{ x: 1 }]);
+  });
+
   it("refuses rows of another width than the columns named", async () => {
     await expect(db.sql.copyRows({ text: "SELECT 1 AS a, 2 AS b" }, [["a", "int4"]])).rejects.toThrow(/2 columns where 1 were expected/);
     expect(await db.sql.rows("SELECT 1 AS x")).toEqual([{ x: 1 }]);

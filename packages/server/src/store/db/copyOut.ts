@@ -36,8 +36,11 @@ function literal(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
   if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
   if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw new Error(`Only integers are written into a COPY statement, not ${value}`);
-    return value < 0 ? `(${value})` : String(value); // -1::int would be -(1::int): -2^31 would overflow
+    if (!Number.isInteger(value)) throw new Error(`Only integers are written into a COPY statement, not ${value}`);
+    // every digit of it (String(2 ** 70) has an exponent): one too large for its column is
+    // then refused by the database as a bound parameter is (22003, answered 422)
+    const digits = BigInt(value).toString();
+    return value < 0 ? `(${digits})` : digits; // -1::int would be -(1::int): -2^31 would overflow
   }
   if (typeof value === "string") {
     // A NUL would end the statement's text in the protocol: the database refuses it, as
