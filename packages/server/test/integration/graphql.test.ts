@@ -165,6 +165,31 @@ describe.each(BACKENDS)("GraphQL cost on %s", (backend) => {
     expect(Math.max(...at10)).toBeLessThanOrEqual(16);
   });
 
+  test("a POST body that is empty, null, false, 0, an array or a string is answered 400 at once (an empty or falsy one hung for ever)", async () => {
+    const cases: [string, string, RegExp][] = [
+      ["", "application/json", /^Missing body$/],
+      ["   ", "application/json", /^Missing body$/],
+      ["", "text/plain", /^Missing body$/],
+      ["null", "application/json", /^JSON body must be an object$/],
+      ["false", "application/json", /^JSON body must be an object$/],
+      ["0", "application/json", /^JSON body must be an object$/],
+      ["[]", "application/json", /Missing query/],
+      ['"x"', "application/json", /Unparsable JSON body|must be an object/],
+    ];
+    for (const [body, type, message] of cases) {
+      const res = await fetch(`${t.api.base}/gql`, {
+        method: "POST",
+        body,
+        headers: { "content-type": type, token: "gql-token" },
+        signal: AbortSignal.timeout(5000),
+      });
+      expect([body, res.status]).toEqual([body, 400]);
+      const answer = await res.json();
+      expect(answer.errors[0].message).toMatch(message);
+    }
+    expect((await t.api.post("/gql", { json: { query: "{experiments {id}}" } })).status).toBe(200);
+  });
+
   test("too deep, too costly or too many aliases: refused before anything runs", async () => {
     const deep = await t.api.post("/gql", { json: { query: "{experiments {ensembles {experiment {ensembles {experiment {ensembles {experiment {ensembles {experiment {id}}}}}}}}}}" } });
     expect(deep.json.data).toBeUndefined();
