@@ -72,10 +72,15 @@ export class BlockUploadService {
         throw Errors.conflict(`Record '${name}' is already committed`);
       case "empty":
         throw Errors.unprocessable(`No blocks were staged for record '${name}'`);
-      case "incomplete":
-        throw Errors.unprocessable(`Cannot commit record '${name}': block(s) ${start.missing.join(", ")} missing`, {
+      case "incomplete": {
+        const more = start.missingCount - start.missing.length;
+        const named = start.missing.join(", ") + (more > 0 ? ` and ${more} more` : "");
+        // missing_block_indices: the first MISSING_BLOCKS_NAMED of them
+        throw Errors.unprocessable(`Cannot commit record '${name}': block(s) ${named} missing`, {
           missing_block_indices: start.missing,
+          missing_block_count: start.missingCount,
         });
+      }
     }
     await this.deps.blobs.commitBlocks(
       file.blobKey,

@@ -23,13 +23,24 @@ export const MAX_DIMENSIONS = 64;
 /** Each axis is stored as a PostgreSQL integer. */
 const MAX_AXIS = 2 ** 31 - 1;
 
-/** Refuses a shape that no stored matrix can have: too many axes, or an axis too long. */
+/**
+ * The longest axis of a matrix without values. Its axes cost nothing to post (an NPY
+ * header of (2147483647, 0) is a hundred bytes) but everything to answer: a CSV or
+ * Parquet answer holds a label for each row and column.
+ */
+export const MAX_EMPTY_AXIS = 1_000_000;
+
+/** Refuses a shape that no stored matrix can have: too many axes, an axis too long, or an empty matrix too large. */
 export function checkShape(shape: number[]): void {
   if (shape.length > MAX_DIMENSIONS) {
     throw new FormatError(`a matrix has at most ${MAX_DIMENSIONS} dimensions, not ${shape.length}`);
   }
   const long = shape.find((n) => n > MAX_AXIS);
   if (long !== undefined) throw new FormatError(`an axis of ${long} values is longer than the ${MAX_AXIS} a matrix can have`);
+  if (shape.includes(0)) {
+    const wide = shape.find((n) => n > MAX_EMPTY_AXIS);
+    if (wide !== undefined) throw new FormatError(`a matrix without values has axes of at most ${MAX_EMPTY_AXIS}, not ${wide} (shape ${shape.join(" x ")})`);
+  }
 }
 
 export function size(shape: number[]): number {

@@ -2,7 +2,7 @@
 // the index is a column named in the "pandas" schema metadata, and the kinds of
 // column and index labels are kept. parquetWriter.ts writes the files; parquetReader.ts
 // reads those pandas and this server write, parquetArrow.ts (Arrow) any other.
-import { FormatError, rangeLabels, type LabelKind, type Labels, type Matrix } from "./matrix";
+import { checkShape, FormatError, rangeLabels, type LabelKind, type Labels, type Matrix } from "./matrix";
 import { readTable, Unsupported, type ParquetSource, type ParquetTable } from "./parquetReader";
 
 export { INDEX_FIELD, isoToNanos, parquetPieces, writeParquet } from "./parquetWriter";
@@ -56,6 +56,7 @@ export function frameOf(table: ParquetTable): Matrix {
 
   const dataFields = table.fields.map((f, i) => ({ f, i })).filter(({ f }) => !indexFields.includes(f.name));
   const cols = dataFields.length;
+  checkShape([rows, cols]); // a footer may claim any number of rows for no columns
   const data = new Float64Array(rows * cols);
   // Float columns without nulls are copied in blocks of columns, so the writes into the
   // row-major matrix stay in cache; other columns value by value.

@@ -15,6 +15,7 @@ import {
   npy,
   parquetWith,
 } from "../helpers/badBodies";
+import { writeParquet } from "../../src/formats/parquetWriter";
 import { multipart, rawRequest, type RawReply } from "../helpers/raw";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
 
@@ -276,6 +277,9 @@ const CASES: Case[] = [
   npyCase("negative shape", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, 2), }", f8([1, 2, 3, 4])), /bad NPY shape/),
   npyCase("fractional shape", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1.5, 2), }", f8([1, 2, 3])), /bad NPY shape/),
   npyCase("an axis of 10^11", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (100000000000, 2), }", f8([1])), /an axis of 100000000000 values is longer/),
+  // no values, but an answer of a label per row: a hundred bytes that took the server down when read as CSV
+  npyCase("no values in 2147483647 rows", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2147483647, 0), }", Buffer.alloc(0)), /a matrix without values has axes of at most 1000000, not 2147483647/),
+  npyCase("no values in 1000001 columns", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1000001), }", Buffer.alloc(0)), /axes of at most 1000000, not 1000001/),
   npyCase("100 dimensions", npy(`{'descr': '<f8', 'fortran_order': False, 'shape': (${Array(100).fill(1).join(", ")}), }`, f8([7])), /at most 64 dimensions, not 100/),
 
   // ---- matrices: CSV ----------------------------------------------------------
@@ -295,6 +299,7 @@ const CASES: Case[] = [
   parquetCase("a range index without numbers", parquetWith({ a: floats([1, 2]) }, { index_columns: [{ kind: "range", start: "x", step: null }], columns: [] }), /range with integer start and step/),
   parquetCase("integer column labels that are words", parquetWith({ abc: floats([1, 2]) }, { index_columns: [], column_indexes: [{ pandas_type: "int64" }], columns: [] }), /column name 'abc' is not a number/),
   parquetCase("datetime column labels that are words", parquetWith({ "not a date": floats([1, 2]) }, { index_columns: [], column_indexes: [{ pandas_type: "datetime" }], columns: [] }), /'not a date' is not a datetime/),
+  parquetCase("no columns in 2000000 rows", writeParquet({ shape: [2_000_000, 0], data: new Float64Array(0), columns: null, index: null }), /a matrix without values has axes of at most 1000000, not 2000000/),
   parquetCase("timestamps no date can hold", parquetWith({ a: floats([1, 2]), __index_level_0__: hugeTimestamps() }, { index_columns: ["__index_level_0__"], column_indexes: [], columns: [] }), /outside the range of dates|cannot be read/),
 
   // ---- record parameters and names --------------------------------------------

@@ -80,6 +80,22 @@ describe.each(BACKENDS)("file records on %s", (backend) => {
     expect((await t.api.put(`/ensembles/${ensembleId}/records/none/blob`, { body: "x", query: { block_index: 0 } })).status).toBe(404);
   });
 
+  test("a commit with two billion blocks missing names the first 100 and counts the rest, at once", async () => {
+    const { ensembleId } = await t.ensemble({ size: 1 });
+    const base = `/ensembles/${ensembleId}/records/far/blob`;
+    expect((await t.api.post(base)).status).toBe(200);
+    for (const i of [2147483647, 3, 1]) expect((await t.api.put(base, { body: "x", query: { block_index: i } })).status).toBe(200);
+    const started = Date.now();
+    const res = await t.api.patch(base);
+    expect(Date.now() - started).toBeLessThan(2000); // it built every missing index before (and the process died of it)
+    expect(res.status).toBe(422);
+    const missing = [0, 2, ...Array.from({ length: 98 }, (_, k) => k + 4)];
+    expect(res.json.detail).toMatchObject({ missing_block_indices: missing, missing_block_count: 2147483648 - 3 });
+    expect(res.json.detail.error).toBe(`Cannot commit record 'far': block(s) ${missing.join(", ")} and ${2147483648 - 3 - 100} more missing`);
+    expect(res.text.length).toBeLessThan(2000);
+    expect((await t.api.get("/healthcheck")).status).toBe(200);
+  });
+
   test("deleting the experiment removes the file content", async () => {
     const { experimentId, ensembleId } = await t.ensemble({ size: 1 });
     await upload(ensembleId, "f", new Blob([randomBytes(CHUNK_SIZE + 100)]), "f.bin");

@@ -184,7 +184,7 @@ describe.each(BACKENDS)("GraphQL cost on %s", (backend) => {
         signal: AbortSignal.timeout(5000),
       });
       expect([body, res.status]).toEqual([body, 400]);
-      const answer = await res.json();
+      const answer = (await res.json()) as { errors: { message: string }[] };
       expect(answer.errors[0].message).toMatch(message);
     }
     expect((await t.api.post("/gql", { json: { query: "{experiments {id}}" } })).status).toBe(200);
