@@ -16,11 +16,12 @@ ERT_STORAGE_TOKEN / ERT_STORAGE_NO_TOKEN, ERT_STORAGE_AZURE_CONNECTION_STRING an
 ERT_STORAGE_AZURE_BLOB_CONTAINER (file content in Azure Blob Storage; container default ert).`;
 
 export async function main(argv: string[]): Promise<number> {
-  const [command = "serve", ...rest] = argv[0]?.startsWith("-") ? ["serve", ...argv] : argv;
-  if (command === "--help" || command === "-h" || command === "help") {
+  if (argv[0] === "help" || argv.includes("--help") || argv.includes("-h")) {
     console.log(USAGE);
     return 0;
   }
+  // options without a command are the server's (ert-storage --port 8001)
+  const [command = "serve", ...rest] = argv[0]?.startsWith("-") ? ["serve", ...argv] : argv;
   try {
     if (command === "serve") return await serveCommand(rest);
     if (command === "migrate") return await migrateCommand(rest);

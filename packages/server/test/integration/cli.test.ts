@@ -111,6 +111,16 @@ describe("ert-storage command", () => {
     expect(await server.exited).toBe(0);
   });
 
+  test("--help, -h and help print the usage and start nothing", async () => {
+    const dir = fs.mkdtempSync(path.join(cwd, "help-"));
+    for (const args of [["--help"], ["-h"], ["help"], ["serve", "--help"]]) {
+      const r = run(args, baseEnv, dir);
+      expect([args, await r.exited]).toEqual([args, 0]);
+      expect(r.output()).toMatch(/ERT_STORAGE_DATABASE_URL/);
+      expect(fs.readdirSync(dir)).toEqual([]); // no storage_server.json: no server started
+    }
+  });
+
   test("a sqlite URL is refused with a pointer to the embedded database", async () => {
     const r = run([], { ...baseEnv, ERT_STORAGE_DATABASE_URL: "sqlite:///ert.db" }, cwd);
     expect(await r.exited).toBe(2);
