@@ -10,6 +10,7 @@ import { applyMigrations, listMigrations, migrationStatus, type SqlRunner } from
 const USAGE = `Usage:
   ert-storage [serve] [--host 127.0.0.1] [--port 8000]
   ert-storage migrate deploy|status     apply or show Prisma migrations
+  ert-storage --help                   this text
 
 Environment: ERT_STORAGE_DATABASE_URL (unset: in-memory embedded database),
 ERT_STORAGE_TOKEN / ERT_STORAGE_NO_TOKEN, ERT_STORAGE_AZURE_CONNECTION_STRING and

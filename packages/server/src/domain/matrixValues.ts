@@ -3,7 +3,7 @@
 // into the blob store and back out, never held whole.
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { open, rm } from "node:fs/promises";
+import { open, rm, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -39,7 +39,6 @@ interface TextMatrixReader {
   end(): { shape: number[]; blocks: Float64Array[]; columns?: Labels; index?: Labels };
 }
 
-/** A body as received: a matrix in memory, or (large) values already in the blob store. */
 /** A body read: its matrix (with a Parquet body kept as posted), or values already in the blob store. */
 export type ReceivedMatrix = { matrix: Matrix; posted?: Buffer } | { stored: StoredMatrix };
 
@@ -182,19 +181,21 @@ export class MatrixValues {
   }
 
   /**
-   * Reads a Parquet body not read yet: a large one (declared length) or one of unknown length
-   * (chunked). Up to PARQUET_AS_POSTED_LIMIT bytes it is held, read and kept as posted (posted);
-   * a larger one goes on to a temporary file and is read from there a column chunk at a time
-   * (a Parquet file is read from its end: the footer says where each column is), so the body
-   * is never in memory beside the matrix it fills. The file (os.tmpdir(), readable by this
-   * user only) loses its name as soon as it is open: nothing is left behind, not even by a
-   * server that is killed. FormatError for a body that is not a Parquet frame.
+   * Reads a Parquet body not read yet: a large one (declaredLength over
+   * PARQUET_AS_POSTED_LIMIT) or one of unknown length (chunked). One of unknown length is
+   * held up to that size, read and kept as posted (posted); a larger one goes to a
+   * temporary file and is read from there a column chunk at a time (a Parquet file is read
+   * from its end: the footer says where each column is), so the body is never in memory
+   * beside the matrix it fills. The file (os.tmpdir(), readable by this user only) loses
+   * its name as soon as it is open, so a server killed mid-request leaves nothing behind
+   * (but in the instant between the two). FormatError for a body that is not a Parquet frame.
    */
-  async receiveParquet(body: Readable): Promise<ReceivedMatrix> {
+  async receiveParquet(body: Readable, declaredLength?: number): Promise<ReceivedMatrix> {
     const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const head: Buffer[] = [];
     let headBytes = 0;
-    while (headBytes <= PARQUET_AS_POSTED_LIMIT) {
+    const large = declaredLength !== undefined && declaredLength > PARQUET_AS_POSTED_LIMIT;
+    while (!large && headBytes <= PARQUET_AS_POSTED_LIMIT) {
       const next = await pieces.next();
       if (next.done) {
         const posted = Buffer.concat(head, headBytes);
@@ -204,9 +205,10 @@ export class MatrixValues {
       headBytes += next.value.length;
     }
     const path = join(tmpdir(), `ert-storage-${randomUUID()}.parquet`);
-    const file = await open(path, "wx+", 0o600);
+    let file: FileHandle | undefined;
     try {
-      await rm(path);
+      file = await open(path, "wx+", 0o600);
+      await rm(path, { force: true });
       async function* all(): AsyncGenerator<Buffer> {
         while (head.length > 0) yield head.shift()!;
         for (let next = await pieces.next(); !next.done; next = await pieces.next()) yield next.value;
@@ -214,8 +216,12 @@ export class MatrixValues {
       // by its number: a stream of the FileHandle itself would keep file.close() waiting for ever
       await pipeline(Readable.from(all()), createWriteStream("", { fd: file.fd, autoClose: false }));
       return { matrix: decodeParquetFile(file.fd, (await file.stat()).size) };
+    } catch (error) {
+      // a body not read to its end goes too (a file that cannot be written must not wait for the client's next piece)
+      if (!body.readableEnded) body.destroy();
+      throw error;
     } finally {
-      await file.close();
+      await file?.close();
     }
   }
 

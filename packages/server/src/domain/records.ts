@@ -96,6 +96,7 @@ export class RecordService {
     priorName: string | undefined,
     mediaType: MatrixMediaType | null,
     body: unknown,
+    declaredLength?: number,
   ): Promise<RecordOut> {
     checkRecordName(name);
     const ensemble = await this.ensembleFor(ensembleId, realizationIndex);
@@ -131,7 +132,7 @@ export class RecordService {
             : mediaType === "text/csv"
               ? await this.matrices.receiveCsv(body)
               : mediaType === "application/x-parquet"
-                ? await this.matrices.receiveParquet(body)
+                ? await this.matrices.receiveParquet(body, declaredLength)
                 : await this.matrices.receiveNpy(body);
         if ("stored" in received) streamed = received.stored;
         else {

@@ -16,6 +16,13 @@ describe("NPY", () => {
     expect(Array.from(m.data)).toEqual(expected[name].values.map(fromHex));
   });
 
+  test("a matrix without values has axes of at most 1000000", () => {
+    for (const shape of [[1_000_000, 0], [0, 1_000_000], [0, 0, 1_000_000]]) expect(readNpy(writeNpy(new Float64Array(0), shape)).shape).toEqual(shape);
+    for (const shape of [[1_000_001, 0], [0, 1_000_001]]) expect(() => readNpy(writeNpy(new Float64Array(0), shape))).toThrow(/axes of at most 1000000, not 1000001/);
+    // with values, an axis is bounded by them
+    expect(readNpy(writeNpy(new Float64Array(2_000_000), [2_000_000, 1])).shape).toEqual([2_000_000, 1]);
+  });
+
   test.each(["f8_2d", "f8_1d", "f8_3d", "f8_scalar", "f8_100x3"])("writes %s byte for byte as numpy does", (name) => {
     const file = fs.readFileSync(path.join(dir, `${name}.npy`));
     const m = readNpy(file);

@@ -87,7 +87,7 @@ const FIRST_BODY_BYTES = 64 * 1024 * 1024;
  * A matrix body as one Buffer. With a Content-Length (and no Content-Encoding) the bytes
  * go straight into a buffer of that length: express.raw keeps the chunks and then their
  * concatenation, twice the body at its peak (760 MB for a 380 MB JSON matrix). Other
- * bodies (chunked, compressed) go through express.raw. Errors are express.raw's: a
+ * bodies (compressed ones, or chunked ones of a type that does not stream) go through express.raw. Errors are express.raw's: a
  * body over the limit has type "entity.too.large", a cut-off one is a 400.
  */
 function matrixBody(limit: number): RequestHandler {

@@ -31,10 +31,10 @@ export function graphqlRouter(services: Services, prisma: Prisma): Router {
   });
   const serve: RequestHandler = (req, res, next) => {
     expressAuthentication(req, "Token").then(() => {
-      // parseBodies has read the body: graphql-http would wait for ever on the stream again
+      // parseBodies has read a JSON body: graphql-http would wait for ever on the stream again
       // when what it read is empty or falsy (null, false, 0), so those are answered here,
-      // as graphql-http answers them when it reads the body itself
-      if (req.method === "POST" && !req.body) {
+      // as graphql-http answers them when it reads the body itself (other types it refuses, 415)
+      if (req.method === "POST" && !req.body && req.is("application/json")) {
         const message = req.body === undefined ? "Missing body" : "JSON body must be an object";
         res.status(400).type("application/json").send(stringifyJson({ errors: [{ message }] }));
         return;

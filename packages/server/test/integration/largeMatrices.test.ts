@@ -409,6 +409,11 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     const asNpy = await t.api.get(rec(ensembleId, "PQ"), { headers: { accept: "application/x-numpy" } });
     expect(asNpy.bytes.equals(npy([rows, cols], data))).toBe(true);
     expect(await spooled()).toEqual(before);
+    // with its length declared, the body goes to the file from its first byte
+    const declared = await t.api.post(`${rec(ensembleId, "PQD")}/matrix`, { body, headers: { "content-type": "application/x-parquet" } });
+    expect(declared.status).toBe(200);
+    const declaredNpy = await t.api.get(rec(ensembleId, "PQD"), { headers: { accept: "application/x-numpy" } });
+    expect(declaredNpy.bytes.equals(npy([rows, cols], data))).toBe(true);
 
     const blobsBefore = await matrixBlobs();
     const cut = await t.api.post(`${rec(ensembleId, "CUT")}/matrix`, { body: body.subarray(0, body.length - 1000), headers: { "content-type": "application/x-parquet" } });
@@ -428,7 +433,7 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       during = await held();
     }
-    expect(during).toEqual([expect.stringMatching(/\(deleted\)$/)]); // the half that came is in the file, which has no name
+    expect(during).toEqual([expect.stringMatching(/\(deleted\)$/)]); // what came is in the file, which has no name
     expect(await spooled()).toEqual(before);
     socket.destroy();
     let left = await held();

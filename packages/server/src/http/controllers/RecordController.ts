@@ -53,6 +53,7 @@ export class RecordController extends Controller {
       matrixMediaType(req.header("content-type")),
       // a large NPY or Parquet body and any JSON or CSV one are left unread (see parseBodies): they stream
       req.res!.locals.streamBody ? limitedBody(req, req.app.locals.limits.matrixBytes, "matrices", LIMIT_VARIABLES.matrixBytes) : req.body,
+      declaredLength(req),
     );
   }
 
@@ -229,4 +230,10 @@ export class RecordController extends Controller {
   public async dataById(@Path() record_id: UUID, @Request() req: ExpressRequest): Promise<void> {
     await sendRecordData(req, await this.services.recordData.byId(record_id, acceptedType(req)));
   }
+}
+
+/** The body's Content-Length, when it has one (a chunked body has none). */
+function declaredLength(req: ExpressRequest): number | undefined {
+  const declared = req.header("content-length");
+  return declared === undefined ? undefined : Number(declared);
 }
