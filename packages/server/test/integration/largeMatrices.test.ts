@@ -421,29 +421,37 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     expect(cut.json.detail.error).toMatch(/parquet/i);
     expect(await spooled()).toEqual(before);
 
-    // a client that declares the whole body, sends all but its end (more than is held in memory) and hangs up
+    // a client that sends all but the end of the body (more than is ever held in memory) and hangs up:
+    // with its length declared, and chunked (which proves a chunked body is spooled, not read whole)
     const url = new URL(t.api.base);
-    const socket = net.connect(Number(url.port), url.hostname);
-    await new Promise((resolve) => socket.once("connect", resolve));
-    socket.write(`POST ${rec(ensembleId, "GONE")}/matrix HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-parquet\r\nContent-Length: ${body.length}\r\n\r\n`);
-    await new Promise<void>((resolve) => socket.write(body.subarray(0, body.length - 4096), () => resolve()));
-    let during = await held();
-    // (polled until the file is there and has lost its name, which it does as soon as it is open)
-    for (let i = 0; i < 100 && !(during.length === 1 && during[0].endsWith("(deleted)")); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      during = await held();
+    const sent = body.subarray(0, body.length - 4096);
+    for (const [name, framing, payload] of [
+      ["GONE", `Content-Length: ${body.length}`, sent],
+      ["GONE_CHUNKED", "Transfer-Encoding: chunked", Buffer.concat([Buffer.from(`${sent.length.toString(16)}\r\n`), sent, Buffer.from("\r\n")])],
+    ] as const) {
+      const socket = net.connect(Number(url.port), url.hostname);
+      socket.on("error", () => undefined); // the server may reset it
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write(`POST ${rec(ensembleId, name)}/matrix HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-parquet\r\n${framing}\r\n\r\n`);
+      await new Promise<void>((resolve) => socket.write(payload, () => resolve()));
+      let during = await held();
+      // (polled until the file is there and has lost its name, which it does as soon as it is open)
+      for (let i = 0; i < 100 && !(during.length === 1 && during[0].endsWith("(deleted)")); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        during = await held();
+      }
+      expect([name, during]).toEqual([name, [expect.stringMatching(/\(deleted\)$/)]]); // what came is in the file, which has no name
+      expect(await spooled()).toEqual(before);
+      socket.destroy();
+      let left = await held();
+      for (let i = 0; i < 100 && left.length > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        left = await held();
+      }
+      expect([name, left]).toEqual([name, []]);
+      expect(await spooled()).toEqual(before);
     }
-    expect(during).toEqual([expect.stringMatching(/\(deleted\)$/)]); // what came is in the file, which has no name
-    expect(await spooled()).toEqual(before);
-    socket.destroy();
-    let left = await held();
-    for (let i = 0; i < 100 && left.length > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      left = await held();
-    }
-    expect(left).toEqual([]);
-    expect(await spooled()).toEqual(before);
-    expect(await t.db.pool.query("SELECT 1 FROM record_info WHERE ensemble_id = $1 AND name IN ('CUT', 'GONE')", [ensembleId])).toMatchObject({ rowCount: 0 });
+    expect(await t.db.pool.query("SELECT 1 FROM record_info WHERE ensemble_id = $1 AND name IN ('CUT', 'GONE', 'GONE_CHUNKED')", [ensembleId])).toMatchObject({ rowCount: 0 });
     expect(await matrixBlobs()).toEqual(blobsBefore);
     expect((await t.api.get(`/ensembles/${ensembleId}`)).status).toBe(200);
   });
