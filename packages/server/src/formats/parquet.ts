@@ -47,6 +47,12 @@ export function readParquet(file: Buffer | ParquetSource): Matrix {
   return frameOf(arrowTable(Buffer.isBuffer(file) ? file : file.range(0, file.length)));
 }
 
+/**
+ * The most values a Parquet frame is decoded to: 2 GiB of float64, the default matrix
+ * body limit. Other formats carry every value in the body; Parquet may compress them away.
+ */
+export const MAX_FRAME_VALUES = 2 ** 28;
+
 /** The matrix a table holds: its index column and labels as pandas' metadata names them. */
 export function frameOf(table: ParquetTable): Matrix {
   const meta = pandasMeta(table);
@@ -57,6 +63,11 @@ export function frameOf(table: ParquetTable): Matrix {
   const dataFields = table.fields.map((f, i) => ({ f, i })).filter(({ f }) => !indexFields.includes(f.name));
   const cols = dataFields.length;
   checkShape([rows, cols]); // a footer may claim any number of rows for no columns
+  // and dictionary pages hold a billion equal values in a few bytes: the values are counted
+  // before any is decoded
+  if (rows * cols > MAX_FRAME_VALUES) {
+    throw new FormatError(`a parquet frame of ${rows} x ${cols} values is more than the ${MAX_FRAME_VALUES} (2 GiB of float64) one may decode to`);
+  }
   const data = new Float64Array(rows * cols);
   // Float columns without nulls are copied in blocks of columns, so the writes into the
   // row-major matrix stay in cache; other columns value by value.

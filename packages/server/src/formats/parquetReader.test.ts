@@ -8,7 +8,7 @@ import fc from "fast-check";
 import * as parquet from "parquet-wasm";
 import { formatLabels } from "./labels";
 import { type Matrix } from "./matrix";
-import { arrowTable, frameOf, readParquet, writeParquet } from "./parquet";
+import { arrowTable, frameOf, MAX_FRAME_VALUES, readParquet, writeParquet } from "./parquet";
 import { readTable, Unsupported } from "./parquetReader";
 import { anyMatrix, sameBits } from "./testing";
 
@@ -129,5 +129,27 @@ describe("Parquet read directly", () => {
     expect(table).not.toBeNull(); // the footer is whole; the first column's pages are not
     expect(() => table!.fields[0].numbers()).toThrow(Unsupported);
     expect(() => readParquet(broken)).toThrow(/not a readable parquet file/);
+  });
+});
+
+describe("frameOf", () => {
+  /** A table whose footer claims rows x cols values; decoding any of them fails the test. */
+  const claimed = (rows: number, cols: number) => ({
+    numRows: rows,
+    metadata: new Map<string, string>(),
+    fields: Array.from({ length: cols }, (_, i) => ({
+      name: `c${i}`,
+      numbers: (): Float64Array => {
+        throw new Error("decoded");
+      },
+      labels: () => ({ kind: "int" as const, values: [] }),
+    })),
+  });
+
+  test("a footer claiming more values than a frame may decode to is refused before any is decoded", () => {
+    for (const [rows, cols] of [[2 ** 31 - 1, 1], [2 ** 25, 9], [MAX_FRAME_VALUES + 1, 1]]) {
+      expect(() => frameOf(claimed(rows, cols))).toThrow(new RegExp(`parquet frame of ${rows} x ${cols} values is more than the ${MAX_FRAME_VALUES}`));
+    }
+    expect(() => frameOf(claimed(4, 2))).toThrow(/^decoded$/); // a frame within the limit is read
   });
 });
