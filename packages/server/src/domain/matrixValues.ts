@@ -192,18 +192,9 @@ export class MatrixValues {
    */
   async receiveParquet(body: Readable, declaredLength?: number): Promise<ReceivedMatrix> {
     const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const head: Buffer[] = [];
-    let headBytes = 0;
     const large = declaredLength !== undefined && declaredLength > PARQUET_AS_POSTED_LIMIT;
-    while (!large && headBytes <= PARQUET_AS_POSTED_LIMIT) {
-      const next = await pieces.next();
-      if (next.done) {
-        const posted = Buffer.concat(head, headBytes);
-        return { matrix: decodeMatrix("application/x-parquet", posted), posted };
-      }
-      head.push(next.value);
-      headBytes += next.value.length;
-    }
+    const { head, whole } = large ? { head: [], whole: null } : await headOf(pieces, PARQUET_AS_POSTED_LIMIT);
+    if (whole) return { matrix: decodeMatrix("application/x-parquet", whole), posted: whole };
     const path = join(tmpdir(), `ert-storage-${randomUUID()}.parquet`);
     let file: FileHandle | undefined;
     try {
@@ -243,14 +234,9 @@ export class MatrixValues {
    */
   private async receiveText(body: Readable, whole: (bytes: Buffer) => Matrix, streaming: () => TextMatrixReader): Promise<ReceivedMatrix> {
     const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    while (headBytes <= WHOLE_TEXT_BYTES) {
-      const next = await pieces.next();
-      if (next.done) return { matrix: whole(Buffer.concat(head, headBytes)) };
-      head.push(next.value);
-      headBytes += next.value.length;
-    }
+    const first = await headOf(pieces, WHOLE_TEXT_BYTES);
+    if (first.whole) return { matrix: whole(first.whole) };
+    const { head } = first;
     const reader = streaming();
     for (const piece of head.splice(0)) reader.feed(piece);
     for (let next = await pieces.next(); !next.done; next = await pieces.next()) reader.feed(next.value);
@@ -278,6 +264,22 @@ export class MatrixValues {
       throw error;
     }
   }
+}
+
+/**
+ * A body's first pieces, until more than `limit` bytes came: whole, the body joined, when it
+ * ended first; else head, the pieces read (the rest is still in `pieces`).
+ */
+async function headOf(pieces: AsyncIterator<Buffer>, limit: number): Promise<{ head: Buffer[]; whole: Buffer | null }> {
+  const head: Buffer[] = [];
+  let bytes = 0;
+  while (bytes <= limit) {
+    const next = await pieces.next();
+    if (next.done) return { head, whole: Buffer.concat(head, bytes) };
+    head.push(next.value);
+    bytes += next.value.length;
+  }
+  return { head, whole: null };
 }
 
 function joined(blocks: Float64Array[], count: number): Float64Array {
