@@ -738,18 +738,23 @@ const CASES: Case[] = [
     status: 404,
     check: domain(/the ensemble-wide matrix has no row 2/),
   },
-  // indices past the database's 32-bit integers, past 2^53 (written into a COPY statement as every digit) and past int8
+  // indices past the database's 32-bit integers, past 2^53 and past int8: no record is there (404, as the original), not a database range error
   ...["2147483648", "9007199254740993", "100000000000000000000"].flatMap((index): Case[] =>
     [
       ["the ensemble-wide matrix", (c: Ctx) => `/ensembles/${c.ensembleId}/records/WIDE?realization_index=${index}`],
       ["a per-realization record", (c: Ctx) => `/ensembles/${c.ensembleId}/records/R?realization_index=${index}`],
       ["misfits", (c: Ctx) => `/compute/misfits?ensemble_id=${c.ensembleId}&response_name=R&realization_index=${index}`],
+      ["a record's userdata", (c: Ctx) => `/ensembles/${c.ensembleId}/records/R/userdata?realization_index=${index}`],
+      ["a record's observations", (c: Ctx) => `/ensembles/${c.ensembleId}/records/R/observations?realization_index=${index}`],
     ].map(([what, path]) => ({
       what: `read: ${what} at realization_index ${index}`,
       method: "GET",
       path: path as (c: Ctx) => string,
-      status: 422,
-      check: domain(/out of the range the database can store/),
+      status: 404,
+      check:
+        what === "misfits"
+          ? plain("Item not found")
+          : domain(what === "the ensemble-wide matrix" ? /the ensemble-wide matrix has no row \d{10}/ : /^Record not found/),
     })),
   ),
   {

@@ -23,6 +23,16 @@ import { fromJsonText, uuid } from "./values";
 /** Ensemble-wide records are stored with this realization. */
 export const ENSEMBLE_WIDE = -1;
 
+/**
+ * A realization index as a query parameter. The column is int4, so an index past its range
+ * has no record: it is asked as an index no record has (records are at ENSEMBLE_WIDE or at
+ * an active realization, never below) rather than refused by PostgreSQL as out of range,
+ * so a read answers 404 there as at any other absent realization (as the original does).
+ */
+function realizationParam(index: number): number {
+  return index >= -(2 ** 31) && index < 2 ** 31 ? index : ENSEMBLE_WIDE - 1;
+}
+
 export type RecordClass = "parameter" | "response" | "other";
 export type RecordType = "matrix" | "file";
 export type FileState = "staging" | "committing" | "committed";
@@ -230,7 +240,7 @@ export class RecordRepository {
                JOIN record r ON r.record_info_id = ri.id
                LEFT JOIN file f ON f.record_id = r.id
               WHERE ri.ensemble_id = $1 AND ri.name = $2 AND r.realization IN ($3, ${ENSEMBLE_WIDE})`,
-      values: [uuid("ensemble_id", ensembleId), name, realization ?? ENSEMBLE_WIDE],
+      values: [uuid("ensemble_id", ensembleId), name, realization === undefined ? ENSEMBLE_WIDE : realizationParam(realization)],
     });
     const wanted = realization ?? ENSEMBLE_WIDE;
     const row =
@@ -279,7 +289,12 @@ export class RecordRepository {
                LEFT JOIN file f ON f.record_id = r.id
               WHERE ri.ensemble_id = $1 AND ri.name = $2
               ORDER BY r.realization`,
-        values: [uuid("ensemble_id", ensembleId), name, realization ?? null, realization === undefined ? (options.valuesBelow ?? null) : null],
+        values: [
+          uuid("ensemble_id", ensembleId),
+          name,
+          realization === undefined ? null : realizationParam(realization),
+          realization === undefined ? (options.valuesBelow ?? null) : null,
+        ],
       },
       [
         ["record_type", "text"],
@@ -407,7 +422,13 @@ export class RecordRepository {
                 AND (($3::int IS NULL AND r.realization <> ${ENSEMBLE_WIDE}) OR r.realization = $3::int)
                 AND (NOT $4::boolean OR EXISTS (SELECT 1 FROM observation_record o WHERE o.record_id = r.id))
               ORDER BY r.realization`,
-        values: [uuid("ensemble_id", ensembleId), name, options.realization ?? null, options.linkedOnly ?? false, options.valuesBelow ?? null],
+        values: [
+          uuid("ensemble_id", ensembleId),
+          name,
+          options.realization === undefined ? null : realizationParam(options.realization),
+          options.linkedOnly ?? false,
+          options.valuesBelow ?? null,
+        ],
       },
       [["id", "uuid"], ["realization", "int4"], ...MATRIX_COLUMN_TYPES, ["deferred", "bool"]],
     );
