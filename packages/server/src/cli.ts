@@ -42,18 +42,23 @@ export async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
-function option(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith("--")) throw new ConfigError(`${name} needs a value`);
-  return value;
+/** The serve command's options (--host, --port), each given at most once; anything else is refused. */
+function serveOptions(args: string[]): { host: string; port: number } {
+  const given: Record<string, string> = {};
+  for (let i = 0; i < args.length; i += 2) {
+    const [name, value] = [args[i], args[i + 1]];
+    if (name !== "--host" && name !== "--port") throw new ConfigError(`unknown option '${name}' (serve takes --host and --port)`);
+    if (name in given) throw new ConfigError(`${name} is given twice`);
+    if (value === undefined || value.startsWith("--")) throw new ConfigError(`${name} needs a value`);
+    given[name] = value;
+  }
+  const port = Number(given["--port"] ?? "8000");
+  if (!/^\d{1,5}$/.test(given["--port"] ?? "8000") || port > 65535) throw new ConfigError(`--port must be 0..65535`);
+  return { host: given["--host"] ?? "127.0.0.1", port };
 }
 
 async function serveCommand(args: string[]): Promise<number> {
-  const host = option(args, "--host", "127.0.0.1");
-  const port = Number(option(args, "--port", "8000"));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0..65535`);
+  const { host, port } = serveOptions(args);
   const config = readConfig();
   if (config.token === null && !process.env.ERT_STORAGE_NO_TOKEN) config.tokenGenerated = true;
   const started = Date.now();

@@ -121,6 +121,24 @@ describe("ert-storage command", () => {
     }
   });
 
+  test("an unknown, repeated or valueless serve option is refused before anything starts", async () => {
+    const dir = fs.mkdtempSync(path.join(cwd, "options-"));
+    for (const [args, message] of [
+      [["--bogus"], "unknown option '--bogus' (serve takes --host and --port)"],
+      [["serve", "--port", "8001", "extra"], "unknown option 'extra'"],
+      [["--port", "1", "--port", "2"], "--port is given twice"],
+      [["--host"], "--host needs a value"],
+      [["--port", "--host", "x"], "--port needs a value"],
+      [["--port", " 80"], "--port must be 0..65535"],
+      [["--port", "65536"], "--port must be 0..65535"],
+    ] as const) {
+      const r = run([...args], baseEnv, dir);
+      expect([args, await r.exited]).toEqual([args, 2]);
+      expect(r.output()).toContain(message);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    }
+  });
+
   test("a sqlite URL is refused with a pointer to the embedded database", async () => {
     const r = run([], { ...baseEnv, ERT_STORAGE_DATABASE_URL: "sqlite:///ert.db" }, cwd);
     expect(await r.exited).toBe(2);
