@@ -1,4 +1,5 @@
-import { matrixFromJson, parseJson, stringifyJson, writeNestedJson } from "./json";
+import { MAX_FLOAT_TEXT } from "./floatText";
+import { encodeJson, jsonNumber, matrixFromJson, parseJson, stringifyJson, writeJsonNumber, writeNestedJson } from "./json";
 import { FormatError } from "./matrix";
 
 describe("JSON with NaN and Infinity", () => {
@@ -62,6 +63,35 @@ describe("JSON documents keep every number", () => {
       "[1.2345678901234568e+20,1e+16,9999999999999998,0.0001,1e-05]",
     );
     expect(Object.is((parseJson("[-0.0]") as number[])[0], -0)).toBe(true);
+  });
+
+  test("numbers are written as jsonNumber writes them, everything else as JSON.stringify", () => {
+    const out = Buffer.alloc(MAX_FLOAT_TEXT);
+    const numberText = (x: number) => out.toString("latin1", 0, writeJsonNumber(out, 0, x));
+    const doubles = fc.oneof(fc.double(), fc.integer(), fc.double({ min: -1e17, max: 1e17 }).map(Math.round), fc.double({ min: 1e-5, max: 1e-3 }));
+    fc.assert(
+      fc.property(doubles, (x) => {
+        expect(numberText(x)).toBe(jsonNumber(x));
+      }),
+      { numRuns: 20000 },
+    );
+    for (const x of [0, -0, 1, -1, 1e16, -1e16, 9999999999999998, 1e15 + 0.5, 0.0001, 0.00009999999999999999, 2 ** 53, NaN, Infinity, -Infinity]) {
+      expect(numberText(x)).toBe(jsonNumber(x));
+    }
+    // without numbers, the text is JSON.stringify's: strings (unicode, quotes, controls, lone surrogates), keys, nesting
+    const doc = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: "small" }, fc.string({ unit: "binary" }), fc.string(), fc.boolean(), fc.constant(null), tie("list"), tie("object")),
+      list: fc.array(tie("node"), { maxLength: 5 }),
+      object: fc.dictionary(fc.string({ unit: "binary" }), tie("node"), { maxKeys: 5, noNullPrototype: true }),
+    })).node;
+    fc.assert(
+      fc.property(doc, (value) => {
+        expect(encodeJson(value).toString("utf8")).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 2000 },
+    );
+    const big = Array.from({ length: 5000 }, (_, i) => ({ [`k${i}`]: [i / 7, `x"${i}\u00e9\ud800`, [true, null]] }));
+    expect(encodeJson(big).toString("utf8")).toBe(JSON.stringify(big));
   });
 
   test("a string that looks like a token stays a string", () => {

@@ -3,7 +3,7 @@
 import { Transform, type Readable } from "node:stream";
 import express, { type Request, type RequestHandler } from "express";
 import { LIMIT_VARIABLES, type Limits } from "../config";
-import { parseJson, stringifyJson } from "../formats/json";
+import { encodeJson, parseJson } from "../formats/json";
 import { AppError, Errors } from "../errors";
 import { INLINE_MATRIX_BYTES, PARQUET_AS_POSTED_LIMIT } from "../domain/matrixValues";
 import { matrixMediaType } from "../formats";
@@ -208,7 +208,7 @@ export function limitedBody(req: Request, limit: number, what: string, variable:
 export const pythonJson: RequestHandler = (_req, res, next) => {
   res.json = (body: unknown) => {
     if (!res.get("Content-Type")) res.setHeader("Content-Type", "application/json");
-    return res.send(Buffer.from(stringifyJson(body)));
+    return res.send(encodeJson(body));
   };
   next();
 };

@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { openDatabase, type Database } from "../../src/store/db/connect";
 import { copyStatement, type Columns } from "../../src/store/db/copyOut";
+import { float8Array } from "../../src/store/db/values";
 import { testDatabaseUrl } from "../helpers/env";
 
 const COLUMNS: Columns = [
@@ -14,10 +15,13 @@ const COLUMNS: Columns = [
   ["f", "bool"],
   ["u", "uuid"],
   ["a", "int4[]"],
+  ["x", "float8[]"],
+  ["s", "text[]"],
+  ["g", "bool[]"],
 ];
 
 /** One row of every type from parameters, each NULL when its parameter is. */
-const SELECT = `SELECT $1::text AS t, $2::bytea AS b, $3::int4 AS i, $4::int8 AS n, $5::boolean AS f, $6::uuid AS u, $7::int4[] AS a`;
+const SELECT = `SELECT $1::text AS t, $2::bytea AS b, $3::int4 AS i, $4::int8 AS n, $5::boolean AS f, $6::uuid AS u, $7::int4[] AS a, $8::float8[] AS x, $9::text[] AS s, $10::boolean[] AS g`;
 
 describe.each([
   ["PGlite", () => openDatabase({ kind: "pglite", dataDir: null })],
@@ -41,13 +45,19 @@ describe.each([
       f: fc.option(fc.boolean(), { nil: null }),
       u: fc.option(fc.uuid(), { nil: null }),
       a: fc.option(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 5 }), { nil: null }),
+      x: fc.option(fc.array(fc.double(), { maxLength: 30 }), { nil: null }),
+      s: fc.option(fc.array(fc.string({ unit: "grapheme", maxLength: 10 }).map((s) => s.replace(/\0/g, "")), { maxLength: 5 }), { nil: null }),
+      g: fc.option(fc.array(fc.boolean(), { maxLength: 5 }), { nil: null }),
     });
+    const bits = (xs: unknown) => (xs === null ? null : Buffer.from(new Float64Array(xs as number[]).buffer).toString("hex"));
     await fc.assert(
       fc.asyncProperty(row, async (r) => {
-        const values = [r.t, r.b && hexOf(r.b), r.i, r.n?.toString() ?? null, r.f, r.u, r.a];
+        const x = r.x && float8Array(r.x);
+        const values = [r.t, r.b && hexOf(r.b), r.i, r.n?.toString() ?? null, r.f, r.u, r.a, x, r.s, r.g];
         const [viaCopy] = await db.sql.copyRows<Record<string, unknown>>({ text: SELECT, values }, COLUMNS);
-        const [viaDriver] = await db.sql.rows<Record<string, unknown>>(SELECT, [r.t, r.b && Buffer.from(r.b), r.i, r.n?.toString() ?? null, r.f, r.u, r.a]);
+        const [viaDriver] = await db.sql.rows<Record<string, unknown>>(SELECT, [r.t, r.b && Buffer.from(r.b), r.i, r.n?.toString() ?? null, r.f, r.u, r.a, x, r.s, r.g]);
         expect(viaCopy).toEqual(viaDriver);
+        expect(bits(viaCopy.x)).toBe(bits(r.x)); // every float64 to the bit, -0 and NaN included
       }),
       { numRuns: 60 },
     );

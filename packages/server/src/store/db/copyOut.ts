@@ -13,7 +13,7 @@ import type { Statement } from "./sql";
  * How a column's binary value is read. Text covers every type whose binary form is its
  * text (text, varchar, enums); int8 comes as a string, as the driver gives it.
  */
-export type ColumnType = "text" | "bytea" | "int4" | "int8" | "bool" | "uuid" | "int4[]";
+export type ColumnType = "text" | "bytea" | "int4" | "int8" | "bool" | "uuid" | "int4[]" | "float8[]" | "text[]" | "bool[]";
 
 /** A row's columns in SELECT order, each with its type. */
 export type Columns = readonly (readonly [name: string, type: ColumnType])[];
@@ -197,22 +197,29 @@ function decodeValue(type: ColumnType, bytes: Buffer): unknown {
       return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     }
     case "int4[]":
-      return int4Array(bytes);
+      return oneDimensional(bytes, "int4", (b, at) => b.readInt32BE(at));
+    case "float8[]":
+      return oneDimensional(bytes, "float8", (b, at) => b.readDoubleBE(at));
+    case "text[]":
+      return oneDimensional(bytes, "text", (b, at, length) => b.toString("utf8", at, at + length));
+    case "bool[]":
+      return oneDimensional(bytes, "bool", (b, at) => b[at] !== 0);
   }
 }
 
-/** A one-dimensional int4 array without NULLs (an empty array has no dimensions). */
-function int4Array(bytes: Buffer): number[] {
+/** A one-dimensional array without NULLs (an empty array has no dimensions), each element read from its bytes. */
+function oneDimensional<T>(bytes: Buffer, type: string, element: (bytes: Buffer, at: number, length: number) => T): T[] {
   const dimensions = bytes.readInt32BE(0);
   if (dimensions === 0) return [];
-  if (dimensions !== 1) throw framing(`an int4 array of ${dimensions} dimensions`);
+  if (dimensions !== 1) throw framing(`a ${type} array of ${dimensions} dimensions`);
   const length = bytes.readInt32BE(12);
-  const values = new Array<number>(length);
+  const values = new Array<T>(length);
   let at = 20; // ndim, flags, element type, length, lower bound
   for (let i = 0; i < length; i++) {
-    if (bytes.readInt32BE(at) !== 4) throw framing("an int4 array with a NULL");
-    values[i] = bytes.readInt32BE(at + 4);
-    at += 8;
+    const n = bytes.readInt32BE(at);
+    if (n < 0) throw framing(`a ${type} array with a NULL`);
+    values[i] = element(bytes, at + 4, n);
+    at += 4 + n;
   }
   return values;
 }

@@ -1,6 +1,7 @@
 // Observations of an experiment and their links to response records. values and
 // errors are float8[] written as literals we format, x_axis is JSON text: exact.
 import { ENSEMBLE_WIDE } from "./records";
+import type { Columns } from "./copyOut";
 import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
 import { float8Array, fromJsonText, toJsonText, uuid } from "./values";
@@ -66,6 +67,19 @@ interface Row {
 
 const COLUMNS = `o.id, o.name, o.values, o.errors, o.x_axis, o.userdata,
   ARRAY(SELECT l.record_id::text FROM observation_record l WHERE l.observation_id = o.id ORDER BY l.record_id) AS record_ids`;
+/**
+ * COLUMNS' types: observations are read through binary COPY, each float64 as its 8 bytes
+ * (an observation of 200,000 points was 12 MB of array text to parse, ~0.3 s).
+ */
+const COLUMN_TYPES: Columns = [
+  ["id", "uuid"],
+  ["name", "text"],
+  ["values", "float8[]"],
+  ["errors", "float8[]"],
+  ["x_axis", "text"],
+  ["userdata", "text"],
+  ["record_ids", "text[]"],
+];
 
 function toRow(r: Row): ObservationRow {
   return {
@@ -136,37 +150,43 @@ export class ObservationRepository {
   }
 
   async listForExperiment(experimentId: string): Promise<ObservationRow[]> {
-    const rows = await this.sql.rows<Row>({
-      name: "observation.listForExperiment",
-      text: `SELECT ${COLUMNS} FROM observation o WHERE o.experiment_id = $1 ORDER BY o.time_created, o.id`,
-      values: [uuid("experiment_id", experimentId)],
-    });
+    const rows = await this.sql.copyRows<Row>(
+      {
+        text: `SELECT ${COLUMNS} FROM observation o WHERE o.experiment_id = $1 ORDER BY o.time_created, o.id`,
+        values: [uuid("experiment_id", experimentId)],
+      },
+      COLUMN_TYPES,
+    );
     return rows.map(toRow);
   }
 
   /** The experiment's observations with the transformations of the update that produced the ensemble. */
   async listForEnsemble(ensembleId: string): Promise<ObservationRow[]> {
-    const rows = await this.sql.rows<Row>({
-      name: "observation.listForEnsemble",
-      text: `SELECT ${COLUMNS}, t.id AS t_id, t.name AS t_name, t.active AS t_active, t.scale AS t_scale
+    const rows = await this.sql.copyRows<Row>(
+      {
+        text: `SELECT ${COLUMNS}, t.id AS t_id, t.name AS t_name, t.active AS t_active, t.scale AS t_scale
                FROM ensemble en
                JOIN observation o ON o.experiment_id = en.experiment_id
                LEFT JOIN "update" u ON u.ensemble_result_id = en.id
                LEFT JOIN observation_transformation t ON t.update_id = u.id AND t.observation_id = o.id
               WHERE en.id = $1
               ORDER BY o.time_created, o.id`,
-      values: [uuid("ensemble_id", ensembleId)],
-    });
+        values: [uuid("ensemble_id", ensembleId)],
+      },
+      [...COLUMN_TYPES, ["t_id", "uuid"], ["t_name", "text"], ["t_active", "bool[]"], ["t_scale", "float8[]"]],
+    );
     return rows.map(toRow);
   }
 
   async listForRecord(recordId: string): Promise<ObservationRow[]> {
-    const rows = await this.sql.rows<Row>({
-      name: "observation.listForRecord",
-      text: `SELECT ${COLUMNS} FROM observation o JOIN observation_record l ON l.observation_id = o.id
-              WHERE l.record_id = $1 ORDER BY o.time_created, o.id`,
-      values: [uuid("record_id", recordId)],
-    });
+    const rows = await this.sql.copyRows<Row>(
+      {
+        text: `SELECT ${COLUMNS} FROM observation o JOIN observation_record l ON l.observation_id = o.id
+                WHERE l.record_id = $1 ORDER BY o.time_created, o.id`,
+        values: [uuid("record_id", recordId)],
+      },
+      COLUMN_TYPES,
+    );
     return rows.map(toRow);
   }
 

@@ -1,17 +1,20 @@
 // Values on their way into SQL parameters, exact: float64 arrays as array
 // literals we write (node-postgres would send -0 as 0), JSON documents as text.
 import { Errors } from "../../errors";
-import { jsonNumber, parseJson, stringifyJson } from "../../formats/json";
+import { MAX_FLOAT_TEXT, writeJsonFloat } from "../../formats/floatText";
+import { parseJson, stringifyJson } from "../../formats/json";
 
 /** A float8[] literal that PostgreSQL reads back to the same bits (-0, NaN, ±Infinity included). */
 export function float8Array(values: readonly number[]): string {
-  let text = "{";
+  const out = Buffer.allocUnsafe(2 + values.length * (MAX_FLOAT_TEXT + 1));
+  let at = 0;
+  out[at++] = 0x7b; // {
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) text += ",";
-    const x = values[i];
-    text += Number.isFinite(x) ? (Object.is(x, -0) ? "-0" : String(x)) : jsonNumber(x);
+    if (i > 0) out[at++] = 0x2c; // ,
+    at = writeJsonFloat(out, at, values[i]); // Python's text (1.0, 1e-05, -0.0, NaN, Infinity): PostgreSQL reads each exactly
   }
-  return `${text}}`;
+  out[at++] = 0x7d; // }
+  return out.toString("latin1", 0, at);
 }
 
 /** A JSON document as the text stored in a TEXT column. */
