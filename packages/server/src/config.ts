@@ -10,7 +10,7 @@ export type DatabaseConfig =
 export interface Limits {
   /** JSON request bodies (API models, userdata, observations): ERT_STORAGE_MAX_JSON_BYTES */
   jsonBytes: number;
-  /** a matrix body: ERT_STORAGE_MAX_MATRIX_BYTES (CSV matrices also stop at 512 MiB of text) */
+  /** a matrix body, decoded (gzip and deflate bodies count what they decode to): ERT_STORAGE_MAX_MATRIX_BYTES */
   matrixBytes: number;
   /** one staged block of a block upload: ERT_STORAGE_MAX_BLOCK_BYTES */
   blockBytes: number;

@@ -1,6 +1,7 @@
 // Request bodies: JSON with NaN/Infinity for the API models, raw bytes for matrices.
 // Block uploads and multipart files are left unread so they stream.
 import { Transform, type Readable } from "node:stream";
+import zlib from "node:zlib";
 import express, { type Request, type RequestHandler } from "express";
 import { LIMIT_VARIABLES, type Limits } from "../config";
 import { encodeJson, parseJson } from "../formats/json";
@@ -12,13 +13,6 @@ const MATRIX_PATH = /\/records\/[^/]+\/matrix$/;
 const BLOCK_PATH = /\/records\/[^/]+\/blob$/;
 const FILE_PATH = /\/records\/[^/]+\/file$/;
 
-/**
- * V8 holds strings up to 2^29 - 24 characters: CSV matrices read whole as text (only
- * compressed ones: the others stream, see streamsText) stop there.
- */
-const TEXT_LIMIT = 512 * 1024 * 1024 - 64;
-const TEXT_MATRIX = /^(text\/csv|application\/x-dataframe)\b/;
-
 /** 413 naming the limit and the variable that sets it. */
 export function tooLarge(limit: number, what: string, variable: string | null): AppError {
   const set = variable ? `; ${variable} sets it` : "";
@@ -27,13 +21,7 @@ export function tooLarge(limit: number, what: string, variable: string | null): 
 
 export function parseBodies(limits: Limits): RequestHandler {
   const json = express.text({ type: () => true, limit: limits.jsonBytes });
-  const binaryMatrix = matrixBody(limits.matrixBytes);
-  const textLimit = Math.min(limits.matrixBytes, TEXT_LIMIT);
-  const textMatrix = matrixBody(textLimit);
-  const matrixLimit = (req: Request) =>
-    TEXT_MATRIX.test((req.header("content-type") ?? "").toLowerCase())
-      ? { parse: textMatrix, limit: textLimit, variable: textLimit < limits.matrixBytes ? null : LIMIT_VARIABLES.matrixBytes, what: "CSV matrices" }
-      : { parse: binaryMatrix, limit: limits.matrixBytes, variable: LIMIT_VARIABLES.matrixBytes, what: "matrices" };
+  const matrix = matrixBody(limits.matrixBytes);
   return (req, res, next) => {
     if (req.method === "PUT" && BLOCK_PATH.test(req.path)) return next();
     if (req.is("multipart/*")) return next();
@@ -46,9 +34,8 @@ export function parseBodies(limits: Limits): RequestHandler {
         res.locals.streamBody = true;
         return next();
       }
-      const matrix = matrixLimit(req);
-      return matrix.parse(req, res, (error?: unknown) =>
-        next(isTooLarge(error) ? tooLarge(matrix.limit, matrix.what, matrix.variable) : error),
+      return matrix(req, res, (error?: unknown) =>
+        next(isTooLarge(error) ? tooLarge(limits.matrixBytes, "matrices", LIMIT_VARIABLES.matrixBytes) : error),
       );
     }
     json(req, res, (error?: unknown) => {
@@ -87,7 +74,8 @@ const FIRST_BODY_BYTES = 64 * 1024 * 1024;
  * A matrix body as one Buffer. With a Content-Length (and no Content-Encoding) the bytes
  * go straight into a buffer of that length: express.raw keeps the chunks and then their
  * concatenation, twice the body at its peak (760 MB for a 380 MB JSON matrix). Other
- * bodies (compressed ones, or chunked ones of a type that does not stream) go through express.raw. Errors are express.raw's: a
+ * bodies (chunked ones of a type that is no matrix format, or of an encoding that is not
+ * decoded as it streams, which express.raw refuses: 415) go through express.raw. Errors are express.raw's: a
  * body over the limit has type "entity.too.large", a cut-off one is a 400.
  */
 function matrixBody(limit: number): RequestHandler {
@@ -134,8 +122,8 @@ function matrixBody(limit: number): RequestHandler {
  */
 function streamsNpy(req: Request): boolean {
   if ((req.header("content-type") ?? "").split(";")[0].trim().toLowerCase() !== "application/x-numpy" || encoded(req)) return false;
-  const length = req.header("content-length");
-  return length === undefined || Number(length) > INLINE_MATRIX_BYTES;
+  const length = declaredLength(req);
+  return length === undefined || length > INLINE_MATRIX_BYTES;
 }
 
 /**
@@ -154,13 +142,37 @@ function streamsText(req: Request): boolean {
  */
 function streamsParquet(req: Request): boolean {
   if (matrixMediaType(req.header("content-type")) !== "application/x-parquet" || encoded(req)) return false;
-  const length = req.header("content-length");
-  return length === undefined || Number(length) > PARQUET_AS_POSTED_LIMIT;
+  const length = declaredLength(req);
+  return length === undefined || length > PARQUET_AS_POSTED_LIMIT;
 }
 
-/** A compressed body (Content-Encoding) is inflated by express.raw, so it is read whole. */
+/** The body's Content-Encoding, lower case ("identity" when there is none). */
+function encodingOf(req: Request): string {
+  return (req.header("content-encoding") ?? "identity").trim().toLowerCase();
+}
+
+/** The decoders of the Content-Encodings a streamed matrix body may have (express.raw's: gzip and deflate). */
+const DECODERS: Record<string, () => Transform> = {
+  gzip: () => zlib.createGunzip(),
+  "x-gzip": () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+};
+
+/**
+ * A body whose encoding is not one we decode while it streams: it goes through express.raw,
+ * which refuses it (415). A gzip or deflate body streams, decoded as it arrives: a few
+ * megabytes of gzip can hold gigabytes of zeros, which express.raw held whole (a 1.7 MB
+ * body of a 400 MB matrix took the server to 859 MB).
+ */
 function encoded(req: Request): boolean {
-  return (req.header("content-encoding") ?? "identity").trim().toLowerCase() !== "identity";
+  const encoding = encodingOf(req);
+  return encoding !== "identity" && !(encoding in DECODERS);
+}
+
+/** The body's length as declared: none when it is compressed (its Content-Length is not the decoded length) or chunked. */
+export function declaredLength(req: Request): number | undefined {
+  const declared = req.header("content-length");
+  return declared === undefined || encodingOf(req) !== "identity" ? undefined : Number(declared);
 }
 
 /** No Content-Type, application/json or any +json type. */
@@ -179,8 +191,8 @@ function isTooLarge(error: unknown): boolean {
  * Content-Length over the limit is refused before anything is read.
  */
 export function limitedBody(req: Request, limit: number, what: string, variable: string): Readable {
-  const declared = Number(req.header("content-length"));
-  if (declared > limit) throw tooLarge(limit, what, variable);
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) throw tooLarge(limit, what, variable);
   let seen = 0;
   const limited = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -198,7 +210,20 @@ export function limitedBody(req: Request, limit: number, what: string, variable:
   };
   req.on("aborted", cutOff);
   req.on("close", cutOff);
-  return req.pipe(limited);
+  const encoding = encodingOf(req);
+  if (encoding === "identity") return req.pipe(limited);
+  // decoded as it arrives; the limit counts decoded bytes, as express.raw's does
+  const decoder = DECODERS[encoding]();
+  decoder.on("error", (error) => {
+    req.unpipe(decoder);
+    limited.destroy(Object.assign(new Error(`The body is not valid ${encoding} (Content-Encoding): ${error.message}`), { status: 400 }));
+  });
+  limited.on("error", () => {
+    req.unpipe(decoder);
+    decoder.destroy();
+  });
+  req.pipe(decoder).pipe(limited);
+  return limited;
 }
 
 /**

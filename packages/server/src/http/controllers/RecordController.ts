@@ -8,7 +8,7 @@ import type { ParameterOut } from "../../domain/recordData";
 import type { RecordOut } from "../../domain/records";
 import { matrixMediaType } from "../../formats";
 import { LIMIT_VARIABLES } from "../../config";
-import { limitedBody } from "../bodies";
+import { declaredLength, limitedBody } from "../bodies";
 import { acceptedType, sendMatrix, sendNull, sendRecordData } from "../respond";
 import type { ErrorBody, Int, UUID, Userdata, ValidationErrorBody } from "../types";
 import { uploadedFile } from "../upload";
@@ -232,8 +232,3 @@ export class RecordController extends Controller {
   }
 }
 
-/** The body's Content-Length, when it has one (a chunked body has none). */
-function declaredLength(req: ExpressRequest): number | undefined {
-  const declared = req.header("content-length");
-  return declared === undefined ? undefined : Number(declared);
-}
