@@ -30,6 +30,9 @@ export function parseBodies(limits: Limits): RequestHandler {
       return next(Errors.invalidField(["body", "file"], "field required", "value_error.missing"));
     }
     if (MATRIX_PATH.test(req.path)) {
+      // a body of a type that is no matrix format is not read: the route refuses it (422)
+      // and the error handler drops the rest, never holding it (inflated, had it gzip)
+      if (matrixMediaType(req.header("content-type")) === null) return next();
       if (streamsNpy(req) || streamsText(req) || streamsParquet(req)) {
         res.locals.streamBody = true;
         return next();
@@ -82,8 +85,7 @@ function matrixBody(limit: number): RequestHandler {
   const fallback = express.raw({ type: () => true, limit });
   return (req, res, next) => {
     const declared = req.header("content-length") ?? "";
-    const encoding = (req.header("content-encoding") ?? "identity").trim().toLowerCase();
-    if (!/^\d{1,16}$/.test(declared) || encoding !== "identity") return fallback(req, res, next);
+    if (!/^\d{1,16}$/.test(declared) || encodingOf(req) !== "identity") return fallback(req, res, next);
     const length = Number(declared);
     if (length > limit) return next(Object.assign(new Error("request entity too large"), { type: "entity.too.large", status: 413, limit }));
     // 64 MiB at first, then the declared length once that much came: a client that
@@ -121,7 +123,7 @@ function matrixBody(limit: number): RequestHandler {
  * the blob store (MatrixValues.receiveNpy) instead of being held whole.
  */
 function streamsNpy(req: Request): boolean {
-  if ((req.header("content-type") ?? "").split(";")[0].trim().toLowerCase() !== "application/x-numpy" || encoded(req)) return false;
+  if ((req.header("content-type") ?? "").split(";")[0].trim().toLowerCase() !== "application/x-numpy" || undecodable(req)) return false;
   const length = declaredLength(req);
   return length === undefined || length > INLINE_MATRIX_BYTES;
 }
@@ -132,7 +134,7 @@ function streamsNpy(req: Request): boolean {
  */
 function streamsText(req: Request): boolean {
   const type = matrixMediaType(req.header("content-type"));
-  return (type === "application/json" || type === "text/csv") && !encoded(req);
+  return (type === "application/json" || type === "text/csv") && !undecodable(req);
 }
 
 /**
@@ -141,7 +143,7 @@ function streamsText(req: Request): boolean {
  * that size and spools a larger one to a file.
  */
 function streamsParquet(req: Request): boolean {
-  if (matrixMediaType(req.header("content-type")) !== "application/x-parquet" || encoded(req)) return false;
+  if (matrixMediaType(req.header("content-type")) !== "application/x-parquet" || undecodable(req)) return false;
   const length = declaredLength(req);
   return length === undefined || length > PARQUET_AS_POSTED_LIMIT;
 }
@@ -151,22 +153,22 @@ function encodingOf(req: Request): string {
   return (req.header("content-encoding") ?? "identity").trim().toLowerCase();
 }
 
-/** The decoders of the Content-Encodings a streamed matrix body may have (express.raw's: gzip and deflate). */
-const DECODERS: Record<string, () => Transform> = {
-  gzip: () => zlib.createGunzip(),
-  "x-gzip": () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-};
+/** The decoders of the Content-Encodings a matrix body may have while it streams. */
+const DECODERS = new Map<string, () => Transform>([
+  ["gzip", () => zlib.createGunzip()],
+  ["x-gzip", () => zlib.createGunzip()],
+  ["deflate", () => zlib.createInflate()],
+]);
 
 /**
- * A body whose encoding is not one we decode while it streams: it goes through express.raw,
- * which refuses it (415). A gzip or deflate body streams, decoded as it arrives: a few
- * megabytes of gzip can hold gigabytes of zeros, which express.raw held whole (a 1.7 MB
- * body of a 400 MB matrix took the server to 859 MB).
+ * A matrix body of an encoding that is not decoded as it streams: it goes through
+ * express.raw, which refuses it (415). A gzip or deflate body streams, decoded as it
+ * arrives: a few megabytes of gzip can hold gigabytes of zeros, which express.raw held
+ * whole (a 1.7 MB body of a 400 MB matrix took the server to 859 MB).
  */
-function encoded(req: Request): boolean {
+function undecodable(req: Request): boolean {
   const encoding = encodingOf(req);
-  return encoding !== "identity" && !(encoding in DECODERS);
+  return encoding !== "identity" && !DECODERS.has(encoding);
 }
 
 /** The body's length as declared: none when it is compressed (its Content-Length is not the decoded length) or chunked. */
@@ -187,12 +189,17 @@ function isTooLarge(error: unknown): boolean {
 }
 
 /**
- * A streamed body (a staged block) cut off at limit bytes with a 413. A declared
- * Content-Length over the limit is refused before anything is read.
+ * A streamed body (a staged block, a matrix) cut off at limit bytes with a 413. A declared
+ * Content-Length over the limit is refused before anything is read. With decode, a gzip or
+ * deflate body (Content-Encoding) is decoded as it arrives and the limit counts decoded
+ * bytes (as express.raw's does); a block is stored as sent, whatever its encoding.
  */
-export function limitedBody(req: Request, limit: number, what: string, variable: string): Readable {
+export function limitedBody(req: Request, limit: number, what: string, variable: string, decode = false): Readable {
+  const encoding = decode ? encodingOf(req) : "identity";
+  const decoder = encoding === "identity" ? null : DECODERS.get(encoding);
+  if (decoder === undefined) throw Errors.http(415, `Unsupported Content-Encoding '${encoding}'; gzip and deflate are decoded`);
   const declared = declaredLength(req);
-  if (declared !== undefined && declared > limit) throw tooLarge(limit, what, variable);
+  if (decoder === null && declared !== undefined && declared > limit) throw tooLarge(limit, what, variable);
   let seen = 0;
   const limited = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -210,19 +217,18 @@ export function limitedBody(req: Request, limit: number, what: string, variable:
   };
   req.on("aborted", cutOff);
   req.on("close", cutOff);
-  const encoding = encodingOf(req);
-  if (encoding === "identity") return req.pipe(limited);
-  // decoded as it arrives; the limit counts decoded bytes, as express.raw's does
-  const decoder = DECODERS[encoding]();
-  decoder.on("error", (error) => {
-    req.unpipe(decoder);
+  if (decoder === null) return req.pipe(limited);
+  const decoding = decoder();
+  decoding.on("error", (error) => {
+    req.unpipe(decoding);
     limited.destroy(Object.assign(new Error(`The body is not valid ${encoding} (Content-Encoding): ${error.message}`), { status: 400 }));
   });
-  limited.on("error", () => {
-    req.unpipe(decoder);
-    decoder.destroy();
+  // read to its end, refused or left by its reader: the decoder goes with it
+  limited.on("close", () => {
+    req.unpipe(decoding);
+    decoding.destroy();
   });
-  req.pipe(decoder).pipe(limited);
+  req.pipe(decoding).pipe(limited);
   return limited;
 }
 

@@ -757,6 +757,17 @@ const CASES: Case[] = [
           : domain(what === "the ensemble-wide matrix" ? /the ensemble-wide matrix has no row \d{10}/ : /^Record not found/),
     })),
   ),
+  ...["2147483648", "9007199254740993"].map(
+    (index): Case => ({
+      what: `link: an observation to a record at realization_index ${index}`,
+      method: "POST",
+      path: (c) => `/ensembles/${c.ensembleId}/records/R/observations?realization_index=${index}`,
+      headers: JSON_TYPE,
+      body: JSON.stringify(["00000000-0000-0000-0000-000000000000"]),
+      status: 404,
+      check: (reply) => expect(JSON.stringify(reply.json.detail)).toMatch(/not found/i),
+    }),
+  ),
   {
     what: "read: a 3-D matrix as CSV",
     method: "GET",

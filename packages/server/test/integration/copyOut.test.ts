@@ -124,6 +124,21 @@ describe.each([
     expect(await db.sql.rows("SELECT 1 AS x")).toEqual([{ x: 1 }]);
   });
 
+  it("refuses an array of another element type than the column's", async () => {
+    for (const [select, type] of [
+      ["SELECT ARRAY[1.5]::numeric[] AS x", "float8[]"],
+      ["SELECT ARRAY[1, 2]::int4[] AS x", "float8[]"],
+      ["SELECT ARRAY[1.5]::float4[] AS x", "float8[]"],
+      ["SELECT ARRAY[1]::int8[] AS x", "int4[]"],
+      ["SELECT ARRAY[true] AS x", "text[]"],
+      ["SELECT ARRAY[ARRAY[1.5]]::float8[] AS x", "float8[]"],
+      ["SELECT ARRAY[1.5, NULL]::float8[] AS x", "float8[]"],
+    ] as const) {
+      await expect(db.sql.copyRows({ text: select }, [["x", type]])).rejects.toThrow(/Unexpected COPY data/);
+    }
+    expect(await db.sql.copyRows({ text: "SELECT ARRAY[]::float8[] AS x, ARRAY[1.5::float8, -(0::float8)] AS y" }, [["x", "float8[]"], ["y", "float8[]"]])).toEqual([{ x: [], y: [1.5, -0] }]);
+  });
+
   it("refuses rows of another width than the columns named", async () => {
     await expect(db.sql.copyRows({ text: "SELECT 1 AS a, 2 AS b" }, [["a", "int4"]])).rejects.toThrow(/2 columns where 1 were expected/);
     expect(await db.sql.rows("SELECT 1 AS x")).toEqual([{ x: 1 }]);

@@ -52,7 +52,7 @@ export class RecordController extends Controller {
       prior,
       matrixMediaType(req.header("content-type")),
       // a large NPY or Parquet body and any JSON or CSV one are left unread (see parseBodies): they stream
-      req.res!.locals.streamBody ? limitedBody(req, req.app.locals.limits.matrixBytes, "matrices", LIMIT_VARIABLES.matrixBytes) : req.body,
+      req.res!.locals.streamBody ? limitedBody(req, req.app.locals.limits.matrixBytes, "matrices", LIMIT_VARIABLES.matrixBytes, true) : req.body,
       declaredLength(req),
     );
   }

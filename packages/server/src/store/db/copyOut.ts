@@ -197,28 +197,45 @@ function decodeValue(type: ColumnType, bytes: Buffer): unknown {
       return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     }
     case "int4[]":
-      return oneDimensional(bytes, "int4", (b, at) => b.readInt32BE(at));
+      return oneDimensional(bytes, "int4", INT4_OID, 4, (b, at) => b.readInt32BE(at));
     case "float8[]":
-      return oneDimensional(bytes, "float8", (b, at) => b.readDoubleBE(at));
+      return oneDimensional(bytes, "float8", FLOAT8_OID, 8, (b, at) => b.readDoubleBE(at));
     case "text[]":
-      return oneDimensional(bytes, "text", (b, at, length) => b.toString("utf8", at, at + length));
+      return oneDimensional(bytes, "text", TEXT_OID, null, (b, at, length) => b.toString("utf8", at, at + length));
     case "bool[]":
-      return oneDimensional(bytes, "bool", (b, at) => b[at] !== 0);
+      return oneDimensional(bytes, "bool", BOOL_OID, 1, (b, at) => b[at] !== 0);
   }
 }
 
-/** A one-dimensional array without NULLs (an empty array has no dimensions), each element read from its bytes. */
-function oneDimensional<T>(bytes: Buffer, type: string, element: (bytes: Buffer, at: number, length: number) => T): T[] {
+/** The element types' OIDs, as an array's binary form names them. */
+const BOOL_OID = 16;
+const INT4_OID = 23;
+const TEXT_OID = 25;
+const FLOAT8_OID = 701;
+
+/**
+ * A one-dimensional array of the element type oid without NULLs (an empty array has no
+ * dimensions), each element read from its bytes; size: the element's bytes when fixed.
+ */
+function oneDimensional<T>(
+  bytes: Buffer,
+  type: string,
+  oid: number,
+  size: number | null,
+  element: (bytes: Buffer, at: number, length: number) => T,
+): T[] {
   const dimensions = bytes.readInt32BE(0);
   if (dimensions === 0) return [];
   if (dimensions !== 1) throw framing(`a ${type} array of ${dimensions} dimensions`);
+  if (bytes.readInt32BE(8) !== oid) throw framing(`an array of element type ${bytes.readInt32BE(8)} where ${type} was expected`);
   const length = bytes.readInt32BE(12);
   const values = new Array<T>(length);
   let at = 20; // ndim, flags, element type, length, lower bound
   for (let i = 0; i < length; i++) {
-    const n = bytes.readInt32BE(at);
+    const n = need(bytes, at, 4).readInt32BE(at);
     if (n < 0) throw framing(`a ${type} array with a NULL`);
-    values[i] = element(bytes, at + 4, n);
+    if (size !== null && n !== size) throw framing(`a ${type} of ${n} bytes`);
+    values[i] = element(need(bytes, at + 4, n), at + 4, n);
     at += 4 + n;
   }
   return values;

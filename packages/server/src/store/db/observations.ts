@@ -1,6 +1,6 @@
 // Observations of an experiment and their links to response records. values and
 // errors are float8[] written as literals we format, x_axis is JSON text: exact.
-import { ENSEMBLE_WIDE } from "./records";
+import { ENSEMBLE_WIDE, realizationParam } from "./records";
 import type { Columns } from "./copyOut";
 import type { Sql } from "./sql";
 import type { Userdata } from "./userdata";
@@ -230,7 +230,7 @@ export class ObservationRepository {
       values: [
         uuid("ensemble_id", link.ensembleId),
         link.name,
-        link.realization ?? ENSEMBLE_WIDE,
+        link.realization === undefined ? ENSEMBLE_WIDE : realizationParam(link.realization),
         link.observationIds.map((id) => uuid("observation_id", id)),
         link.experimentId,
       ],

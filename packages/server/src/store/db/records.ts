@@ -29,7 +29,7 @@ export const ENSEMBLE_WIDE = -1;
  * an active realization, never below) rather than refused by PostgreSQL as out of range,
  * so a read answers 404 there as at any other absent realization (as the original does).
  */
-function realizationParam(index: number): number {
+export function realizationParam(index: number): number {
   return index >= -(2 ** 31) && index < 2 ** 31 ? index : ENSEMBLE_WIDE - 1;
 }
 
