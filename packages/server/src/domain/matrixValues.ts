@@ -2,14 +2,13 @@
 // (bounded chunks, as file content) when large. Large NPY bodies stream straight
 // into the blob store and back out, never held whole.
 import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { decodeMatrix, decodeParquetFile } from "../formats";
 import { decodeCsv } from "../formats/csv";
+import { NOT_PARQUET } from "../formats/parquet";
 import { CsvMatrixReader } from "../formats/csvStream";
 import { as2d, FormatError, rangeLabels, size, type Labels, type Matrix } from "../formats/matrix";
 import { readJsonMatrix } from "../formats/jsonMatrix";
@@ -200,12 +199,26 @@ export class MatrixValues {
     try {
       file = await open(path, "wx+", 0o600);
       await rm(path, { force: true });
+      // a body that does not start as Parquet does is refused at its first bytes, not spooled
+      // whole first (a 1 MB gzip body can decode to gigabytes)
+      let start = Buffer.alloc(0);
+      const checked = (piece: Buffer) => {
+        if (start.length < 4) {
+          start = Buffer.concat([start, piece.subarray(0, 4 - start.length)]);
+          if (start.length === 4 && start.toString("latin1") !== "PAR1") throw new FormatError(NOT_PARQUET);
+        }
+        return piece;
+      };
       async function* all(): AsyncGenerator<Buffer> {
-        while (head.length > 0) yield head.shift()!;
-        for (let next = await pieces.next(); !next.done; next = await pieces.next()) yield next.value;
+        while (head.length > 0) yield checked(head.shift()!);
+        for (let next = await pieces.next(); !next.done; next = await pieces.next()) yield checked(next.value);
       }
-      // by its number: a stream of the FileHandle itself would keep file.close() waiting for ever
-      await pipeline(Readable.from(all()), createWriteStream("", { fd: file.fd, autoClose: false }));
+      // through the handle itself: a write stream over its fd closes the fd when the body fails
+      // (pipeline destroys it, autoClose or not), and file.close() then fails (EBADF) or, had
+      // the number been reused meanwhile, closes another file
+      for await (const piece of all()) {
+        for (let at = 0; at < piece.length; ) at += (await file.write(piece, at, piece.length - at)).bytesWritten;
+      }
       return { matrix: decodeParquetFile(file.fd, (await file.stat()).size) };
     } catch (error) {
       // a body not read to its end goes too (a file that cannot be written must not wait for the client's next piece)

@@ -6,7 +6,7 @@ import { checkShape, FormatError, rangeLabels, type LabelKind, type Labels, type
 import { readTable, Unsupported, type ParquetSource, type ParquetTable } from "./parquetReader";
 
 export { INDEX_FIELD, isoToNanos, parquetPieces, writeParquet } from "./parquetWriter";
-export { fileSource, nanosToIso, type ParquetSource } from "./parquetReader";
+export { fileSource, nanosToIso, NOT_PARQUET, type ParquetSource } from "./parquetReader";
 
 interface PandasColumn {
   name: string | null;

@@ -116,10 +116,15 @@ describe("Parquet read directly", () => {
     );
   });
 
-  test("a file cut short or with a broken footer is left to Arrow, which says what is wrong", () => {
+  test("a file cut short (no PAR1 at its end) is refused at once, not left to Arrow", () => {
     const file = writeParquet({ shape: [2, 2], data: new Float64Array([1, 2, 3, 4]), columns: null, index: null });
-    expect(readTable(file.subarray(0, file.length - 20))).toBeNull();
+    expect(() => readTable(file.subarray(0, file.length - 20))).toThrow(/not a readable parquet file: it does not start and end with PAR1/);
     expect(() => readParquet(file.subarray(0, file.length - 20))).toThrow(/not a readable parquet file/);
+    // a big file that is not Parquet is refused from its first and last bytes, never read whole
+    const asked: number[] = [];
+    const notParquet = { length: 2 ** 30, range: (start: number, end: number) => (asked.push(end - start), Buffer.alloc(end - start)) };
+    expect(() => readParquet(notParquet)).toThrow(/not a readable parquet file: it does not start and end with PAR1/);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(8);
   });
 
   test("a column whose pages are broken is found out when it is read, and left to Arrow", () => {

@@ -26,6 +26,9 @@ export interface ParquetTable {
 /** A file this reader does not read; Arrow will. Thrown by readTable's fields too (see readParquet). */
 export class Unsupported extends Error {}
 
+/** Why a file that does not start and end with Parquet's magic bytes is refused. */
+export const NOT_PARQUET = "not a readable parquet file: it does not start and end with PAR1";
+
 const Type = { BOOLEAN: 0, INT32: 1, INT64: 2, INT96: 3, FLOAT: 4, DOUBLE: 5, BYTE_ARRAY: 6 } as const;
 const Codec = { UNCOMPRESSED: 0, SNAPPY: 1 } as const;
 const Page = { DATA: 0, DICTIONARY: 2 } as const;
@@ -94,9 +97,12 @@ export function fileSource(fd: number, length: number): ParquetSource {
 
 function read(file: ParquetSource): ParquetTable {
   const n = file.length;
-  if (n < 12 || file.range(0, 4).toString("latin1") !== "PAR1") throw new Unsupported();
-  const tail = file.range(n - 8, n);
-  if (tail.toString("latin1", 4) !== "PAR1") throw new Unsupported();
+  // not Parquet at all: said here, before Arrow would be given the file whole to say it (a
+  // 1 MB gzip body of 1 GiB of zeros went to Arrow through memory: 2.2 GB, 19 s)
+  const tail = n < 12 ? null : file.range(n - 8, n);
+  if (!tail || file.range(0, 4).toString("latin1") !== "PAR1" || tail.toString("latin1", 4) !== "PAR1") {
+    throw new FormatError(NOT_PARQUET);
+  }
   const footerLength = tail.readUInt32LE(0);
   const footerStart = n - 8 - footerLength;
   if (footerStart < 4) throw new Unsupported();

@@ -115,6 +115,22 @@ describe.each(BACKENDS)("compressed matrix bodies on %s", (backend) => {
     }
   });
 
+  test("a gzip body that is not Parquet is refused at its first bytes; one broken past 64 MiB is a 400", async () => {
+    const { ensembleId } = await t.ensemble({ size: 2, parameter_names: ["P"] });
+    const post = (body: Buffer) =>
+      t.api.post(`/ensembles/${ensembleId}/records/P/matrix`, { body, headers: { "content-type": "application/x-parquet", "content-encoding": "gzip" } });
+    // 200 MB of zeros in ~200 kB: before, spooled whole, then read whole into Arrow to learn it is not Parquet
+    const zeros = await post(zlib.gzipSync(Buffer.alloc(200 << 20)));
+    expect(zeros.status).toBe(422);
+    expect(zeros.text).toContain("not a readable parquet file: it does not start and end with PAR1");
+    // spooled past the 64 MiB held in memory, then the gzip stream breaks: the answer is 400, nothing stored
+    const gz = zlib.gzipSync(Buffer.concat([Buffer.from("PAR1"), Buffer.alloc(70 << 20)]));
+    const broken = await post(gz.subarray(0, gz.length - 6));
+    expect(broken.status).toBe(400);
+    expect(broken.text).toContain("not valid gzip (Content-Encoding)");
+    expect((await t.api.get(`/ensembles/${ensembleId}/records/P`)).status).toBe(404);
+  });
+
   test("a block of a block upload is stored as sent, whatever its Content-Encoding says", async () => {
     const { ensembleId } = await t.ensemble({ size: 1 });
     const base = `/ensembles/${ensembleId}/records/F/blob`;
