@@ -11,6 +11,8 @@ import { configureTextThreads } from "./formats/textThreads";
 
 /** How often content of deleted experiments and abandoned uploads is swept from the blob store. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** How often the embedded database checks whether it has space and WAL to give back (upkeep.ts). */
+const UPKEEP_INTERVAL_MS = 60 * 1000;
 
 /** Starting would break something already running. */
 export class RefusedToStart extends Error {}
@@ -66,8 +68,9 @@ export async function serve(options: ServeOptions): Promise<Running> {
     throw error;
   });
   keepConnections(server);
-  const { sweeper } = app.locals.services;
+  const { sweeper, deps } = app.locals.services;
   sweeper.start(SWEEP_INTERVAL_MS);
+  deps.repos.upkeep.start(UPKEEP_INTERVAL_MS);
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
@@ -82,6 +85,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
         server.closeIdleConnections();
       });
       await sweeper.stop();
+      await deps.repos.upkeep.stop();
       await db.close();
       if (discovery && fs.existsSync(discovery)) fs.rmSync(discovery);
     })());

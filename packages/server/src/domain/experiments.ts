@@ -45,9 +45,13 @@ export class ExperimentService {
     return toOut(row);
   }
 
-  /** Deletes the experiment with everything below it; its file content is swept right after. */
+  /**
+   * Deletes the experiment with everything below it; its file content is swept right
+   * after, and the embedded database gives back the space (see store/db/upkeep.ts).
+   */
   async delete(id: string): Promise<void> {
     if (!(await this.deps.repos.experiments.delete(id))) throw Errors.itemNotFound();
     await this.sweeper.sweep();
+    await this.deps.repos.upkeep.reclaim();
   }
 }

@@ -3,13 +3,12 @@
 // experiment deletion and every few minutes; a failure is logged and retried then.
 import type { BlobStore } from "../store/blob";
 import type { BlobSweepRepository } from "../store/db/blobSweep";
+import { serialized } from "../serialized";
 
 const BATCH = 500;
 
 export class BlobSweeper {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private next: Promise<number> | null = null;
 
   constructor(
     private readonly sweep_: BlobSweepRepository,
@@ -20,18 +19,7 @@ export class BlobSweeper {
    * Removes the content whose time has come, including everything queued before the call;
    * resolves to how many keys were removed. Never throws.
    */
-  sweep(): Promise<number> {
-    if (this.running) {
-      // the running sweep may have read the queue before the caller queued its keys: one more follows it
-      this.next ??= this.running.then(() => {
-        this.next = null;
-        return this.sweep();
-      });
-      return this.next;
-    }
-    this.running = this.run().finally(() => (this.running = null));
-    return this.running;
-  }
+  readonly sweep = serialized(() => this.run());
 
   private async run(): Promise<number> {
     let removed = 0;
@@ -60,6 +48,6 @@ export class BlobSweeper {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    await this.sweep.idle();
   }
 }

@@ -6,6 +6,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app";
+import type { Services } from "../../src/domain";
 import { keepConnections } from "../../src/server";
 import type { Limits } from "../../src/config";
 import { openBlobStore, type BlobStore } from "../../src/store/blob";
@@ -26,6 +27,8 @@ export interface TestServer {
   db: Database;
   /** arm these to make a repository fail half-way */
   faults: Faults;
+  /** the app's services, as the server process runs them (its timers are not started) */
+  services: Services;
   blobs: BlobStore;
   /** the Azurite holding file content under ERT_STORAGE_TEST_BLOBS=azure, else null */
   azurite: Azurite | null;
@@ -46,12 +49,14 @@ export async function startTestServer(backend: Backend, options: { token?: strin
   const faults = new Faults();
   let azurite: Azurite | null = null;
   let blobs: BlobStore;
+  let services: Services;
   try {
     if (process.env.ERT_STORAGE_TEST_BLOBS === "azure") {
       azurite = await startAzurite();
       blobs = await openBlobStore(db, { connectionString: azurite.connectionString, container: "ert" });
     } else blobs = await openBlobStore(db, null);
     const app = createApp({ db, blobs, token: options.token ?? null, faults, limits: options.limits });
+    services = app.locals.services;
     server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
       keepConnections(s);
@@ -77,6 +82,7 @@ export async function startTestServer(backend: Backend, options: { token?: strin
     api,
     db,
     faults,
+    services,
     blobs,
     azurite,
     experiment,

@@ -20,6 +20,8 @@ export interface Database {
   /** the PostgreSQL URL Prisma talks to (for the embedded database, its loopback socket) */
   url: string;
   describe: string;
+  /** PGlite: one session, no autovacuum or checkpointer (see upkeep.ts) */
+  embedded: boolean;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ async function openPostgres(url: string): Promise<Database> {
     sql: new Sql(pool),
     url,
     describe: redact(url),
+    embedded: false,
     close: async () => {
       await prisma.$disconnect();
       await pool.end();
@@ -88,6 +91,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     sql: new Sql(pool, false),
     url,
     describe: dataDir ? `embedded PostgreSQL (PGlite) in ${dataDir}` : "embedded PostgreSQL (PGlite) in memory",
+    embedded: true,
     close: async () => {
       await prisma.$disconnect();
       await pool.end();

@@ -8,6 +8,7 @@ import { FileRepository } from "./files";
 import { ObservationRepository } from "./observations";
 import { RecordRepository } from "./records";
 import { UpdateRepository } from "./updates";
+import { Upkeep } from "./upkeep";
 import { UserdataRepository } from "./userdata";
 
 export type Repositories = ReturnType<typeof createRepositories>;
@@ -23,6 +24,7 @@ export function createRepositories(db: Database, faults = new Faults()) {
     updates: new UpdateRepository(sql),
     userdata: new UserdataRepository(sql),
     sweep: new BlobSweepRepository(sql),
+    upkeep: new Upkeep(sql, db.embedded),
     faults,
   };
 }
