@@ -29,8 +29,8 @@ export const PARQUET_AS_POSTED_LIMIT = 64 * 1024 * 1024;
 /** Pieces written to the blob store at a time. */
 const PIECE_BYTES = 1024 * 1024;
 
-/** Text bodies up to this size are read whole (see receiveText). */
-const WHOLE_TEXT_BYTES = 4 * 1024 * 1024;
+/** Text bodies up to this size are read whole (see receiveText and bodies.ts streamsText). */
+export const WHOLE_TEXT_BYTES = 4 * 1024 * 1024;
 
 /** JsonMatrixReader or CsvMatrixReader: pieces in, values in blocks out. */
 interface TextMatrixReader {
