@@ -12,7 +12,7 @@ import { configureTextThreads } from "./formats/textThreads";
 /** How often content of deleted experiments and abandoned uploads is swept from the blob store. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 /** How often the embedded database checks whether it has space and WAL to give back (upkeep.ts). */
-const UPKEEP_INTERVAL_MS = 60 * 1000;
+const UPKEEP_INTERVAL_MS = 10 * 1000;
 
 /** Starting would break something already running. */
 export class RefusedToStart extends Error {}

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { finiteValues, npyOf } from "../helpers/stacks";
+import { Upkeep } from "../../src/store/db/upkeep";
 
 describe("the embedded database after a dropped connection", () => {
   let t: TestServer;
@@ -88,21 +89,44 @@ describe("the embedded database gives back what was deleted", () => {
     expect(after6 - after1).toBeLessThan(3_000_000);
   });
 
-  test("the periodic tick checkpoints after writes, so the WAL behind the checkpoint is given back", async () => {
+  test("the tick checkpoints once the WAL passed its budget, and reclaims after writes at most once a minute", async () => {
     const behind = async () =>
       Number(
         (await t.db.sql.one<{ n: string }>("SELECT (pg_current_wal_insert_lsn() - (SELECT redo_lsn FROM pg_control_checkpoint()))::text AS n"))!.n,
       );
+    const vacuums = async () => Number((await t.db.sql.one<{ n: string }>("SELECT vacuum_count::text AS n FROM pg_stat_user_tables WHERE relname = 'matrix'"))!.n);
+    const upkeep = new Upkeep(t.db.sql, true, 1_000_000);
+    await upkeep.reclaim();
+    const reclaimed = await vacuums();
     const experiment = await t.experiment(`upkeep-tick-${process.pid}`);
     const ensemble = await t.api.post(`/experiments/${experiment}/ensembles`, { json: { size: 1, parameter_names: ["P"], response_names: [] } });
-    const matrix = finiteValues(200 * 2000, 7);
+    const post = () =>
+      t.api.post(`/ensembles/${ensemble.json.id}/records/P${Math.random()}/matrix`, {
+        body: npyOf([100, 2000], finiteValues(100 * 2000, 7)),
+        headers: { "content-type": "application/x-numpy" },
+      });
+    expect((await post()).status).toBe(200);
+    expect(await behind()).toBeGreaterThan(1_500_000);
+    await upkeep.tick(); // within a minute of the reclaim: a checkpoint only
+    expect(await behind()).toBeLessThan(100_000);
+    expect(await vacuums()).toBe(reclaimed);
+    expect((await post()).status).toBe(200);
+    await upkeep.tick(Date.now() + 61_000); // written, and a minute on: a reclaim
+    expect(await vacuums()).toBe(reclaimed + 1);
+    expect(await behind()).toBeLessThan(100_000);
+  });
+
+  test("the server's own upkeep ticks: after writes, the WAL behind the checkpoint is given back", async () => {
+    const experiment = await t.experiment(`upkeep-own-${process.pid}`);
+    const ensemble = await t.api.post(`/experiments/${experiment}/ensembles`, { json: { size: 1, parameter_names: ["P"], response_names: [] } });
     expect(
-      (await t.api.post(`/ensembles/${ensemble.json.id}/records/P/matrix`, { body: npyOf([200, 2000], matrix), headers: { "content-type": "application/x-numpy" } }))
+      (await t.api.post(`/ensembles/${ensemble.json.id}/records/P/matrix`, { body: npyOf([200, 2000], finiteValues(200 * 2000, 8)), headers: { "content-type": "application/x-numpy" } }))
         .status,
     ).toBe(200);
+    const behind = async () =>
+      Number((await t.db.sql.one<{ n: string }>("SELECT (pg_current_wal_insert_lsn() - (SELECT redo_lsn FROM pg_control_checkpoint()))::text AS n"))!.n);
     expect(await behind()).toBeGreaterThan(3_000_000);
-    await t.db.sql.run("SELECT 1"); // the WAL position moves with writes only
-    await t.services.deps.repos.upkeep.tick();
+    await t.services.deps.repos.upkeep.tick(Date.now() + 61_000);
     expect(await behind()).toBeLessThan(100_000);
   });
 });

@@ -9,15 +9,26 @@
 import { serialized } from "../../serialized";
 import type { Sql } from "./sql";
 
+/** WAL written since the last checkpoint that makes the next tick checkpoint (the server's WAL in memory or in its folder stays about this size). */
+const WAL_BUDGET = 64 * 1024 * 1024;
+/** The least time between two reclaims the ticks start (a deletion reclaims at once). */
+const RECLAIM_EVERY_MS = 60_000;
+
 export class Upkeep {
-  /** the WAL position after the last reclaim: nothing was written while it still is */
+  /** the WAL position after upkeep's own last statement: nothing was written while it still is */
   private lastLsn: string | null = null;
+  /** written since the last reclaim */
+  private dirty = true;
+  /** when the last reclaim ended (Date.now()) */
+  private lastReclaim = 0;
   private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
 
   constructor(
     private readonly sql: Sql,
     /** PGlite: nothing else reclaims its space */
     readonly embedded: boolean,
+    private readonly walBudget = WAL_BUDGET,
   ) {}
 
   /**
@@ -32,22 +43,40 @@ export class Upkeep {
       await this.sql.run("VACUUM");
       await this.sql.run("CHECKPOINT");
       this.lastLsn = await this.walPosition();
+      this.dirty = false;
+      this.lastReclaim = Date.now();
     } catch (error) {
       console.error(`embedded database upkeep failed, will retry: ${(error as Error).message}`);
     }
   });
 
-  /** Reclaims if anything was written since the last time (one small query otherwise). */
-  async tick(): Promise<void> {
-    if (!this.embedded) return;
-    let lsn: string;
+  /**
+   * Checkpoints when the WAL since the last checkpoint passed WAL_BUDGET (a big upload
+   * would otherwise keep all it wrote twice, as rows and as WAL, until its experiment
+   * goes), and reclaims when the WAL moved since the last reclaim (writes; after a
+   * checkpoint the first reads of a page may log it too) and that reclaim is
+   * RECLAIM_EVERY_MS old. One small query when there is nothing to do.
+   */
+  tick(now = Date.now()): Promise<void> {
+    if (!this.embedded) return Promise.resolve();
+    this.ticking ??= this.check(now).finally(() => (this.ticking = null));
+    return this.ticking;
+  }
+
+  private async check(now: number): Promise<void> {
     try {
-      lsn = await this.walPosition();
+      const { lsn, behind } = (await this.sql.one<{ lsn: string; behind: string }>(
+        "SELECT pg_current_wal_insert_lsn()::text AS lsn, (pg_current_wal_insert_lsn() - (SELECT redo_lsn FROM pg_control_checkpoint()))::text AS behind",
+      ))!;
+      if (lsn !== this.lastLsn) this.dirty = true;
+      if (this.dirty && now - this.lastReclaim >= RECLAIM_EVERY_MS) await this.reclaim();
+      else if (Number(behind) > this.walBudget) {
+        await this.sql.run("CHECKPOINT");
+        this.lastLsn = await this.walPosition(); // the checkpoint's own record is no write
+      }
     } catch (error) {
       console.error(`embedded database upkeep failed, will retry: ${(error as Error).message}`);
-      return;
     }
-    if (lsn !== this.lastLsn) await this.reclaim();
   }
 
   /** Ticks every intervalMs until stop() (embedded database only). */
@@ -60,6 +89,7 @@ export class Upkeep {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.ticking;
     await this.reclaim.idle();
   }
 
