@@ -43,17 +43,28 @@ describe("serialized", () => {
     await expect(first).rejects.toThrow("first fails");
     expect(await second).toBe(2);
   });
-});
 
-test("idle waits for the run under way and the one queued behind it", async () => {
-  const done: number[] = [];
-  const run = serialized(async () => {
-    await new Promise((r) => setTimeout(r, 15));
-    done.push(done.length);
+  test("idle waits for the run under way and the one queued behind it", async () => {
+    const done: number[] = [];
+    const run = serialized(async () => {
+      await new Promise((r) => setTimeout(r, 15));
+      done.push(done.length);
+    });
+    void run();
+    void run();
+    await run.idle();
+    expect(done).toEqual([0, 1]);
+    await run.idle(); // nothing under way: at once
   });
-  void run();
-  void run();
-  await run.idle();
-  expect(done).toEqual([0, 1]);
-  await run.idle(); // nothing under way: at once
+
+  test("work that throws before its first await is a rejection, and the next call runs", async () => {
+    let calls = 0;
+    const run = serialized((): Promise<number> => {
+      calls++;
+      if (calls === 1) throw new Error("at once");
+      return Promise.resolve(calls);
+    });
+    await expect(run()).rejects.toThrow("at once");
+    expect(await run()).toBe(2);
+  });
 });

@@ -22,7 +22,8 @@ export function serialized<T>(work: () => Promise<T>): Serialized<T> {
       next ??= running.then(again, again);
       return next;
     }
-    running = work().finally(() => (running = null));
+    // a work that throws before its first await rejects like any other
+    running = (async () => work())().finally(() => (running = null));
     return running;
   };
   const idle = async () => {

@@ -116,7 +116,7 @@ describe("the embedded database gives back what was deleted", () => {
     expect(await behind()).toBeLessThan(100_000);
   });
 
-  test("the server's own upkeep ticks: after writes, the WAL behind the checkpoint is given back", async () => {
+  test("the app's own upkeep (whose ticks the server's timer starts) gives back the WAL behind the checkpoint after writes", async () => {
     const experiment = await t.experiment(`upkeep-own-${process.pid}`);
     const ensemble = await t.api.post(`/experiments/${experiment}/ensembles`, { json: { size: 1, parameter_names: ["P"], response_names: [] } });
     expect(

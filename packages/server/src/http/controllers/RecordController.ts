@@ -51,7 +51,7 @@ export class RecordController extends Controller {
       realization_index,
       prior,
       matrixMediaType(req.header("content-type")),
-      // a large NPY or Parquet body and any JSON or CSV one are left unread (see parseBodies): they stream
+      // a large or chunked body is left unread (see parseBodies): it streams
       req.res!.locals.streamBody ? limitedBody(req, req.app.locals.limits.matrixBytes, "matrices", LIMIT_VARIABLES.matrixBytes, true) : req.body,
       declaredLength(req),
     );

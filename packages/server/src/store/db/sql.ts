@@ -99,6 +99,14 @@ export class Sql {
   }
 
   /**
+   * Runs fn's statements on one connection, each committing on its own (no transaction:
+   * VACUUM cannot run in one), with no other statement of the pool's between them.
+   */
+  async session<T>(fn: (session: Sql) => Promise<T>): Promise<T> {
+    return this.onConnection((client) => fn(new Sql(client, this.prepared)));
+  }
+
+  /**
    * Runs fn in one transaction on one connection (READ COMMITTED); rolls back on any
    * error. Inside fn use only tx: on the embedded database the pool has one connection.
    */

@@ -14,13 +14,18 @@ const WAL_BUDGET = 64 * 1024 * 1024;
 /** The least time between two reclaims the ticks start (a deletion reclaims at once). */
 const RECLAIM_EVERY_MS = 60_000;
 
+const WAL_POSITION = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
+
 export class Upkeep {
-  /** the WAL position after upkeep's own last statement: nothing was written while it still is */
+  /**
+   * The WAL position after upkeep's own last statements: nothing was written since while
+   * it still is. null: not known yet (the first reclaim runs whatever the position).
+   */
   private lastLsn: string | null = null;
-  /** written since the last reclaim */
-  private dirty = true;
-  /** when the last reclaim ended (Date.now()) */
-  private lastReclaim = 0;
+  /** the WAL moved since the last reclaim */
+  private dirty = false;
+  /** when the last reclaim (or the start) was (Date.now()) */
+  private lastReclaim = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
 
@@ -33,18 +38,22 @@ export class Upkeep {
 
   /**
    * Gives back the space of deleted and replaced rows (VACUUM: trailing free pages are
-   * cut off the files, others are reused) and the WAL before a new checkpoint. Runs one
-   * at a time; covers everything done before the call. Never throws (a failure is
-   * logged and the next call tries again).
+   * cut off the files, others are reused) and the WAL before a new checkpoint, unless
+   * nothing was written since upkeep last did. Runs one at a time; covers everything
+   * done before the call. Never throws (a failure is logged and the next call tries again).
    */
   readonly reclaim = serialized(async () => {
     if (!this.embedded) return;
     try {
-      await this.sql.run("VACUUM");
-      await this.sql.run("CHECKPOINT");
-      this.lastLsn = await this.walPosition();
-      this.dirty = false;
-      this.lastReclaim = Date.now();
+      // one connection: no write can come between the statements and go unseen
+      await this.sql.session(async (session) => {
+        if (!this.dirty && (await session.one<{ lsn: string }>(WAL_POSITION))!.lsn === this.lastLsn) return;
+        await session.run("VACUUM");
+        await session.run("CHECKPOINT");
+        this.lastLsn = (await session.one<{ lsn: string }>(WAL_POSITION))!.lsn;
+        this.dirty = false;
+        this.lastReclaim = Date.now();
+      });
     } catch (error) {
       console.error(`embedded database upkeep failed, will retry: ${(error as Error).message}`);
     }
@@ -65,15 +74,19 @@ export class Upkeep {
 
   private async check(now: number): Promise<void> {
     try {
-      const { lsn, behind } = (await this.sql.one<{ lsn: string; behind: string }>(
-        "SELECT pg_current_wal_insert_lsn()::text AS lsn, (pg_current_wal_insert_lsn() - (SELECT redo_lsn FROM pg_control_checkpoint()))::text AS behind",
-      ))!;
-      if (lsn !== this.lastLsn) this.dirty = true;
+      await this.sql.session(async (session) => {
+        const { lsn, behind } = (await session.one<{ lsn: string; behind: string }>(
+          "SELECT pg_current_wal_insert_lsn()::text AS lsn, (pg_current_wal_insert_lsn() - (SELECT redo_lsn FROM pg_control_checkpoint()))::text AS behind",
+        ))!;
+        if (this.lastLsn === null) this.lastLsn = lsn; // the first tick: what was there before the start is not this run's
+        else if (lsn !== this.lastLsn) this.dirty = true;
+        if (this.dirty && now - this.lastReclaim >= RECLAIM_EVERY_MS) return; // reclaimed below, off this connection
+        if (Number(behind) > this.walBudget) {
+          await session.run("CHECKPOINT");
+          this.lastLsn = (await session.one<{ lsn: string }>(WAL_POSITION))!.lsn; // the checkpoint's own record is no write
+        }
+      });
       if (this.dirty && now - this.lastReclaim >= RECLAIM_EVERY_MS) await this.reclaim();
-      else if (Number(behind) > this.walBudget) {
-        await this.sql.run("CHECKPOINT");
-        this.lastLsn = await this.walPosition(); // the checkpoint's own record is no write
-      }
     } catch (error) {
       console.error(`embedded database upkeep failed, will retry: ${(error as Error).message}`);
     }
@@ -91,9 +104,5 @@ export class Upkeep {
     this.timer = null;
     await this.ticking;
     await this.reclaim.idle();
-  }
-
-  private async walPosition(): Promise<string> {
-    return (await this.sql.one<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn"))!.lsn;
   }
 }
