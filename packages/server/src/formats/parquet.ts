@@ -81,17 +81,7 @@ export function frameOf(table: ParquetTable): Matrix {
     }
   }
 
-  // the name pandas' metadata gives the first column of each field name
-  const metaNames = new Map<string, unknown>();
-  for (const c of meta?.columns ?? []) {
-    if (typeof c.field_name === "string" && !metaNames.has(c.field_name)) metaNames.set(c.field_name, c.name);
-  }
-  const names = dataFields.map(({ f }) => {
-    const name = metaNames.get(f.name);
-    return name === null || name === undefined ? f.name : String(name);
-  });
-  const columnKind = kindOfPandasType(meta?.column_indexes?.[0]?.pandas_type);
-  const columns = labelsFromNames(names, columnKind);
+  const columns = columnLabels(meta, table.pandas, dataFields.map(({ f }) => f.name));
 
   let index: Labels;
   if (indexFields.length === 1) {
@@ -104,6 +94,34 @@ export function frameOf(table: ParquetTable): Matrix {
         : rangeLabels(rows);
   }
   return { shape: [rows, cols], data, columns, index };
+}
+
+/**
+ * The column labels of a file's data fields, the last ones kept per parsed pandas metadata
+ * (the reader gives the same object for the same metadata text): ERT posts a file per
+ * realization with the same 2000 column names, which were mapped and checked (dates) anew
+ * for each (~0.5 ms). Labels are never mutated, so the same object serves every file.
+ */
+const lastColumnLabels = new WeakMap<object, { fields: string[]; columns: Labels }>();
+
+function columnLabels(meta: PandasMeta | null, parsed: unknown, fields: string[]): Labels {
+  const cacheable = meta !== null && typeof parsed === "object" && parsed !== null;
+  if (cacheable) {
+    const last = lastColumnLabels.get(parsed);
+    if (last && last.fields.length === fields.length && last.fields.every((name, i) => name === fields[i])) return last.columns;
+  }
+  // the name pandas' metadata gives the first column of each field name
+  const metaNames = new Map<string, unknown>();
+  for (const c of meta?.columns ?? []) {
+    if (typeof c.field_name === "string" && !metaNames.has(c.field_name)) metaNames.set(c.field_name, c.name);
+  }
+  const names = fields.map((field) => {
+    const name = metaNames.get(field);
+    return name === null || name === undefined ? field : String(name);
+  });
+  const columns = labelsFromNames(names, kindOfPandasType(meta?.column_indexes?.[0]?.pandas_type));
+  if (cacheable) lastColumnLabels.set(parsed, { fields, columns });
+  return columns;
 }
 
 /**

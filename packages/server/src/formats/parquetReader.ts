@@ -647,6 +647,17 @@ interface PageHeader {
   dictionaryEncoding: number;
 }
 
+/** One more than the largest field id a shape reads (cached on the shape). */
+const widths = new WeakMap<Shape, number>();
+function widthOf(shape: Shape): number {
+  let width = widths.get(shape);
+  if (width === undefined) {
+    width = Math.max(0, ...Object.keys(shape).map(Number)) + 1;
+    widths.set(shape, width);
+  }
+  return width;
+}
+
 /** Thrift's compact protocol, read into plain objects keyed by field id. */
 /**
  * buf's bytes start..end as UTF-8 text. Buffer's own utf8Slice where Node has it: for the
@@ -688,7 +699,8 @@ class CompactReader {
 
   /** A struct: every field, or (with a shape) only the shape's. */
   struct(shape?: Shape): Struct {
-    const out: Struct = {};
+    // an array sized for the field ids wanted: its elements are not grown field by field
+    const out: Struct = new Array(shape ? widthOf(shape) : 0);
     let id = 0;
     for (;;) {
       const head = this.byte();

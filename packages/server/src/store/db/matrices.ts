@@ -58,8 +58,16 @@ export function matrixParams(m: StoredMatrix): [number[], Buffer | null, string 
  * need (-0, NaN, Python's float text).
  */
 function labelsText(labels: Labels): string {
-  return labels.values.every((v) => typeof v === "string") ? JSON.stringify(labels) : toJsonText(labels);
+  let text = labelTexts.get(labels);
+  if (text === undefined) {
+    text = labels.values.every((v) => typeof v === "string") ? JSON.stringify(labels) : toJsonText(labels);
+    labelTexts.set(labels, text);
+  }
+  return text;
 }
+
+/** The text of labels written before: a reader gives the same (never mutated) labels object to files of the same columns (see parquet.ts columnLabels). */
+const labelTexts = new WeakMap<Labels, string>();
 
 /**
  * Label texts parsed once each: the per-realization records of a name mostly share
