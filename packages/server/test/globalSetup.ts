@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { Client } from "pg";
 import { startEmbeddedPostgres } from "./helpers/embeddedPostgres";
-import { testDatabaseUrl } from "./helpers/env";
+import { OWN_DATABASES, testDatabaseUrl, type OwnDatabase } from "./helpers/env";
 import { answers } from "./helpers/ports";
 
 export default async function globalSetup(): Promise<void> {
@@ -23,6 +23,7 @@ export default async function globalSetup(): Promise<void> {
   }
   try {
     await prepareDatabase();
+    for (const own of OWN_DATABASES) await prepareDatabase(own);
   } catch (error) {
     await globalThis.ertEmbeddedPostgres?.stop();
     throw error;
@@ -36,8 +37,8 @@ async function embeddedReason(): Promise<string | null> {
   return (await answers("127.0.0.1", 5432)) ? null : "nothing answers on 127.0.0.1:5432";
 }
 
-async function prepareDatabase(): Promise<void> {
-  const url = new URL(testDatabaseUrl());
+async function prepareDatabase(own?: OwnDatabase): Promise<void> {
+  const url = new URL(testDatabaseUrl(own));
   const database = url.pathname.slice(1);
   const admin = new URL(url);
   admin.pathname = "/postgres";

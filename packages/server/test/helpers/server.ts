@@ -15,7 +15,7 @@ import { Faults } from "../../src/store/db/faults";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { startAzurite, type Azurite } from "./azurite";
 import { Client } from "./client";
-import { keepData, testDatabaseUrl } from "./env";
+import { keepData, testDatabaseUrl, type OwnDatabase } from "./env";
 
 export type Backend = "pglite" | "postgres";
 /** Both databases; ERT_STORAGE_TEST_BACKENDS=postgres (or pglite) runs one. */
@@ -43,8 +43,12 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startTestServer(backend: Backend, options: { token?: string; limits?: Limits } = {}): Promise<TestServer> {
-  const db = await openDatabase(backend === "pglite" ? { kind: "pglite", dataDir: null } : { kind: "postgres", url: testDatabaseUrl() });
+/**
+ * The app on a loopback port. database: on PostgreSQL, a test database of the suite's own
+ * instead of the shared one (the embedded database is each server's own anyway).
+ */
+export async function startTestServer(backend: Backend, options: { token?: string; limits?: Limits; database?: OwnDatabase } = {}): Promise<TestServer> {
+  const db = await openDatabase(backend === "pglite" ? { kind: "pglite", dataDir: null } : { kind: "postgres", url: testDatabaseUrl(options.database) });
   let server: Server;
   const faults = new Faults();
   let azurite: Azurite | null = null;

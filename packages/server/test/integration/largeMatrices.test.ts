@@ -48,7 +48,8 @@ const columnsFor = (rows: number) => Math.ceil(INLINE_MATRIX_BYTES / 8 / rows) +
 describe.each(BACKENDS)("large matrices on %s", (backend) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer(backend);
+    // a database of its own: its checks compare every matrix blob of the store before and after
+    t = await startTestServer(backend, { database: "large" });
   });
   afterAll(() => t.close());
 
@@ -318,7 +319,7 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     expect(await t.db.pool.query("SELECT 1 FROM record_info WHERE ensemble_id = $1 AND name IN ('B', 'R', 'C')", [ensembleId])).toMatchObject({ rowCount: 0 });
     expect(await matrixBlobs()).toEqual(before);
 
-    const small = await startTestServer(backend, { limits: { ...DEFAULT_LIMITS, matrixBytes: 5 * 1024 * 1024 } });
+    const small = await startTestServer(backend, { database: "large", limits: { ...DEFAULT_LIMITS, matrixBytes: 5 * 1024 * 1024 } });
     try {
       const { ensembleId: other } = await small.ensemble({ size: rows });
       for (const chunked of [false, true]) {
@@ -472,7 +473,7 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
   });
 
   test("a streamed NPY or Parquet body over the matrix limit is refused with 413, naming the variable, and leaves nothing", async () => {
-    const small = await startTestServer(backend, { limits: { ...DEFAULT_LIMITS, matrixBytes: INLINE_MATRIX_BYTES + 4096 } });
+    const small = await startTestServer(backend, { database: "large", limits: { ...DEFAULT_LIMITS, matrixBytes: INLINE_MATRIX_BYTES + 4096 } });
     try {
       const before = await matrixBlobs(small);
       const cols = columnsFor(1) + 1024;

@@ -2,8 +2,8 @@
 // .../responses/{name}/data) are read and answered a part at a time. The answers are the
 // bytes the whole frame gives (stacked as frames.ts stacks it, written by the codecs), in
 // every format, and with the column union when the records' labels differ. Stacks with
-// values in the blob store are tested in largeMatrices.test.ts (its checks of the blob store
-// assume no other file makes or removes matrix blobs meanwhile).
+// values in the blob store are tested in largeMatrices.test.ts (on a test database of its own:
+// its checks see every matrix blob of the store).
 import http from "node:http";
 import net from "node:net";
 import { PARTED_STACK_VALUES } from "../../src/domain/stacks";
