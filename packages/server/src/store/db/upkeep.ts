@@ -74,19 +74,20 @@ export class Upkeep {
 
   private async check(now: number): Promise<void> {
     try {
-      await this.sql.session(async (session) => {
+      const reclaimDue = await this.sql.session(async (session) => {
         const { lsn, behind } = (await session.one<{ lsn: string; behind: string }>(
           "SELECT pg_current_wal_insert_lsn()::text AS lsn, (pg_current_wal_insert_lsn() - (SELECT redo_lsn FROM pg_control_checkpoint()))::text AS behind",
         ))!;
         if (this.lastLsn === null) this.lastLsn = lsn; // the first tick: what was there before the start is not this run's
         else if (lsn !== this.lastLsn) this.dirty = true;
-        if (this.dirty && now - this.lastReclaim >= RECLAIM_EVERY_MS) return; // reclaimed below, off this connection
+        if (this.dirty && now - this.lastReclaim >= RECLAIM_EVERY_MS) return true; // reclaimed below, off this connection
         if (Number(behind) > this.walBudget) {
           await session.run("CHECKPOINT");
           this.lastLsn = (await session.one<{ lsn: string }>(WAL_POSITION))!.lsn; // the checkpoint's own record is no write
         }
+        return false;
       });
-      if (this.dirty && now - this.lastReclaim >= RECLAIM_EVERY_MS) await this.reclaim();
+      if (reclaimDue) await this.reclaim();
     } catch (error) {
       console.error(`embedded database upkeep failed, will retry: ${(error as Error).message}`);
     }
