@@ -1,7 +1,7 @@
 // Table views of stored matrices: selecting a row or a column, stacking
 // per-realization records into one frame (pandas concat semantics).
 import { formatLabels } from "../formats/labels";
-import { as2d, FormatError, rangeLabels, type Labels, type Matrix } from "../formats/matrix";
+import { as2d, FormatError, rangeLabels, type Labels, type Matrix, type RowBlocks } from "../formats/matrix";
 
 /** A per-realization record: its rows are labelled with the realization index. */
 export function withRealizationIndex(m: Matrix, realization: number): Matrix {
@@ -53,7 +53,8 @@ export function selectColumn(m: Matrix, label: string): Matrix | null {
 /** Stacks frames as rows; columns are the union in first-seen order, missing cells NaN. */
 export function stackRows(frames: Matrix[]): Matrix {
   if (frames.length === 1) return as2dMatrix(frames[0]);
-  if (sameColumns(frames)) return concatRows(frames);
+  const stack = rowStack(frames);
+  if (stack) return concatRows(stack);
   const keys: string[] = [];
   const keyPos = new Map<string, number>();
   let columnLabels: Labels | null = null;
@@ -118,20 +119,32 @@ export function sameColumns(frames: Pick<Matrix, "shape" | "columns">[]): boolea
   return frames.every((f) => as2d(f).cols === cols && sameLabels(f.columns, first.columns));
 }
 
-/** Stacking without the column union: the frames' data one after the other. */
-function concatRows(frames: Matrix[]): Matrix {
-  const cols = as2d(frames[0]).cols;
-  const totalRows = frames.reduce((n, f) => n + as2d(f).rows, 0);
-  const data = new Float64Array(totalRows * cols);
+/**
+ * Frames with the same columns (sameColumns) as rows one after another, their values left
+ * where they are; null when their columns differ.
+ */
+export function rowStack(frames: Matrix[]): RowBlocks | null {
+  if (frames.length === 0 || !sameColumns(frames)) return null;
+  let rows = 0;
   const index: (string | number)[] = [];
   let indexKind: Labels["kind"] = "int";
-  let offset = 0;
   for (const f of frames) {
-    data.set(f.data, offset);
-    offset += f.data.length;
-    const labels = f.index ?? rangeLabels(as2d(f).rows);
+    const fr = as2d(f).rows;
+    rows += fr;
+    const labels = f.index ?? rangeLabels(fr);
     if (labels.kind !== "int") indexKind = labels.kind;
     for (const v of labels.values) index.push(v);
   }
-  return { shape: [totalRows, cols], data, columns: frames[0].columns, index: { kind: indexKind, values: index } };
+  return { rows, cols: as2d(frames[0]).cols, blocks: frames.map((f) => f.data), columns: frames[0].columns, index: { kind: indexKind, values: index } };
+}
+
+/** Stacking without the column union: the frames' data one after the other. */
+function concatRows(stack: RowBlocks): Matrix {
+  const data = new Float64Array(stack.rows * stack.cols);
+  let offset = 0;
+  for (const block of stack.blocks) {
+    data.set(block, offset);
+    offset += block.length;
+  }
+  return { shape: [stack.rows, stack.cols], data, columns: stack.columns, index: stack.index };
 }

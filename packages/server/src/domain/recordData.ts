@@ -3,14 +3,14 @@
 import type { Readable } from "node:stream";
 import { Errors } from "../errors";
 import type { Matrix, MatrixMediaType } from "../formats";
-import { as2d } from "../formats/matrix";
+import { as2d, type RowBlocks } from "../formats/matrix";
 import type { StoredMatrix } from "../store/db/matrices";
 import type { RowFrame } from "../formats/textThreads";
 import type { DeferredMatrixRecord } from "../store/db/records";
 import { labelValues } from "../formats/labels";
 import type { FileRow } from "../store/db/records";
 import type { Deps } from "./context";
-import { requireTable, selectColumn, selectRow, stackRows, withRealizationIndex } from "./frames";
+import { requireTable, rowStack, selectColumn, selectRow, stackRows, withRealizationIndex } from "./frames";
 import type { MatrixValues } from "./matrixValues";
 import { ENSEMBLE_WIDE } from "./records";
 import { PARTED_STACK_VALUES, Stacks } from "./stacks";
@@ -24,6 +24,8 @@ export type RecordData =
   | { kind: "matrix"; matrix: Matrix; parquet?: Buffer | null }
   /** per-realization records stacked, to be read and answered a part at a time */
   | { kind: "rows"; frame: RowFrame }
+  /** per-realization records stacked as they were read, to be answered as Parquet */
+  | { kind: "blocks"; table: RowBlocks }
   | { kind: "npy"; shape: number[]; values: Readable }
   | { kind: "file"; file: FileRow; content: Readable };
 
@@ -76,7 +78,13 @@ export class RecordDataService {
       if (records[0].realization === ENSEMBLE_WIDE) {
         if (label === undefined) return this.whole(records[0].matrix, records[0].parquet, answerAs);
         matrix = await this.matrices.load(records[0].matrix);
-      } else matrix = await this.stackWhole(records);
+      } else {
+        const frames = await this.framesOf(records);
+        // Parquet is written column by column: the records' values need not be one array first
+        const stack = answerAs === "application/x-parquet" && label === undefined && frames.length > 1 ? rowStack(frames) : null;
+        if (stack) return { kind: "blocks", table: stack };
+        matrix = stackRows(frames);
+      }
     } else {
       const own = records.find((r) => r.realization === realizationIndex);
       const wide = records.find((r) => r.realization === ENSEMBLE_WIDE);
@@ -155,10 +163,15 @@ export class RecordDataService {
 
   /** Per-realization matrices stacked whole as rows labelled with their realization (the column union). */
   private async stackWhole(records: { realization: number; matrix: StoredMatrix }[]): Promise<Matrix> {
+    return stackRows(await this.framesOf(records));
+  }
+
+  /** Per-realization matrices loaded as tables whose rows are labelled with their realization. */
+  private async framesOf(records: { realization: number; matrix: StoredMatrix }[]): Promise<Matrix[]> {
     const frames: Matrix[] = [];
     for (const r of records) frames.push(withRealizationIndex(await this.matrices.load(r.matrix), r.realization));
     frames.forEach(table);
-    return stackRows(frames);
+    return frames;
   }
 
   private async fileData(file: FileRow): Promise<RecordData> {

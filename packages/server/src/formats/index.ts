@@ -2,7 +2,8 @@
 import { decodeCsv, encodeCsv } from "./csv";
 import { encodeNestedJson, matrixFromJson } from "./json";
 import { readJsonMatrix } from "./jsonMatrix";
-import { as2d, FormatError, type Matrix } from "./matrix";
+import { as2d, FormatError, type Matrix, type RowBlocks } from "./matrix";
+import type { Piece } from "./piece";
 import { readNpy, writeNpy } from "./npy";
 
 /** The Parquet codecs load on first use (and Arrow with its WASM only for files the direct reader leaves: ~150 ms). */
@@ -87,12 +88,17 @@ export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
 export const PARQUET_WHOLE_BYTES = 4 * 1024 * 1024;
 const PARQUET_PIECE_BYTES = 1024 * 1024;
 
+/** The frame as one Parquet file. */
+export function encodeParquet(table: RowBlocks): Buffer {
+  return parquet().writeParquet(table);
+}
+
 /**
  * The frame as Parquet in pieces of about a megabyte, each made when the iterator is asked
  * for it; the first is made here, so a frame that has no Parquet form is refused now.
  */
-export function encodeParquetPieces(m: Matrix): Iterable<Buffer> {
-  const pieces = parquet().parquetPieces(m, PARQUET_PIECE_BYTES);
+export function encodeParquetPieces(table: RowBlocks): Iterable<Piece> {
+  const pieces = parquet().parquetPieces(table, PARQUET_PIECE_BYTES);
   const first = pieces.next();
   return (function* () {
     if (first.done) return;

@@ -16,6 +16,24 @@ export interface Matrix {
   index: Labels | null;
 }
 
+/**
+ * A 2-D frame whose values are blocks of whole rows, row-major, one after another. A
+ * matrix's data is one block; a stack of records is a block per record, left where each
+ * was read (a Parquet answer writes them column by column: copying them into one array
+ * first cost more than the writing).
+ */
+export interface RowBlocks {
+  rows: number;
+  cols: number;
+  blocks: Float64Array[];
+  columns: Labels | null;
+  index: Labels | null;
+}
+
+export function rowBlocksOf(m: Matrix): RowBlocks {
+  return { ...as2d(m), blocks: [m.data], columns: m.columns, index: m.index };
+}
+
 export class FormatError extends Error {}
 
 /** NumPy 2's limit; arrays nested deeper are not matrices anyone wrote on purpose. */

@@ -7,11 +7,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
-import { encodeMatrix, encodeParquetPieces, PARQUET_WHOLE_BYTES, type MatrixMediaType } from "./index";
+import { encodeMatrix, encodeParquet, encodeParquetPieces, PARQUET_WHOLE_BYTES, type MatrixMediaType } from "./index";
 import { formatLabels } from "./labels";
-import { as2d, FormatError, rangeLabels, type Labels, type Matrix } from "./matrix";
+import { as2d, FormatError, rangeLabels, rowBlocksOf, type Labels, type Matrix, type RowBlocks } from "./matrix";
 import { MAX_FLOAT_TEXT } from "./floatText";
 import { npyHeader } from "./npyStream";
+import type { Piece } from "./piece";
+
+export type { Piece } from "./piece";
 import { encodeBlock, type TextResult, type TextTask } from "./textBlock";
 
 /** Frames with fewer values are written in place: a round trip to the threads costs more. */
@@ -20,16 +23,6 @@ const MIN_VALUES = 1 << 20;
 const PART_VALUES = 1 << 17;
 /** Room for a part's text: the longest cells, row ends and labels (text that needs more gets a buffer of its own). */
 const PART_TEXT_BYTES = PART_VALUES * (MAX_FLOAT_TEXT + 2) + (1 << 20);
-
-/**
- * A piece of an answer. Its bytes stay as they are until done() is called; then their
- * memory holds later pieces (of this answer or another). Never calling it is safe: the
- * memory is then garbage, collected as usual.
- */
-export interface Piece {
-  bytes: Buffer;
-  done(): void;
-}
 
 /** A block's values and its text, in memory shared with the threads. */
 interface PartBuffers {
@@ -446,8 +439,13 @@ function partSlots(): Slots {
 }
 
 /** Pieces of memory of their own (done() gives nothing back). */
-async function* asPieces(buffers: Iterable<Buffer>): AsyncGenerator<Piece> {
-  for (const bytes of buffers) yield { bytes, done: () => undefined };
+async function* asPieces(pieces: Iterable<Piece>): AsyncGenerator<Piece> {
+  yield* pieces;
+}
+
+/** The frame as Parquet: whole when small, else a piece at a time. */
+export function encodeParquetStream(table: RowBlocks): Buffer | AsyncIterable<Piece> {
+  return table.rows * table.cols * 8 > PARQUET_WHOLE_BYTES ? asPieces(encodeParquetPieces(table)) : encodeParquet(table);
 }
 
 /**
@@ -456,7 +454,7 @@ async function* asPieces(buffers: Iterable<Buffer>): AsyncGenerator<Piece> {
  * asked for as CSV, or no Parquet form, is refused here, before anything.
  */
 export function encodeMatrixStream(type: MatrixMediaType, m: Matrix): Buffer | AsyncIterable<Piece> {
-  if (type === "application/x-parquet" && m.data.byteLength > PARQUET_WHOLE_BYTES) return asPieces(encodeParquetPieces(m));
+  if (type === "application/x-parquet") return encodeParquetStream(rowBlocksOf(m));
   const format = type === "text/csv" ? "csv" : type === "application/json" && m.shape.length === 2 ? "json" : null;
   return (format && textBlocks(format, m)) || encodeMatrix(type, m);
 }

@@ -4,7 +4,7 @@ import type { Request, Response } from "express";
 import { acceptedMediaType, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
 import { size } from "../formats/matrix";
-import { encodeMatrixStream, encodeRowFrame, type Piece } from "../formats/textThreads";
+import { encodeMatrixStream, encodeParquetStream, encodeRowFrame, type Piece } from "../formats/textThreads";
 import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
 
@@ -15,9 +15,14 @@ export function sendNull(req: Request): void {
 }
 
 export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMediaType = acceptedMediaType(req.header("accept"))): Promise<void> {
+  await sendEncoded(req, type, () => encodeMatrixStream(type, matrix));
+}
+
+/** An answer of the type; encode refuses (FormatError) a matrix with no such form: 422. */
+async function sendEncoded(req: Request, type: MatrixMediaType, encode: () => Buffer | AsyncIterable<Piece>): Promise<void> {
   let body: Buffer | AsyncIterable<Piece>;
   try {
-    body = encodeMatrixStream(type, matrix);
+    body = encode();
   } catch (error) {
     throw Errors.unprocessable(`Cannot answer as ${type}: ${(error as Error).message}`);
   }
@@ -126,6 +131,10 @@ export async function sendRecordData(req: Request, data: RecordData, type: Matri
       return;
     }
     return await sendMatrix(req, data.matrix, type);
+  }
+  if (data.kind === "blocks") {
+    if (type !== "application/x-parquet") throw new Error("A stack left in blocks is answered as Parquet only");
+    return await sendEncoded(req, type, () => encodeParquetStream(data.table));
   }
   const res = req.res!;
   if (data.kind === "rows") {

@@ -6,6 +6,7 @@ import { encodeMatrix } from "../../src/formats";
 import { encodeCsv, readCsv } from "../../src/formats/csv";
 import type { Labels, Matrix } from "../../src/formats/matrix";
 import { npyHeader } from "../../src/formats/npyStream";
+import { readParquet } from "../../src/formats/parquet";
 import type { TestServer } from "./server";
 
 /** Finite doubles of every magnitude from a seed (CSV bodies keep them bit for bit). */
@@ -43,9 +44,12 @@ export async function postStack(t: TestServer, ensembleId: string, name: string,
   return stackRows(records.map((m, r) => withRealizationIndex({ ...m, index: null }, r)));
 }
 
-/** The stack's answers in CSV, JSON and NPY and as a response are the whole frame's bytes, and CSV reads back its values. */
+/**
+ * The stack's answers in CSV, JSON, NPY and Parquet and as a response are the whole frame's
+ * bytes, and CSV and Parquet read back its values and labels.
+ */
 export async function expectStackAnswers(t: TestServer, ensembleId: string, name: string, whole: Matrix): Promise<void> {
-  for (const type of ["text/csv", "application/json", "application/x-numpy"] as const) {
+  for (const type of ["text/csv", "application/json", "application/x-numpy", "application/x-parquet"] as const) {
     const got = await t.api.get(`/ensembles/${ensembleId}/records/${name}`, { headers: { accept: type } });
     expect(got.status).toBe(200);
     expect(got.headers.get("content-type")).toContain(type);
@@ -57,5 +61,12 @@ export async function expectStackAnswers(t: TestServer, ensembleId: string, name
   // and independently of the writers: the values posted, bit for bit
   const read = readCsv(response.text);
   expect(read.shape).toEqual(whole.shape);
-  expect(Buffer.from(read.data.buffer).equals(Buffer.from(whole.data.buffer, whole.data.byteOffset, whole.data.byteLength))).toBe(true);
+  expect(bytesOf(read.data).equals(bytesOf(whole.data))).toBe(true);
+  const parquet = await t.api.get(`/ensembles/${ensembleId}/records/${name}`, { headers: { accept: "application/x-parquet" } });
+  const frame = readParquet(parquet.bytes);
+  expect(frame.shape).toEqual(whole.shape);
+  expect(frame.index).toEqual(whole.index);
+  expect(bytesOf(frame.data).equals(bytesOf(whole.data))).toBe(true);
 }
+
+const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

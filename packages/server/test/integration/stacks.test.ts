@@ -75,7 +75,13 @@ describe.each(BACKENDS)("big stacks on %s", (backend) => {
       return { shape: [rows, cols], data: values(rows * cols, r + 9), columns: null, index: null };
     });
     await expectAnswers(ensembleId, "Z", await post(ensembleId, "Z", records));
+  });
 
+  test("a small stack of records of several rows each (read whole): the whole frame's bytes", async () => {
+    const shapes = [[3, 5], [0, 5], [2, 5], [1, 5]];
+    const { ensembleId } = await t.ensemble({ size: shapes.length });
+    const records = shapes.map(([rows, cols], r): Matrix => ({ shape: [rows, cols], data: values(rows * cols, r + 4), columns: labels(cols), index: null }));
+    await expectAnswers(ensembleId, "M", await post(ensembleId, "M", records));
   });
 
   /** A stack of 70 x 20000 values (its CSV ~25 MB: far more than a socket holds), read in parts. */
