@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
+// node's flags on the line above: the README (Running in production) says why; the
+// package.json scripts and the bench start it with the same.
 // Runs the compiled command (pnpm build makes dist/).
 require("../dist/src/cli")
   .main(process.argv.slice(2))

@@ -10,6 +10,12 @@ import { now } from "./measure";
 import type { Db } from "./options";
 
 export const BIN = path.join(__dirname, "..", "..", "..", "bin", "ert-storage.js");
+/** node's flags from a command's first line (#!/usr/bin/env -S node ...): the server runs as users run it */
+export function nodeFlags(script: string): string[] {
+  const shebang = /^#!\/usr\/bin\/env(?: -S)? node(.*)$/.exec(script.split("\n")[0]);
+  if (!shebang) throw new Error("The command does not start with #!/usr/bin/env node");
+  return shebang[1].split(" ").filter(Boolean);
+}
 export const PG_URL = process.env.ERT_STORAGE_BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/ert_storage_bench";
 
 export interface Server {
@@ -41,7 +47,7 @@ export async function startServer(db: Db, timeoutMs: number): Promise<Server> {
   const t0 = now();
   // ERT_STORAGE_BENCH_NODE_ARGS: flags for the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   const nodeArgs = process.env.ERT_STORAGE_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, BIN, "--port", "0"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeFlags(fs.readFileSync(BIN, "utf8")), ...nodeArgs, BIN, "--port", "0"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let ended: string | null = null;
   child.stdout!.on("data", (d) => (output = (output + d).slice(-4000)));

@@ -62,6 +62,13 @@ function asBuffer(body: unknown): Buffer {
   throw new FormatError("the request body is empty");
 }
 
+/** The shape of a matrix's NPY answer: a table is 2-D (a vector one row), more dimensions stay. */
+export function npyShape(m: Matrix): number[] {
+  if (m.shape.length > 2) return m.shape;
+  const { rows, cols } = as2d(m);
+  return [rows, cols];
+}
+
 export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
   switch (type) {
     case "application/json": {
@@ -72,11 +79,8 @@ export function encodeMatrix(type: MatrixMediaType, m: Matrix): Buffer {
       const { rows, cols } = as2d(m);
       return rows === 1 ? encodeNestedJson(m.data, [cols]) : encodeNestedJson(m.data, [rows, cols]);
     }
-    case "application/x-numpy": {
-      if (m.shape.length > 2) return writeNpy(m.data, m.shape);
-      const { rows, cols } = as2d(m);
-      return writeNpy(m.data, [rows, cols]);
-    }
+    case "application/x-numpy":
+      return writeNpy(m.data, npyShape(m));
     case "text/csv":
       return encodeCsv(m);
     case "application/x-parquet":

@@ -10,6 +10,7 @@ import { azuriteConnectionString, startAzurite } from "../helpers/azurite";
 import { Client } from "../helpers/client";
 import { testDatabaseUrl } from "../helpers/env";
 import { npyOf } from "../helpers/stacks";
+import { nodeFlags } from "../../scripts/bench/server";
 
 const bin = path.join(__dirname, "..", "..", "bin", "ert-storage.js");
 
@@ -109,6 +110,28 @@ describe("ert-storage command", () => {
     expect(server.output().slice(before)).toBe("");
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
+  });
+
+  test("run as a program, the command gets node's flags from its first line; the package scripts and the bench give the same", async () => {
+    const flags = nodeFlags(fs.readFileSync(bin, "utf8"));
+    expect(flags).toContain("--max-semi-space-size=8");
+    // the kernel runs the first line: a copy of the command that prints what node was given
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ert-flags-"));
+    const probe = path.join(dir, "probe.js");
+    fs.writeFileSync(probe, `${fs.readFileSync(bin, "utf8").split("\n")[0]}\nconsole.log(JSON.stringify(process.execArgv));\n`, { mode: 0o755 });
+    const printed = await new Promise<string>((resolve, reject) => {
+      const child = spawn(probe, [], { env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` } });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.on("error", reject);
+      child.on("exit", () => resolve(out));
+    });
+    expect(JSON.parse(printed)).toEqual(flags);
+    const root = path.join(__dirname, "..", "..", "..", "..");
+    for (const [pkg, names] of [[path.join(root, "package.json"), ["start", "ert-storage"]], [path.join(__dirname, "..", "..", "package.json"), ["start", "ert-storage"]]] as const) {
+      const scripts = JSON.parse(fs.readFileSync(pkg, "utf8")).scripts as Record<string, string>;
+      for (const name of names) expect(scripts[name]).toMatch(new RegExp(`node ${flags.join(" ")} \\S*bin/ert-storage\\.js`));
+    }
   });
 
   test("--help, -h and help print the usage and start nothing", async () => {
