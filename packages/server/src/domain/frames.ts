@@ -1,7 +1,7 @@
 // Table views of stored matrices: selecting a row or a column, stacking
 // per-realization records into one frame (pandas concat semantics).
 import { formatLabels } from "../formats/labels";
-import { as2d, FormatError, rangeLabels, type Labels, type Matrix, type RowBlocks } from "../formats/matrix";
+import { as2d, FormatError, joinBlocks, rangeLabels, type Labels, type Matrix, type RowBlocks } from "../formats/matrix";
 
 /** A per-realization record: its rows are labelled with the realization index. */
 export function withRealizationIndex(m: Matrix, realization: number): Matrix {
@@ -54,7 +54,7 @@ export function selectColumn(m: Matrix, label: string): Matrix | null {
 export function stackRows(frames: Matrix[]): Matrix {
   if (frames.length === 1) return as2dMatrix(frames[0]);
   const stack = rowStack(frames);
-  if (stack) return concatRows(stack);
+  if (stack) return joinBlocks(stack);
   const keys: string[] = [];
   const keyPos = new Map<string, number>();
   let columnLabels: Labels | null = null;
@@ -138,13 +138,3 @@ export function rowStack(frames: Matrix[]): RowBlocks | null {
   return { rows, cols: as2d(frames[0]).cols, blocks: frames.map((f) => f.data), columns: frames[0].columns, index: { kind: indexKind, values: index } };
 }
 
-/** Stacking without the column union: the frames' data one after the other. */
-function concatRows(stack: RowBlocks): Matrix {
-  const data = new Float64Array(stack.rows * stack.cols);
-  let offset = 0;
-  for (const block of stack.blocks) {
-    data.set(block, offset);
-    offset += block.length;
-  }
-  return { shape: [stack.rows, stack.cols], data, columns: stack.columns, index: stack.index };
-}

@@ -2,8 +2,9 @@
 // labels, parameters, a response over all realizations.
 import type { Readable } from "node:stream";
 import { Errors } from "../errors";
+import { npyShape } from "../formats";
 import type { Matrix, MatrixMediaType } from "../formats";
-import { as2d, type RowBlocks } from "../formats/matrix";
+import type { RowBlocks } from "../formats/matrix";
 import type { StoredMatrix } from "../store/db/matrices";
 import type { RowFrame } from "../formats/textThreads";
 import type { DeferredMatrixRecord } from "../store/db/records";
@@ -109,10 +110,7 @@ export class RecordDataService {
   /** A stored matrix answered whole: as posted (parquet), streamed (NPY of a large one), else loaded. */
   private async whole(stored: StoredMatrix, parquet: Buffer | null | undefined, answerAs: MatrixMediaType): Promise<RecordData> {
     if (stored.blobKey && answerAs === "application/x-numpy") {
-      // the shape encodeMatrix gives NPY answers: a table is 2-D, more dimensions stay
-      const table2d = stored.shape.length <= 2 ? as2d(stored) : null;
-      const shape = table2d ? [table2d.rows, table2d.cols] : stored.shape;
-      return { kind: "npy", shape, values: await this.matrices.stream(stored) };
+      return { kind: "npy", shape: npyShape(stored), values: await this.matrices.stream(stored) };
     }
     // CSV and 2-D JSON of a large table: read from the store and written a part at a time
     // (a one-row table is left whole: its JSON is written in place)

@@ -63,7 +63,7 @@ function asBuffer(body: unknown): Buffer {
 }
 
 /** The shape of a matrix's NPY answer: a table is 2-D (a vector one row), more dimensions stay. */
-export function npyShape(m: Matrix): number[] {
+export function npyShape(m: Pick<Matrix, "shape">): number[] {
   if (m.shape.length > 2) return m.shape;
   const { rows, cols } = as2d(m);
   return [rows, cols];

@@ -34,6 +34,17 @@ export function rowBlocksOf(m: Matrix): RowBlocks {
   return { ...as2d(m), blocks: [m.data], columns: m.columns, index: m.index };
 }
 
+/** The blocks' values one after the other in one array: the frame as a matrix. */
+export function joinBlocks(table: RowBlocks): Matrix {
+  const data = new Float64Array(table.rows * table.cols);
+  let offset = 0;
+  for (const block of table.blocks) {
+    data.set(block, offset);
+    offset += block.length;
+  }
+  return { shape: [table.rows, table.cols], data, columns: table.columns, index: table.index };
+}
+
 export class FormatError extends Error {}
 
 /** NumPy 2's limit; arrays nested deeper are not matrices anyone wrote on purpose. */

@@ -183,16 +183,23 @@ describe("Parquet writer and reader, property-based", () => {
     );
   });
 
-  test("a frame of more rows than a strip of columns holds: every value in its column, bit for bit", () => {
-    // 3000 rows: the writer transposes 21 columns at a time, so 50 columns are three strips
-    const [rows, cols] = [3000, 50];
+  test.each([
+    [3000, 50], // strips of 21 columns: three of them
+    [40_000, 3], // too tall for a strip of two columns: each column read from the blocks
+  ])("%i rows of %i columns in blocks: every value in its column, bit for bit", (rows, cols) => {
     const data = new Float64Array(rows * cols);
     const bits = new BigUint64Array(data.buffer);
     for (let i = 0; i < bits.length; i++) bits[i] = (BigInt(i) * 0x9e3779b97f4a7c15n) & 0x7fefffffffffffffn;
-    const blocks = [data.subarray(0, 7 * cols), data.subarray(7 * cols, 7 * cols), data.subarray(7 * cols, 2000 * cols), data.subarray(2000 * cols)];
+    const cut = (r: number) => r * cols;
+    const blocks = [data.subarray(0, cut(7)), data.subarray(cut(7), cut(7)), data.subarray(cut(7), cut(2000)), data.subarray(cut(2000))];
     const back = readParquet(writeParquet({ rows, cols, blocks, columns: null, index: null }));
     expect(back.shape).toEqual([rows, cols]);
     expect(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength).equals(Buffer.from(data.buffer))).toBe(true);
+  });
+
+  test("blocks that are not whole rows are refused", () => {
+    const blocks = [new Float64Array(3), new Float64Array(3)];
+    expect(() => writeParquet({ rows: 3, cols: 2, blocks, columns: null, index: null })).toThrow("do not make 3 rows of 2");
   });
 
   test("pieces taken and done one by one (their memory used again) still make the whole file", () => {

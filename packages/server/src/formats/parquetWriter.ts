@@ -48,7 +48,9 @@ export function writeParquet(m: Matrix | RowBlocks): Buffer {
  */
 export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<Piece> {
   const { rows, cols } = table;
-  if (table.blocks.reduce((n, b) => n + b.length, 0) !== rows * cols) throw new Error(`Blocks of values do not make ${rows} x ${cols}`);
+  if (table.blocks.reduce((n, b) => n + b.length, 0) !== rows * cols || (cols > 0 && table.blocks.some((b) => b.length % cols !== 0))) {
+    throw new Error(`Blocks of values do not make ${rows} rows of ${cols}`);
+  }
   const columns = table.columns ?? rangeLabels(cols);
   const index = table.index ?? rangeLabels(rows);
   const names = columns.kind === "datetime" ? columns.values.map((v) => String(v).replace("T", " ")) : formatLabels(columns);
@@ -65,17 +67,19 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
   const chunks: ColumnChunk[] = [];
   // Columns are made a strip at a time: a strip's values are read row by row (runs of
   // adjacent values), not a column at a time with the whole row's width between values
-  // (a 200 x 20000 frame: a page, and a cache miss, for every value).
-  const width = Math.max(1, Math.min(cols, Math.floor(STRIP_VALUES / Math.max(rows, 1))));
-  const strip = new Float64Array(width * rows);
-  for (let c0 = 0; c0 < cols; c0 += width) {
-    const w = Math.min(width, cols - c0);
-    transpose(table, c0, w, strip);
-    for (let k = 0; k < w; k++) {
-      const values = (from: number, to: number) => out.float64s(strip, k * rows + from, to - from);
-      chunks.push(writeColumn(out, names[c0 + k], Type.DOUBLE, rows, (from, to) => (to - from) * 8, values));
-      if (out.held >= pieceBytes) yield out.take();
-    }
+  // (a 200 x 20000 frame: a page, and a cache miss, for every value). A frame too tall for
+  // strips of two columns is read a column at a time, straight from its blocks.
+  const width = Math.floor(STRIP_VALUES / Math.max(rows, 1));
+  const strip = width >= 2 ? new Float64Array(Math.min(width, cols) * rows) : null;
+  for (let c = 0; c < cols; c++) {
+    let values: (from: number, to: number) => void;
+    if (strip) {
+      const k = c % width;
+      if (k === 0) transpose(table, c, Math.min(width, cols - c), strip);
+      values = (from, to) => out.float64s(strip, k * rows + from, to - from);
+    } else values = (from, to) => gather(out, table, c, from, to);
+    chunks.push(writeColumn(out, names[c], Type.DOUBLE, rows, (from, to) => (to - from) * 8, values));
+    if (out.held >= pieceBytes) yield out.take();
   }
   const { bytes, offsets } = indexColumn;
   const indexBytes = (from: number, to: number) => offsets[to] - offsets[from];
@@ -96,6 +100,19 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
 }
 
 const MAGIC = Buffer.from("PAR1");
+
+/** Rows from .. to - 1 of column c, read straight from the blocks. */
+function gather(out: ByteWriter, table: RowBlocks, c: number, from: number, to: number): void {
+  const { cols } = table;
+  let start = 0; // the block's first row
+  for (const block of table.blocks) {
+    const blockRows = block.length / cols;
+    const [first, end] = [Math.max(from, start), Math.min(to, start + blockRows)];
+    if (first < end) out.float64sStrided(block, (first - start) * cols + c, cols, end - first);
+    start += blockRows;
+    if (start >= to) return;
+  }
+}
 
 /** Columns c0 .. c0 + width - 1 of the table into strip, column after column (column k from strip[k * rows]). */
 function transpose(table: RowBlocks, c0: number, width: number, strip: Float64Array): void {
@@ -447,6 +464,15 @@ class ByteWriter {
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
   }
 
+  /** count float64s, little-endian, from values[first], values[first + stride], ... */
+  float64sStrided(values: Float64Array, first: number, stride: number, count: number): void {
+    this.room(count * 8);
+    const view = this.view;
+    let at = this.held;
+    for (let i = 0, k = first; i < count; i++, k += stride, at += 8) view.setFloat64(at, values[k], true);
+    this.held = at;
+  }
+
   /** count float64s, little-endian, from values[first] on */
   float64s(values: Float64Array, first: number, count: number): void {
     this.room(count * 8);
@@ -455,10 +481,7 @@ class ByteWriter {
       this.held += count * 8;
       return;
     }
-    const view = this.view;
-    let at = this.held;
-    for (let i = 0; i < count; i++, at += 8) view.setFloat64(at, values[first + i], true);
-    this.held = at;
+    this.float64sStrided(values, first, 1, count);
   }
 
   byte(b: number): void {

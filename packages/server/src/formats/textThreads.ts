@@ -13,9 +13,9 @@ import { as2d, FormatError, rangeLabels, rowBlocksOf, type Labels, type Matrix, 
 import { MAX_FLOAT_TEXT } from "./floatText";
 import { npyHeader } from "./npyStream";
 import type { Piece } from "./piece";
+import { encodeBlock, type TextResult, type TextTask } from "./textBlock";
 
 export type { Piece } from "./piece";
-import { encodeBlock, type TextResult, type TextTask } from "./textBlock";
 
 /** Frames with fewer values are written in place: a round trip to the threads costs more. */
 const MIN_VALUES = 1 << 20;
@@ -438,7 +438,7 @@ function partSlots(): Slots {
   return slots;
 }
 
-/** Pieces of memory of their own (done() gives nothing back). */
+/** Pieces made one at a time, as an async iterable (a piece's done() is the maker's). */
 async function* asPieces(pieces: Iterable<Piece>): AsyncGenerator<Piece> {
   yield* pieces;
 }

@@ -3,7 +3,7 @@ import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { acceptedMediaType, npyShape, type Matrix, type MatrixMediaType } from "../formats";
 import type { RecordData } from "../domain/recordData";
-import { size } from "../formats/matrix";
+import { joinBlocks, size } from "../formats/matrix";
 import { encodeMatrixStream, encodeParquetStream, encodeRowFrame, type Piece } from "../formats/textThreads";
 import { npyHeader } from "../formats/npyStream";
 import { Errors } from "../errors";
@@ -147,7 +147,8 @@ export async function sendRecordData(req: Request, data: RecordData, type: Matri
     return await sendMatrix(req, data.matrix, type);
   }
   if (data.kind === "blocks") {
-    if (type !== "application/x-parquet") throw new Error("A stack left in blocks is answered as Parquet only");
+    // made for Parquet answers; any other is written from the blocks joined
+    if (type !== "application/x-parquet") return await sendMatrix(req, joinBlocks(data.table), type);
     return await sendEncoded(req, type, () => encodeParquetStream(data.table));
   }
   const res = req.res!;

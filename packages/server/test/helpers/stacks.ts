@@ -4,7 +4,7 @@
 import { stackRows, withRealizationIndex } from "../../src/domain/frames";
 import { encodeMatrix } from "../../src/formats";
 import { encodeCsv, readCsv } from "../../src/formats/csv";
-import type { Labels, Matrix } from "../../src/formats/matrix";
+import { rangeLabels, type Labels, type Matrix } from "../../src/formats/matrix";
 import { npyHeader } from "../../src/formats/npyStream";
 import { readParquet } from "../../src/formats/parquet";
 import type { TestServer } from "./server";
@@ -49,11 +49,13 @@ export async function postStack(t: TestServer, ensembleId: string, name: string,
  * bytes, and CSV and Parquet read back its values and labels.
  */
 export async function expectStackAnswers(t: TestServer, ensembleId: string, name: string, whole: Matrix): Promise<void> {
+  const answers = new Map<string, Buffer>();
   for (const type of ["text/csv", "application/json", "application/x-numpy", "application/x-parquet"] as const) {
     const got = await t.api.get(`/ensembles/${ensembleId}/records/${name}`, { headers: { accept: type } });
     expect(got.status).toBe(200);
     expect(got.headers.get("content-type")).toContain(type);
     expect(got.bytes.equals(encodeMatrix(type, whole))).toBe(true);
+    answers.set(type, got.bytes);
   }
   const response = await t.api.get(`/ensembles/${ensembleId}/responses/${name}/data`);
   expect(response.status).toBe(200);
@@ -62,10 +64,10 @@ export async function expectStackAnswers(t: TestServer, ensembleId: string, name
   const read = readCsv(response.text);
   expect(read.shape).toEqual(whole.shape);
   expect(bytesOf(read.data).equals(bytesOf(whole.data))).toBe(true);
-  const parquet = await t.api.get(`/ensembles/${ensembleId}/records/${name}`, { headers: { accept: "application/x-parquet" } });
-  const frame = readParquet(parquet.bytes);
+  const frame = readParquet(answers.get("application/x-parquet")!);
   expect(frame.shape).toEqual(whole.shape);
   expect(frame.index).toEqual(whole.index);
+  expect(frame.columns ?? rangeLabels(frame.shape[1])).toEqual(whole.columns ?? rangeLabels(whole.shape[1]));
   expect(bytesOf(frame.data).equals(bytesOf(whole.data))).toBe(true);
 }
 

@@ -124,8 +124,9 @@ describe("ert-storage command", () => {
       let out = "";
       child.stdout.on("data", (d) => (out += d));
       child.on("error", reject);
-      child.on("exit", () => resolve(out));
+      child.on("close", () => resolve(out));
     });
+    fs.rmSync(dir, { recursive: true });
     expect(JSON.parse(printed)).toEqual(flags);
     const root = path.join(__dirname, "..", "..", "..", "..");
     for (const [pkg, names] of [[path.join(root, "package.json"), ["start", "ert-storage"]], [path.join(__dirname, "..", "..", "package.json"), ["start", "ert-storage"]]] as const) {

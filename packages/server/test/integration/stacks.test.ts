@@ -60,7 +60,7 @@ describe.each(BACKENDS)("big stacks on %s", (backend) => {
       });
       expect(posted.status).toBe(200);
     }
-    for (const type of ["text/csv", "application/json", "application/x-numpy"]) {
+    for (const type of ["text/csv", "application/json", "application/x-numpy", "application/x-parquet"]) {
       const got = await t.api.get(`/ensembles/${ensembleId}/records/D`, { headers: { accept: type } });
       expect(got.status).toBe(422);
       expect(got.json.detail.error).toBe("a 3-dimensional matrix has no table form");
