@@ -8,7 +8,7 @@ import { readParquet, writeParquet } from "../../src/formats/parquet";
 import { deleteExperiment, newEnsemble, type Context } from "./context";
 import { check, expectOk, type BenchError, type Reply } from "./http";
 import type { MatrixFormat } from "./options";
-import { jsonMatrix, log, mbps, now, perSecond, pool, sameValues, seconds, values } from "./measure";
+import { jsonMatrix, log, mbps, now, perSecond, pool, sameValues, seconds, timedReads, values } from "./measure";
 
 export const FORMATS: Record<MatrixFormat, string> = {
   json: "application/json",
@@ -93,17 +93,23 @@ async function roundTrip(ctx: Context, format: Format, m: Matrix, path: string):
   const peakRssMbUp = ctx.server.stepPeakRssMb();
   const rssMbBeforeDown = ctx.server.rssMb();
   ctx.server.resetStepPeak();
-  const t1 = now();
-  const get = await ctx.client.request("GET", path, { accept: type });
-  const downMs = now() - t1;
+  const down = await timedReads(async () => {
+    const t1 = now();
+    const reply = await ctx.client.request("GET", path, { accept: type });
+    const ms = now() - t1;
+    verifyMatrix(format, reply, m, `GET ${key} ${format}`);
+    return { ms, result: reply };
+  });
+  const [get, downMs] = [down.result, down.ms];
   const peakRssMbDown = ctx.server.stepPeakRssMb();
-  verifyMatrix(format, get, m, `GET ${key} ${format}`);
   log(`  ${ctx.label} matrix ${key} ${format}: up ${mbps(bytes, upMs)} MB/s (peak RSS ${peakRssMbUp} MB), down ${mbps(bytes, downMs)} MB/s (peak RSS ${peakRssMbDown} MB)`);
   return {
     upMBps: mbps(bytes, upMs),
     downMBps: mbps(bytes, downMs),
     upSeconds: seconds(upMs),
     downSeconds: seconds(downMs),
+    downReads: down.runs,
+    firstDownMBps: mbps(bytes, down.firstMs),
     bodyBytes,
     answerBytes: get.bytes,
     rssMbBeforeUp,
@@ -214,11 +220,15 @@ export async function frame(ctx: Context): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { shape: [rows, cols], float64Bytes: bytes, upload: { recordsPerSec: perSecond(rows, upMs), seconds: seconds(upMs) } };
   log(`  ${ctx.label} frame ${rows}x${cols}: ${rows} CSV records up in ${seconds(upMs)} s`);
   for (const format of ["csv", "parquet", "npy"] as const) {
-    const t1 = now();
-    const reply = await ctx.client.request("GET", path, { accept: FORMATS[format] });
-    const ms = now() - t1;
-    verifyMatrix(format, reply, stacked, `GET frame ${format}`);
-    out[format] = { downMBps: mbps(bytes, ms), downSeconds: seconds(ms), answerBytes: reply.bytes };
+    const down = await timedReads(async () => {
+      const t1 = now();
+      const reply = await ctx.client.request("GET", path, { accept: FORMATS[format] });
+      const ms = now() - t1;
+      verifyMatrix(format, reply, stacked, `GET frame ${format}`);
+      return { ms, result: reply };
+    });
+    const [reply, ms] = [down.result, down.ms];
+    out[format] = { downMBps: mbps(bytes, ms), downSeconds: seconds(ms), downReads: down.runs, firstDownMBps: mbps(bytes, down.firstMs), answerBytes: reply.bytes };
     log(`  ${ctx.label} frame ${rows}x${cols} GET ${format}: ${mbps(bytes, ms)} MB/s`);
   }
   out.peakRssMb = ctx.server.peakRssMb();

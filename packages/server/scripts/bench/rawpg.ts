@@ -2,7 +2,7 @@
 // no server, in a scratch database. Each server figure is read beside one of these.
 import { Pool } from "pg";
 import { check } from "./http";
-import { forDuration, mbps, median, now, percentile, perSecond, pool, round, seconds, values } from "./measure";
+import { forDuration, mbps, median, now, percentile, perSecond, pool, round, seconds, timedReads, values } from "./measure";
 import type { Options } from "./options";
 import { freshDatabase } from "./server";
 
@@ -45,6 +45,8 @@ export async function rawPgFigures(options: Options, log: (m: string) => void): 
       check(got === expectBytes, `raw pg: read ${got} bytes, expected ${expectBytes}`);
       return ms;
     };
+    /** a frame's SELECT timed as the server's frame GETs are (timedReads) */
+    const selectFrame = async (grp: number, expectBytes: number) => (await timedReads(async () => ({ ms: await selectGroup(grp, expectBytes), result: null }))).ms;
 
     if (only.has("upload")) {
       const u = s.upload;
@@ -73,10 +75,13 @@ export async function rawPgFigures(options: Options, log: (m: string) => void): 
         const t0 = now();
         const { rows: inserted } = await db.query("INSERT INTO blob (grp, idx, data) VALUES (0, 0, $1) RETURNING id", [data]);
         const upMs = now() - t0;
-        const t1 = now();
-        const { rows: read } = await db.query("SELECT data FROM blob WHERE id = $1", [inserted[0].id]);
-        const downMs = now() - t1;
-        check((read[0].data as Buffer).equals(data), "raw pg: bytea read back differs");
+        const { ms: downMs } = await timedReads(async () => {
+          const t1 = now();
+          const { rows: read } = await db.query("SELECT data FROM blob WHERE id = $1", [inserted[0].id]);
+          const ms = now() - t1;
+          check((read[0].data as Buffer).equals(data), "raw pg: bytea read back differs");
+          return { ms, result: null };
+        });
         await db.query("DELETE FROM blob WHERE id = $1", [inserted[0].id]);
         return { upMBps: mbps(size, upMs), downMBps: mbps(size, downMs) };
       } catch (error) {
@@ -94,7 +99,7 @@ export async function rawPgFigures(options: Options, log: (m: string) => void): 
     if (only.has("frame")) {
       const f = s.frame;
       const { grp } = await insertBlobs(f.rows, f.cols, 8, false);
-      const ms = await selectGroup(grp, f.rows * f.cols * 8);
+      const ms = await selectFrame(grp, f.rows * f.cols * 8);
       out.frame = { what: `${f.rows} bytea rows of ${f.cols * 8} bytes in one SELECT`, downMBps: mbps(f.rows * f.cols * 8, ms) };
       log(`  raw pg frame: ${JSON.stringify(out.frame)}`);
     }
