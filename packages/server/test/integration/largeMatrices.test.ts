@@ -244,7 +244,8 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
   test("a big stack of one record of one row (its values in the blob store) is a flat JSON list, as before", async () => {
     const { ensembleId } = await t.ensemble({ size: 1 });
     const one: Matrix = { shape: [1, PARTED_STACK_VALUES + 5], data: finiteValues(PARTED_STACK_VALUES + 5, 4), columns: null, index: null };
-    await expectStackAnswers(t, ensembleId, "S", await postStack(t, ensembleId, "S", [one]));
+    // not in Parquet: a million columns make a 190 MB file (~7 s to write, as long to read)
+    await expectStackAnswers(t, ensembleId, "S", await postStack(t, ensembleId, "S", [one]), { parquet: false });
   });
 
   test("a refused large upload leaves nothing: truncated, 1-D parameter, duplicate, unknown ensemble", async () => {
