@@ -202,6 +202,18 @@ describe("Parquet writer and reader, property-based", () => {
     expect(() => writeParquet({ rows: 3, cols: 2, blocks, columns: null, index: null })).toThrow("do not make 3 rows of 2");
   });
 
+  test("a wide frame's footer and pandas metadata come in pieces too: no piece is much over the size asked for", () => {
+    // 100000 columns: a footer of ~15 MB, which was one piece (the server answered nothing else while it was made)
+    const cols = 100_000;
+    const m: Matrix = { shape: [1, cols], data: new Float64Array(cols).map((_, i) => i), columns: null, index: null };
+    const pieces = [...parquetPieces(rowBlocksOf(m), 1 << 16)].map((p) => Buffer.from(p.bytes));
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan((1 << 16) + 4096);
+    expect(Buffer.concat(pieces).equals(writeParquet(m))).toBe(true);
+    const back = readParquet(Buffer.concat(pieces));
+    expect(back.shape).toEqual([1, cols]);
+    expect(back.data).toEqual(m.data);
+  });
+
   test("pieces taken and done one by one (their memory used again) still make the whole file", () => {
     fc.assert(
       fc.property(anyMatrix(6, 40), fc.integer({ min: 1, max: 3000 }), (m, pieceBytes) => {
