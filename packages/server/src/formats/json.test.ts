@@ -75,7 +75,7 @@ describe("JSON documents keep every number", () => {
       }),
       { numRuns: 20000 },
     );
-    for (const x of [0, -0, 1, -1, 1e16, -1e16, 9999999999999998, 1e15 + 0.5, 0.0001, 0.00009999999999999999, 2 ** 53, NaN, Infinity, -Infinity]) {
+    for (const x of [0, -0, 1, -1, 9, 10, -10, 100, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 1e16, -1e16, 9999999999999998, 1e15 + 0.5, 0.0001, 0.00009999999999999999, 2 ** 53, NaN, Infinity, -Infinity]) {
       expect(numberText(x)).toBe(jsonNumber(x));
     }
     // without numbers, the text is JSON.stringify's: strings (unicode, quotes, controls, lone surrogates), keys, nesting

@@ -6,6 +6,7 @@ import type { DatabaseConfig } from "../../config";
 import { PrismaClient } from "../../generated/prisma/client";
 import { applyMigrations, migrationStatus, type SqlRunner } from "./migrations";
 import { Sql } from "./sql";
+import { TYPES } from "./typeParsers";
 import { openMemoryPglite } from "./pgliteSnapshot";
 import type { PGlite } from "@electric-sql/pglite";
 
@@ -107,10 +108,11 @@ async function openPglite(dataDir: string | null): Promise<Database> {
  * connections are closed after idleTimeoutMillis (0: never).
  * options: startup settings; PostgreSQL gets extra_float_digits=3 so float8 prints
  * in its shortest exact form whatever the server's configuration (PGlite prints it
- * so by default and ignores startup options).
+ * so by default and ignores startup options). Values are read with TYPES (Prisma's
+ * adapter passes its own parsers with each query).
  */
 function newPool(url: string, max: number, options?: string, connectionTimeoutMillis = 10_000, idleTimeoutMillis = 10_000): Pool {
-  const pool = new Pool({ connectionString: url, max, options, connectionTimeoutMillis, idleTimeoutMillis });
+  const pool = new Pool({ connectionString: url, max, options, connectionTimeoutMillis, idleTimeoutMillis, types: TYPES });
   pool.on("error", (error) => {
     console.error(`database connection lost: ${error.message}`);
   });
