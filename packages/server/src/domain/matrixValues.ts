@@ -67,8 +67,8 @@ export class MatrixValues {
     let left = bytes; // bytes not yet in a buffer
     let part: Uint8Array | null = null;
     let filled = 0; // bytes of part
-    for await (const piece of await this.deps.blobs.read(blobKey)) {
-      const chunk = piece as Buffer;
+    for await (const piece of await this.deps.blobs.readPieces(blobKey)) {
+      const chunk = piece.bytes;
       for (let at = 0; at < chunk.length; ) {
         if (part === null) {
           if (left === 0) throw new Error(`Matrix values under '${blobKey}' are more than the ${bytes} bytes its shape says`);
@@ -86,6 +86,7 @@ export class MatrixValues {
           yield done;
         }
       }
+      piece.done();
     }
     if (left > 0) throw new Error(`Matrix values under '${blobKey}' are fewer than the ${bytes} bytes its shape says`);
   }
@@ -114,12 +115,6 @@ export class MatrixValues {
       return new Uint8Array(target.buffer, target.byteOffset, n * 8);
     };
     for await (const part of this.fill(blobKey, rows * cols * 8, next)) yield new Float64Array(part.buffer, part.byteOffset, part.length / 8);
-  }
-
-  /** The values of a stored matrix as a stream of little-endian float64 bytes. */
-  async stream(stored: StoredMatrix): Promise<Readable> {
-    if (stored.data === null) return this.deps.blobs.read(stored.blobKey);
-    return Readable.from([Buffer.from(stored.data.buffer, stored.data.byteOffset, stored.data.byteLength)]);
   }
 
   /**

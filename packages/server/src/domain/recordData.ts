@@ -1,11 +1,11 @@
 // Reading records: a matrix by name (stacked, a row, a column), a file's content,
 // labels, parameters, a response over all realizations.
-import type { Readable } from "node:stream";
 import { Errors } from "../errors";
 import { npyShape } from "../formats";
 import type { Matrix, MatrixMediaType } from "../formats";
 import type { RowBlocks } from "../formats/matrix";
 import type { StoredMatrix } from "../store/db/matrices";
+import type { Piece } from "../formats/piece";
 import type { RowFrame } from "../formats/textThreads";
 import type { DeferredMatrixRecord } from "../store/db/records";
 import { labelValues } from "../formats/labels";
@@ -27,8 +27,8 @@ export type RecordData =
   | { kind: "rows"; frame: RowFrame }
   /** per-realization records stacked as they were read, to be answered as Parquet */
   | { kind: "blocks"; table: RowBlocks }
-  | { kind: "npy"; shape: number[]; values: Readable }
-  | { kind: "file"; file: FileRow; content: Readable };
+  | { kind: "npy"; shape: number[]; values: AsyncIterable<Piece> }
+  | { kind: "file"; file: FileRow; content: AsyncIterable<Piece> };
 
 export interface ParameterOut {
   name: string;
@@ -110,7 +110,7 @@ export class RecordDataService {
   /** A stored matrix answered whole: as posted (parquet), streamed (NPY of a large one), else loaded. */
   private async whole(stored: StoredMatrix, parquet: Buffer | null | undefined, answerAs: MatrixMediaType): Promise<RecordData> {
     if (stored.blobKey && answerAs === "application/x-numpy") {
-      return { kind: "npy", shape: npyShape(stored), values: await this.matrices.stream(stored) };
+      return { kind: "npy", shape: npyShape(stored), values: await this.deps.blobs.readPieces(stored.blobKey) };
     }
     // CSV and 2-D JSON of a large table: read from the store and written a part at a time
     // (a one-row table is left whole: its JSON is written in place)
@@ -174,7 +174,7 @@ export class RecordDataService {
 
   private async fileData(file: FileRow): Promise<RecordData> {
     if (file.state !== "committed") throw Errors.notFound("Record has no content: its block upload is not committed");
-    return { kind: "file", file, content: await this.deps.blobs.read(file.blobKey) };
+    return { kind: "file", file, content: await this.deps.blobs.readPieces(file.blobKey) };
   }
 }
 

@@ -1,5 +1,4 @@
 // Answers that tsoa's JSON return path cannot give: matrices by Accept, files, CSV, a JSON null.
-import { pipeline } from "node:stream/promises";
 import { setImmediate as immediate } from "node:timers/promises";
 import type { Request, Response } from "express";
 import { acceptedMediaType, npyShape, type Matrix, type MatrixMediaType } from "../formats";
@@ -45,10 +44,7 @@ async function sendEncoded(req: Request, type: MatrixMediaType, encode: () => Bu
   // setHeader, not type(): Express would add "; charset=utf-8" to application/json
   res.status(200).setHeader("Content-Type", contentType(type));
   if (Buffer.isBuffer(body)) res.send(body);
-  else {
-    const pieces = body[Symbol.asyncIterator]();
-    await writePieces(res, await pieces.next(), pieces); // chunked: the length is known only at the end
-  }
+  else await writeAll(res, body); // chunked: the length is known only at the end
 }
 
 /**
@@ -123,19 +119,6 @@ function contentType(type: MatrixMediaType): string {
   return type === "text/csv" ? "text/csv; charset=utf-8" : type;
 }
 
-/** Pipes an answer out; a client that goes away mid-answer is not an error of ours. */
-async function streamTo(res: Response, source: NodeJS.ReadableStream): Promise<void> {
-  try {
-    await pipeline(source, res);
-  } catch (error) {
-    // the client closed the connection, or reset it under a write (an error of the socket's
-    // write, never of the source's reads): nobody is left to answer; a failing source is thrown
-    const { code, syscall } = error as { code?: string; syscall?: string };
-    if ((code === "ERR_STREAM_PREMATURE_CLOSE" && res.destroyed) || syscall === "write") return;
-    throw error;
-  }
-}
-
 /** The media type the request's Accept asks a matrix in. */
 export function acceptedType(req: Request): MatrixMediaType {
   return acceptedMediaType(req.header("accept"));
@@ -176,14 +159,20 @@ export async function sendRecordData(req: Request, data: RecordData, type: Matri
     res.setHeader("Content-Type", "application/x-numpy");
     res.setHeader("Content-Length", String(header.length + size(data.shape) * 8));
     res.write(header);
-    await streamTo(res, data.values);
+    await writeAll(res, data.values);
     return;
   }
   res.status(200);
   res.setHeader("Content-Type", data.file.contentType);
   res.setHeader("Content-Disposition", contentDisposition(data.file.filename));
   if (data.file.size !== null) res.setHeader("Content-Length", String(data.file.size));
-  await streamTo(res, data.content);
+  await writeAll(res, data.content);
+}
+
+/** All the pieces written out (writePieces), and the answer ended. */
+async function writeAll(res: Response, content: AsyncIterable<Piece>): Promise<void> {
+  const pieces = content[Symbol.asyncIterator]();
+  await writePieces(res, await pieces.next(), pieces);
 }
 
 /**

@@ -124,6 +124,16 @@ describe.each([
     const actual = await readAll(await store.read(key));
     expect(actual.length).toBe(expected.length);
     expect(actual.equals(expected)).toBe(true);
+    // as pieces: each done once copied (its memory may then hold a later one), or all held
+    const copied: Buffer[] = [];
+    for await (const piece of await store.readPieces(key)) {
+      copied.push(Buffer.from(piece.bytes));
+      piece.done();
+    }
+    expect(Buffer.concat(copied).equals(expected)).toBe(true);
+    const held: Buffer[] = [];
+    for await (const piece of await store.readPieces(key)) held.push(piece.bytes);
+    expect(Buffer.concat(held).equals(expected)).toBe(true);
   }
 
   async function expectGone(key: string) {
@@ -134,6 +144,8 @@ describe.each([
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(BlobStoreUnavailable);
     expect(error!.message).toMatch(/not found/);
+    // before the first piece is asked for
+    await expect(store.readPieces(key)).rejects.toThrow(/not found/);
   }
 
   test("put and read round-trip random bytes of every size around the storage unit", async () => {
@@ -301,6 +313,32 @@ describe.each([
   test("reading a key that holds nothing is a plain not-found error", async () => {
     await expectGone(`files/${randomUUID()}`);
   });
+
+  if (setup !== azure) {
+    test("read as pieces, a piece's memory holds a later one once it is done, and never while it is held", async () => {
+      const key = newKey();
+      const content = bytes(20 * MiB + 13); // more chunks than one batch read
+      await store.put(key, streamOf(content));
+      const memory = (pieces: { bytes: Buffer }[]) => new Set(pieces.map((p) => p.bytes.buffer)).size;
+      const done: { bytes: Buffer }[] = [];
+      let offset = 0;
+      for await (const piece of await store.readPieces(key)) {
+        expect(piece.bytes.equals(content.subarray(offset, offset + piece.bytes.length))).toBe(true);
+        offset += piece.bytes.length;
+        done.push(piece);
+        piece.done();
+        piece.done(); // twice changes nothing
+      }
+      expect(offset).toBe(content.length);
+      // 21 pieces in no more memory than two batches' worth
+      expect(done.length).toBe(21);
+      expect(memory(done)).toBeLessThanOrEqual(16);
+      const held: { bytes: Buffer }[] = [];
+      for await (const piece of await store.readPieces(key)) held.push(piece);
+      expect(memory(held)).toBe(21);
+      expect(Buffer.concat(held.map((p) => p.bytes)).equals(content)).toBe(true);
+    });
+  }
 
   if (setup === azure) {
     test("blocks staged through one store instance are committed through another (another server process)", async () => {

@@ -10,7 +10,8 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { BlobServiceClient, StorageRetryPolicyType, type BlockBlobClient, type BlockList, type ContainerClient, type RestError } from "@azure/storage-blob";
 import { ConfigError } from "../../config";
-import { blobKeys, blobNotFound, BlobStoreUnavailable, type BlobStore } from "./blobStore";
+import type { Piece } from "../../formats/piece";
+import { blobKeys, blobNotFound, BlobStoreUnavailable, piecesOf, type BlobStore } from "./blobStore";
 import { checkBlockIds, checkRange } from "./checks";
 
 export interface AzureConfig {
@@ -138,6 +139,10 @@ export class AzureBlobStore implements BlobStore {
   async discardBlocks(key: string, blockIds: string[]): Promise<void> {
     checkBlockIds(key, blockIds);
     blockIds.forEach(parseBlockId);
+  }
+
+  async readPieces(key: string): Promise<AsyncIterable<Piece>> {
+    return piecesOf(await this.read(key));
   }
 
   async read(key: string, range?: { start: number; end?: number }): Promise<Readable> {

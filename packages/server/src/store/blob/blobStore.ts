@@ -1,5 +1,6 @@
 // Where file content lives. Streams in, streams out: no whole-file buffers.
 import type { Readable } from "node:stream";
+import type { Piece } from "../../formats/piece";
 
 export interface BlobStore {
   readonly kind: "database" | "azure";
@@ -13,8 +14,19 @@ export interface BlobStore {
   discardBlocks(key: string, blockIds: string[]): Promise<void>;
   /** The content of key, optionally bytes [start, end] inclusive. */
   read(key: string, range?: { start: number; end?: number }): Promise<Readable>;
+  /**
+   * The content of key as pieces, in order: for a reader that is done with each piece
+   * (done()) once it has written or copied it, so that the store may use its memory
+   * again. Fails before the first piece is asked for when key holds nothing.
+   */
+  readPieces(key: string): Promise<AsyncIterable<Piece>>;
   /** Removes the content of these keys and any blocks staged for them; unknown keys are ignored. */
   delete(keys: string[]): Promise<void>;
+}
+
+/** A stream's buffers as pieces whose memory is never used again (done() does nothing). */
+export async function* piecesOf(content: AsyncIterable<Buffer>): AsyncGenerator<Piece> {
+  for await (const bytes of content) yield { bytes, done: () => undefined };
 }
 
 /** Thrown by a store whose backend cannot be reached; the HTTP layer answers 503 with its message. */
