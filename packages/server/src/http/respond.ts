@@ -25,11 +25,16 @@ export async function sendMatrix(req: Request, matrix: Matrix, type: MatrixMedia
  * collects everything once ~64 MB of such buffers were made.
  */
 function sendNpy(res: Response, m: Matrix): void {
-  const header = npyHeader(npyShape(m));
-  res.status(200).setHeader("Content-Type", "application/x-numpy");
-  res.setHeader("Content-Length", String(header.length + m.data.byteLength));
-  res.write(header);
+  res.write(startNpy(res, npyShape(m)));
   res.end(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+}
+
+/** The status and headers of an NPY answer of this shape (its length known ahead); its header to write first. */
+function startNpy(res: Response, shape: number[]): Buffer {
+  const header = npyHeader(shape);
+  res.status(200).setHeader("Content-Type", "application/x-numpy");
+  res.setHeader("Content-Length", String(header.length + size(shape) * 8));
+  return header;
 }
 
 /** An answer of the type; encode refuses (FormatError) a matrix with no such form: 422. */
@@ -146,19 +151,14 @@ export async function sendRecordData(req: Request, data: RecordData, type: Matri
     const pieces = encodeRowFrame(type, data.frame);
     // the first piece before the status: a stack that cannot be read at all gets its own answer (404, 503)
     const first = await pieces.next();
-    res.status(200).setHeader("Content-Type", contentType(type));
-    if (type === "application/x-numpy") {
-      res.setHeader("Content-Length", String(npyHeader([data.frame.rows, data.frame.cols]).length + data.frame.rows * data.frame.cols * 8));
-    }
+    // (an NPY frame's first piece is its header)
+    if (type === "application/x-numpy") startNpy(res, [data.frame.rows, data.frame.cols]);
+    else res.status(200).setHeader("Content-Type", contentType(type));
     await writePieces(res, first, pieces);
     return;
   }
   if (data.kind === "npy") {
-    const header = npyHeader(data.shape);
-    res.status(200);
-    res.setHeader("Content-Type", "application/x-numpy");
-    res.setHeader("Content-Length", String(header.length + size(data.shape) * 8));
-    res.write(header);
+    res.write(startNpy(res, data.shape));
     await writeAll(res, data.values);
     return;
   }
