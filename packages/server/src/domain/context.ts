@@ -6,5 +6,5 @@ import type { Repositories } from "../store/db";
 export interface Deps {
   repos: Repositories;
   blobs: BlobStore;
-  limits: Pick<Limits, "ensembleSize">;
+  limits: Pick<Limits, "ensembleSize" | "matrixBytes">;
 }

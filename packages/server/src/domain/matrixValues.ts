@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { decodeMatrix, decodeParquetFile } from "../formats";
 import { decodeCsv } from "../formats/csv";
-import { NOT_PARQUET } from "../formats/parquet";
+import { MAX_FRAME_VALUES, NOT_PARQUET } from "../formats/parquet";
 import { CsvMatrixReader } from "../formats/csvStream";
 import { as2d, FormatError, rangeLabels, size, type Labels, type Matrix } from "../formats/matrix";
 import { readJsonMatrix } from "../formats/jsonMatrix";
@@ -43,6 +43,11 @@ export type ReceivedMatrix = { matrix: Matrix; posted?: Buffer } | { stored: Sto
 
 export class MatrixValues {
   constructor(private readonly deps: Deps) {}
+
+  /** The most values a Parquet body may decode to: what the matrix limit holds, at most MAX_FRAME_VALUES. */
+  get maxParquetValues(): number {
+    return Math.min(MAX_FRAME_VALUES, Math.floor(this.deps.limits.matrixBytes / 8));
+  }
 
   /** The matrix with its values at hand: read from the blob store when they are there. */
   async load(stored: StoredMatrix): Promise<Matrix> {
@@ -188,7 +193,7 @@ export class MatrixValues {
     const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const large = declaredLength !== undefined && declaredLength > PARQUET_AS_POSTED_LIMIT;
     const { head, whole } = large ? { head: [], whole: null } : await headOf(pieces, PARQUET_AS_POSTED_LIMIT);
-    if (whole) return { matrix: decodeMatrix("application/x-parquet", whole), posted: whole };
+    if (whole) return { matrix: decodeMatrix("application/x-parquet", whole, this.maxParquetValues), posted: whole };
     const path = join(tmpdir(), `ert-storage-${randomUUID()}.parquet`);
     let file: FileHandle | undefined;
     try {
@@ -214,7 +219,7 @@ export class MatrixValues {
       for await (const piece of all()) {
         for (let at = 0; at < piece.length; ) at += (await file.write(piece, at, piece.length - at)).bytesWritten;
       }
-      return { matrix: decodeParquetFile(file.fd, (await file.stat()).size) };
+      return { matrix: decodeParquetFile(file.fd, (await file.stat()).size, this.maxParquetValues) };
     } catch (error) {
       // a body not read to its end goes too (a file that cannot be written must not wait for the client's next piece)
       if (!body.readableEnded) body.destroy();

@@ -4,7 +4,10 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { AppError, Errors } from "../errors";
+import { LIMIT_VARIABLES } from "../config";
 import { decodeMatrix, FormatError, type Matrix, type MatrixMediaType } from "../formats";
+import { TooManyValues } from "../formats/matrix";
+import { MAX_FRAME_VALUES } from "../formats/parquet";
 import { blobKeys } from "../store/blob";
 import type { EnsembleRules } from "../store/db/ensembles";
 import { MAX_REALIZATION_INDEX } from "./ensembles";
@@ -140,10 +143,15 @@ export class RecordService {
           posted = received.posted ?? null;
         }
       } else {
-        decoded = decodeMatrix(mediaType, body);
+        decoded = decodeMatrix(mediaType, body, this.matrices.maxParquetValues);
         if (mediaType === "application/x-parquet") posted = asPosted(body);
       }
     } catch (error) {
+      if (error instanceof TooManyValues && error.maxValues < MAX_FRAME_VALUES) {
+        // the limit set for matrix bodies bound it: counted as they decode, as gzip bodies are
+        const limit = this.deps.limits.matrixBytes;
+        throw Errors.tooLarge(`Request body decodes to more than ${limit} bytes, the limit for matrices; ${LIMIT_VARIABLES.matrixBytes} sets it (${error.message})`);
+      }
       if (error instanceof FormatError || error instanceof SyntaxError) {
         throw Errors.unprocessable(`${what} needs to be a matrix: ${error.message}`);
       }

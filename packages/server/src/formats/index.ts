@@ -37,7 +37,8 @@ export function acceptedMediaType(accept: string | undefined): MatrixMediaType {
 }
 
 /** body is the raw bytes, or for JSON the already parsed value. */
-export function decodeMatrix(type: MatrixMediaType, body: unknown): Matrix {
+/** maxParquetValues: the most values a Parquet body may decode to (TooManyValues) */
+export function decodeMatrix(type: MatrixMediaType, body: unknown, maxParquetValues?: number): Matrix {
   switch (type) {
     case "application/json":
       return Buffer.isBuffer(body) ? readJsonMatrix(body) : matrixFromJson(body);
@@ -46,14 +47,14 @@ export function decodeMatrix(type: MatrixMediaType, body: unknown): Matrix {
     case "text/csv":
       return decodeCsv(asBuffer(body));
     case "application/x-parquet":
-      return parquet().readParquet(asBuffer(body));
+      return parquet().readParquet(asBuffer(body), maxParquetValues);
   }
 }
 
 /** The frame in a Parquet file on disk, read a column chunk at a time (fd open for reading). */
-export function decodeParquetFile(fd: number, length: number): Matrix {
+export function decodeParquetFile(fd: number, length: number, maxValues?: number): Matrix {
   const { readParquet, fileSource } = parquet();
-  return readParquet(fileSource(fd, length));
+  return readParquet(fileSource(fd, length), maxValues);
 }
 
 function asBuffer(body: unknown): Buffer {

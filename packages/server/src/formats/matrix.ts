@@ -47,6 +47,16 @@ export function joinBlocks(table: RowBlocks): Matrix {
 
 export class FormatError extends Error {}
 
+/** A body that decodes to more than maxValues values (Parquet may hold many in few bytes), refused before they are decoded. */
+export class TooManyValues extends FormatError {
+  constructor(
+    what: string,
+    readonly maxValues: number,
+  ) {
+    super(`${what} is more than the ${maxValues} values (${maxValues * 8} bytes of float64) one may decode to`);
+  }
+}
+
 /** NumPy 2's limit; arrays nested deeper are not matrices anyone wrote on purpose. */
 export const MAX_DIMENSIONS = 64;
 /** Each axis is stored as a PostgreSQL integer. */

@@ -2,11 +2,11 @@
 // the index is a column named in the "pandas" schema metadata, and the kinds of
 // column and index labels are kept. parquetWriter.ts writes the files; parquetReader.ts
 // reads those pandas and this server write, parquetArrow.ts (Arrow) any other.
-import { checkShape, FormatError, rangeLabels, type LabelKind, type Labels, type Matrix } from "./matrix";
-import { readTable, Unsupported, type ParquetSource, type ParquetTable } from "./parquetReader";
+import { checkShape, FormatError, rangeLabels, TooManyValues, type LabelKind, type Labels, type Matrix } from "./matrix";
+import { MAX_FRAME_VALUES, readTable, Unsupported, type ParquetSource, type ParquetTable } from "./parquetReader";
 
 export { INDEX_FIELD, isoToNanos, parquetPieces, writeParquet } from "./parquetWriter";
-export { fileSource, nanosToIso, NOT_PARQUET, type ParquetSource } from "./parquetReader";
+export { fileSource, MAX_FRAME_VALUES, nanosToIso, NOT_PARQUET, type ParquetSource } from "./parquetReader";
 
 interface PandasColumn {
   name: string | null;
@@ -35,26 +35,21 @@ export function arrowTable(buf: Buffer): ParquetTable {
  * time): read directly when it is as pandas writes it, else through Arrow (which needs
  * the file whole in memory).
  */
-export function readParquet(file: Buffer | ParquetSource): Matrix {
-  const table = readTable(file);
+export function readParquet(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES): Matrix {
+  const table = readTable(file, maxValues);
   if (table) {
     try {
-      return frameOf(table);
+      return frameOf(table, maxValues);
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error; // a column this reader cannot decode: Arrow's
     }
   }
-  return frameOf(arrowTable(Buffer.isBuffer(file) ? file : file.range(0, file.length)));
+  return frameOf(arrowTable(Buffer.isBuffer(file) ? file : file.range(0, file.length)), maxValues);
 }
 
-/**
- * The most values a Parquet frame is decoded to: 2 GiB of float64, the default matrix
- * body limit. Other formats carry every value in the body; Parquet may compress them away.
- */
-export const MAX_FRAME_VALUES = 2 ** 28;
 
 /** The matrix a table holds: its index column and labels as pandas' metadata names them. */
-export function frameOf(table: ParquetTable): Matrix {
+export function frameOf(table: ParquetTable, maxValues = MAX_FRAME_VALUES): Matrix {
   const meta = pandasMeta(table);
   const indexFields = (meta?.index_columns ?? []).filter((c): c is string => typeof c === "string");
   if (indexFields.length > 1) throw new FormatError("a parquet frame with a MultiIndex is not supported");
@@ -65,9 +60,7 @@ export function frameOf(table: ParquetTable): Matrix {
   checkShape([rows, cols]); // a footer may claim any number of rows for no columns
   // and dictionary pages hold a billion equal values in a few bytes: the values are counted
   // before any is decoded
-  if (rows * cols > MAX_FRAME_VALUES) {
-    throw new FormatError(`a parquet frame of ${rows} x ${cols} values is more than the ${MAX_FRAME_VALUES} (2 GiB of float64) one may decode to`);
-  }
+  if (rows * cols > maxValues) throw new TooManyValues(`a parquet frame of ${rows} x ${cols} values`, maxValues);
   const data = new Float64Array(rows * cols);
   // Float columns without nulls are copied in blocks of columns, so the writes into the
   // row-major matrix stay in cache; other columns value by value.

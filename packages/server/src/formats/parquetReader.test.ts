@@ -10,7 +10,7 @@ import { formatLabels } from "./labels";
 import { type Matrix } from "./matrix";
 import { arrowTable, frameOf, MAX_FRAME_VALUES, readParquet, writeParquet } from "./parquet";
 import { readTable, Unsupported } from "./parquetReader";
-import { anyMatrix, sameBits } from "./testing";
+import { anyMatrix, compactZeros, sameBits } from "./testing";
 
 const FIXTURES = path.join(__dirname, "..", "..", "test", "fixtures", "parquet");
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, "expected.json"), "utf8")) as Record<
@@ -156,5 +156,20 @@ describe("frameOf", () => {
       expect(() => frameOf(claimed(rows, cols))).toThrow(new RegExp(`parquet frame of ${rows} x ${cols} values is more than the ${MAX_FRAME_VALUES}`));
     }
     expect(() => frameOf(claimed(4, 2))).toThrow(/^decoded$/); // a frame within the limit is read
+  });
+
+  test("a file of more values than may be decoded is refused from its footer, by either reader, before any is decoded", () => {
+    for (const codec of ["SNAPPY", "ZSTD"] as const) {
+      const file = compactZeros(100_000, 2, codec);
+      expect(file.length).toBeLessThan(20_000); // 1.6 MB of float64
+      const refused = /^a parquet file of 100000 rows x 2 columns is more than the 199999 values \(1599992 bytes of float64\) one may decode to$/;
+      // the direct reader refuses it rather than leave it to Arrow, which decodes the whole file first
+      expect(() => readTable(file, 199_999)).toThrow(refused);
+      expect(() => readParquet(file, 199_999)).toThrow(refused);
+      const m = readParquet(file, 200_000);
+      expect(m.shape).toEqual([100_000, 2]);
+      expect(m.data.every((v) => Object.is(v, 0))).toBe(true);
+      expect(readTable(file) === null).toBe(codec === "ZSTD");
+    }
   });
 });

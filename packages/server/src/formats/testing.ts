@@ -64,3 +64,29 @@ export function sameBits(a: Float64Array, b: Float64Array): boolean {
   const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   return Buffer.compare(x, y) === 0;
 }
+
+/**
+ * A Parquet file of rows x cols zeros as Arrow (parquet-wasm) writes it, dictionary
+ * encoded and compressed: a few kB that decode to rows * cols float64 values. With
+ * pandas metadata the direct reader reads it (SNAPPY); ZSTD is left to Arrow.
+ */
+export function compactZeros(rows: number, cols: number, codec: "SNAPPY" | "ZSTD"): Buffer {
+  // loaded here: the codecs' own tests need neither
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const arrow = require("apache-arrow") as typeof import("apache-arrow");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const parquet = require("parquet-wasm") as typeof import("parquet-wasm");
+  const names = Array.from({ length: cols }, (_, c) => `c${c}`);
+  const pandas = JSON.stringify({
+    index_columns: [],
+    column_indexes: [],
+    columns: names.map((name) => ({ name, field_name: name, pandas_type: "float64", numpy_type: "float64", metadata: null })),
+  });
+  const table = arrow.tableFromArrays(Object.fromEntries(names.map((name) => [name, new Float64Array(rows)])));
+  const properties = new parquet.WriterPropertiesBuilder()
+    .setCompression(parquet.Compression[codec])
+    .setDictionaryEnabled(true)
+    .setKeyValueMetadata(new Map([["pandas", pandas]]))
+    .build();
+  return Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
+}

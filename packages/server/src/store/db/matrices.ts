@@ -2,6 +2,7 @@
 // its shape, and its labels as JSON text ({"kind", "values"}). Bytes and text
 // both come back bit for bit. A large matrix keeps its values in the blob store
 // (blob_key, bounded chunks) instead of the data column; the domain reads them.
+import { Errors } from "../../errors";
 import type { Labels, Matrix } from "../../formats/matrix";
 import type { Columns } from "./copyOut";
 import { fromJsonText, toJsonText } from "./values";
@@ -60,7 +61,16 @@ export function matrixParams(m: StoredMatrix): [number[], Buffer | null, string 
 function labelsText(labels: Labels): string {
   let text = labelTexts.get(labels);
   if (text === undefined) {
-    text = labels.values.every((v) => typeof v === "string") ? JSON.stringify(labels) : toJsonText(labels);
+    try {
+      text = labels.values.every((v) => typeof v === "string") ? JSON.stringify(labels) : toJsonText(labels);
+    } catch (error) {
+      // longer than a JavaScript string may be (~512 M characters): 64M row labels of a
+      // Parquet frame without an index column were a 500
+      if (error instanceof RangeError || (error as { code?: string }).code === "ERR_STRING_TOO_LONG") {
+        throw Errors.unprocessable(`The matrix's ${labels.values.length} labels are more text than can be stored`);
+      }
+      throw error;
+    }
     labelTexts.set(labels, text);
   }
   return text;
