@@ -7,7 +7,6 @@ import { AppError, Errors } from "../errors";
 import { LIMIT_VARIABLES } from "../config";
 import { decodeMatrix, FormatError, type Matrix, type MatrixMediaType } from "../formats";
 import { TooManyValues } from "../formats/matrix";
-import { MAX_FRAME_VALUES } from "../formats/parquet";
 import { blobKeys } from "../store/blob";
 import type { EnsembleRules } from "../store/db/ensembles";
 import { MAX_REALIZATION_INDEX } from "./ensembles";
@@ -147,8 +146,8 @@ export class RecordService {
         if (mediaType === "application/x-parquet") posted = asPosted(body);
       }
     } catch (error) {
-      if (error instanceof TooManyValues && error.maxValues < MAX_FRAME_VALUES) {
-        // the limit set for matrix bodies bound it: counted as they decode, as gzip bodies are
+      if (error instanceof TooManyValues && error.maxValues === Math.floor(this.deps.limits.matrixBytes / 8)) {
+        // the limit set for matrix bodies bound it (not MAX_FRAME_VALUES): counted as they decode, as gzip bodies are
         const limit = this.deps.limits.matrixBytes;
         throw Errors.tooLarge(`Request body decodes to more than ${limit} bytes, the limit for matrices; ${LIMIT_VARIABLES.matrixBytes} sets it (${error.message})`);
       }

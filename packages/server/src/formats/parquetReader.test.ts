@@ -10,7 +10,7 @@ import { formatLabels } from "./labels";
 import { type Matrix } from "./matrix";
 import { arrowTable, frameOf, MAX_FRAME_VALUES, readParquet, writeParquet } from "./parquet";
 import { readTable, Unsupported } from "./parquetReader";
-import { anyMatrix, compactZeros, sameBits } from "./testing";
+import { anyMatrix, compactZeros, sameBits, withFileRows } from "./testing";
 
 const FIXTURES = path.join(__dirname, "..", "..", "test", "fixtures", "parquet");
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, "expected.json"), "utf8")) as Record<
@@ -171,5 +171,25 @@ describe("frameOf", () => {
       expect(m.data.every((v) => Object.is(v, 0))).toBe(true);
       expect(readTable(file) === null).toBe(codec === "ZSTD");
     }
+  });
+
+  test("the values are counted from the most rows the file or its row groups say, and without pandas' index columns", () => {
+    // a footer saying 1 row over row groups of 100000: Arrow decodes the groups' rows
+    for (const codec of ["SNAPPY", "ZSTD"] as const) {
+      const lying = withFileRows(compactZeros(100_000, 2, codec), 100_000, 1);
+      expect(() => readTable(lying, 199_999)).toThrow(/^a parquet file of 100000 rows x 2 columns is more than the 199999 values/);
+      const claiming = withFileRows(compactZeros(1000, 1, codec), 1000, 2 ** 28 + 1);
+      expect(() => readTable(claiming)).toThrow(/^a parquet file of 268435457 rows x 1 columns is more than the 268435456 values/);
+    }
+    // an index column (here of dates) is labels, not values
+    const rows = 1000;
+    const indexed = writeParquet({
+      shape: [rows, 1],
+      data: new Float64Array(rows).fill(0.5),
+      columns: null,
+      index: { kind: "datetime", values: Array.from({ length: rows }, (_, k) => new Date(Date.UTC(2000, 0, 1 + k)).toISOString().slice(0, 19)) },
+    });
+    expect(readParquet(indexed, rows).shape).toEqual([rows, 1]);
+    expect(() => readParquet(indexed, rows - 1)).toThrow(/^a parquet file of 1000 rows x 1 columns is more than the 999 values/);
   });
 });

@@ -114,24 +114,23 @@ function read(file: ParquetSource, maxValues: number): ParquetTable {
   const footerStart = n - 8 - footerLength;
   if (footerStart < 4) throw new Unsupported();
   const footer = file.range(footerStart, n - 8);
-  const meta = new CompactReader(footer, 0, footer.length).struct(FILE_META);
+  const meta = counted(() => new CompactReader(footer, 0, footer.length).struct(FILE_META));
   const schema = meta[2] as Struct[];
-  const numRows = toNumber(meta[3]);
-  // the values are counted before any is decoded, on the way to Arrow too (which decodes the
-  // whole file first): a 221 kB ZSTD file of 64M zeros took 34 s and 4.7 GB before a 500
-  const leafColumns = (schema ?? []).slice(1).filter((e) => !(toNumber(e[5] ?? 0) > 0)).length;
-  if (numRows * leafColumns > maxValues) throw new TooManyValues(`a parquet file of ${numRows} rows x ${leafColumns} columns`, maxValues);
   const metadata = new Map<string, string>();
   let pandas: PandasEntry | undefined;
+  let arrows = false; // a key-value entry this reader does not read
   for (const kv of (meta[5] as Struct[] | undefined) ?? []) {
-    const key = text(kv[1]);
+    const key = kv[1];
     const value = kv[2] ?? Buffer.alloc(0);
-    if (!Buffer.isBuffer(value)) throw new Unsupported();
-    if (key === "pandas") {
+    if (typeof key !== "string" || !Buffer.isBuffer(value)) arrows = true;
+    else if (key === "pandas") {
       pandas = pandasEntry(value);
       metadata.set(key, pandas.text);
     } else metadata.set(key, value.toString("utf8"));
   }
+  checkValues(meta, pandas?.parsed?.index_columns ?? [], maxValues);
+  if (arrows) throw new Unsupported();
+  const numRows = toNumber(meta[3]);
   // Arrow takes the schema's metadata from ARROW:schema (an Arrow IPC schema) when there
   // is one: without a "pandas" entry of the file's own to read, the file is Arrow's
   if (pandas === undefined && metadata.has("ARROW:schema")) throw new Unsupported();
@@ -167,6 +166,40 @@ function read(file: ParquetSource, maxValues: number): ParquetTable {
     return field(l, () => values);
   });
   return { numRows, metadata, pandas: parsed, fields };
+}
+
+/**
+ * Refuses (TooManyValues) a file of more values than maxValues, from its footer, before any
+ * is decoded: on the way to Arrow too, which decodes the whole file first (a 221 kB ZSTD
+ * file of 64M zeros took 34 s and 4.7 GB before a 500). Rows: the most the file or its row
+ * groups say (Arrow reads the groups'). Columns: every leaf but the index columns pandas
+ * names (all of them when its metadata is not this reader's). A list column is no
+ * matrix's; a footer that cannot say is refused.
+ */
+function checkValues(meta: Struct, indexColumns: unknown[], maxValues: number): void {
+  const { rows, columns } = counted(() => {
+    let groupRows = 0;
+    for (const group of (meta[4] as Struct[] | undefined) ?? []) groupRows += toNumber(group[3]);
+    let leaves = 0;
+    for (const e of ((meta[2] as Struct[] | undefined) ?? []).slice(1)) {
+      // a repeated group or leaf: a list, any number of values a row
+      if (e[3] === 2 /* REPEATED */) throw new FormatError("a parquet file with a list column is not a matrix");
+      if (toNumber(e[5] ?? 0) > 0) continue; // a group of columns
+      if (!indexColumns.includes(text(e[4]))) leaves++;
+    }
+    return { rows: Math.max(toNumber(meta[3]), groupRows), columns: leaves };
+  });
+  if (rows * columns > maxValues) throw new TooManyValues(`a parquet file of ${rows} rows x ${columns} columns`, maxValues);
+}
+
+/** What a footer says, or a FormatError when it cannot be read (what Arrow would find too). */
+function counted<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof FormatError) throw error;
+    throw new FormatError("not a readable parquet file: its footer cannot be read");
+  }
 }
 
 type PandasMetadata = { columns: { pandas_type?: unknown }[]; index_columns?: unknown[] };

@@ -90,3 +90,32 @@ export function compactZeros(rows: number, cols: number, codec: "SNAPPY" | "ZSTD
     .build();
   return Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
 }
+
+/**
+ * The file with its footer's file-level row count (num_rows, fileRows now) said to be rows,
+ * its row groups unchanged: a footer that lies. Throws when the count is not found.
+ */
+export function withFileRows(file: Buffer, fileRows: number, rows: number): Buffer {
+  const footerStart = file.length - 8 - file.readUInt32LE(file.length - 8);
+  const footer = file.subarray(footerStart, file.length - 8);
+  // field 3 of FileMetaData, an i64, just after the schema (field 2): a field header of
+  // delta 1 and type 6, then the zigzag varint (row groups' own num_rows come later)
+  const field = (n: number) => {
+    const bytes = [0x16];
+    for (let v = 2 * n; ; v = Math.floor(v / 128)) {
+      if (v < 128) {
+        bytes.push(v);
+        break;
+      }
+      bytes.push((v % 128) | 128);
+    }
+    return Buffer.from(bytes);
+  };
+  const at = footer.indexOf(field(fileRows));
+  if (at < 0) throw new Error(`the footer's num_rows ${fileRows} was not found`);
+  const patched = Buffer.concat([footer.subarray(0, at), field(rows), footer.subarray(at + field(fileRows).length)]);
+  const tail = Buffer.alloc(8);
+  tail.writeUInt32LE(patched.length, 0);
+  tail.write("PAR1", 4, "latin1");
+  return Buffer.concat([file.subarray(0, footerStart), patched, tail]);
+}

@@ -16,6 +16,7 @@ import {
   parquetWith,
 } from "../helpers/badBodies";
 import { writeParquet } from "../../src/formats/parquetWriter";
+import { compactZeros, withFileRows } from "../../src/formats/testing";
 import { multipart, rawRequest, type RawReply } from "../helpers/raw";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
 
@@ -300,6 +301,19 @@ const CASES: Case[] = [
   parquetCase("integer column labels that are words", parquetWith({ abc: floats([1, 2]) }, { index_columns: [], column_indexes: [{ pandas_type: "int64" }], columns: [] }), /column name 'abc' is not a number/),
   parquetCase("datetime column labels that are words", parquetWith({ "not a date": floats([1, 2]) }, { index_columns: [], column_indexes: [{ pandas_type: "datetime" }], columns: [] }), /'not a date' is not a datetime/),
   parquetCase("no columns in 2000000 rows", writeParquet({ shape: [2_000_000, 0], data: new Float64Array(0), columns: null, index: null }), /a matrix without values has axes of at most 1000000, not 2000000/),
+  parquetCase("a list column", parquetWith({ l: arrow.vectorFromArray([[1, 2], [3]], new arrow.List(new arrow.Field("item", new arrow.Float64(), true))) }), /a parquet file with a list column is not a matrix/),
+  {
+    // a few kB whose footer claims 2^28 + 1 rows: counted before either reader decodes any
+    what: "parquet: a footer claiming more values than the matrix limit holds",
+    method: "POST",
+    path: (c) => `/ensembles/${c.ensembleId}/records/pq_bad/matrix`,
+    headers: PARQUET_TYPE,
+    body: withFileRows(compactZeros(1000, 1, "ZSTD"), 1000, 2 ** 28 + 1),
+    status: 413,
+    check: plain(
+      "Request body decodes to more than 2147483648 bytes, the limit for matrices; ERT_STORAGE_MAX_MATRIX_BYTES sets it (a parquet file of 268435457 rows x 1 columns is more than the 268435456 values (2147483648 bytes of float64) one may decode to)",
+    ),
+  },
   parquetCase("timestamps no date can hold", parquetWith({ a: floats([1, 2]), __index_level_0__: hugeTimestamps() }, { index_columns: ["__index_level_0__"], column_indexes: [], columns: [] }), /outside the range of dates|cannot be read/),
 
   // ---- record parameters and names --------------------------------------------

@@ -108,6 +108,35 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     );
   });
 
+  test("an NPY answer read slowly is the stored bytes: the store's memory holds the next chunk only once the socket took one", async () => {
+    const [rows, cols] = [10, 262_144]; // 20 MiB: 20 chunks, more than one batch read
+    const data = values(rows * cols, 11);
+    const body = npy([rows, cols], data);
+    const { ensembleId } = await t.ensemble({ size: rows });
+    expect((await t.api.post(`${rec(ensembleId, "SLOW")}/matrix`, { body, headers: { "content-type": "application/x-numpy" } })).status).toBe(200);
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      const req = http.get(t.api.url(rec(ensembleId, "SLOW")), { headers: { accept: "application/x-numpy" } }, (res) => {
+        const chunks: Buffer[] = [];
+        let n = 0;
+        // nothing read for a while, then a pause every few reads: the server's writes wait behind a full socket
+        res.pause();
+        setTimeout(() => res.resume(), 300);
+        res.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (++n % 8 === 0) {
+            res.pause();
+            setTimeout(() => res.resume(), 5);
+          }
+        });
+        res.on("end", () => resolve(Buffer.concat(chunks)));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+    });
+    expect(answer.length).toBe(body.length);
+    expect(answer.equals(body)).toBe(true);
+  });
+
   test("large matrices posted as JSON, CSV or Parquet keep their values in the blob store too", async () => {
     // tall, as parameter matrices are (a CSV or Parquet of 10^5 columns is another story)
     const rows = 600;

@@ -24,9 +24,26 @@ export interface BlobStore {
   delete(keys: string[]): Promise<void>;
 }
 
-/** A stream's buffers as pieces whose memory is never used again (done() does nothing). */
-export async function* piecesOf(content: AsyncIterable<Buffer>): AsyncGenerator<Piece> {
-  for await (const bytes of content) yield { bytes, done: () => undefined };
+/**
+ * A stream's buffers as pieces whose memory is never used again (done() does nothing).
+ * return() destroys the stream at once: a reader that stops (a client gone) does not wait
+ * for a stalled stream's next buffer, as it would behind an async generator's await.
+ */
+export function piecesOf(content: Readable): AsyncIterableIterator<Piece> {
+  const buffers = content[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next(): Promise<IteratorResult<Piece>> {
+      const next = await buffers.next();
+      return next.done ? { done: true, value: undefined } : { done: false, value: { bytes: next.value, done: () => undefined } };
+    },
+    async return(): Promise<IteratorResult<Piece>> {
+      content.destroy();
+      return { done: true, value: undefined };
+    },
+  };
 }
 
 /** Thrown by a store whose backend cannot be reached; the HTTP layer answers 503 with its message. */

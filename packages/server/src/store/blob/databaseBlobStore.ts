@@ -105,7 +105,7 @@ export class DatabaseBlobStore implements BlobStore {
   private async chunkPieces(key: string, seq: number, free: Buffer[]): Promise<Piece[]> {
     const pieces: Piece[] = [];
     await this.sql.copyEach<{ data: Buffer }>(chunksFrom(key, seq), [["data", "bytea"]], ({ data }) => {
-      // full chunks' memory is used again; a short chunk (a blob's last) takes some if free
+      // full chunks' memory is used again; a short chunk (a blob's or a block's last) takes some if free
       const memory = (data.length <= CHUNK_SIZE && free.pop()) || Buffer.allocUnsafeSlow(data.length);
       data.copy(memory);
       let held = true;

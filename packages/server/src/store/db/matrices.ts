@@ -66,7 +66,7 @@ function labelsText(labels: Labels): string {
     } catch (error) {
       // longer than a JavaScript string may be (~512 M characters): 64M row labels of a
       // Parquet frame without an index column were a 500
-      if (error instanceof RangeError || (error as { code?: string }).code === "ERR_STRING_TOO_LONG") {
+      if ((error instanceof RangeError && /Invalid string length/.test(error.message)) || (error as { code?: string }).code === "ERR_STRING_TOO_LONG") {
         throw Errors.unprocessable(`The matrix's ${labels.values.length} labels are more text than can be stored`);
       }
       throw error;
