@@ -148,7 +148,10 @@ describe("a streamed body whose client goes away", () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
         socket.destroy();
       }
-      const settled = await Promise.race([Promise.all(outcomes.map((o) => o)), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 3000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise((resolve) => (timer = setTimeout(() => resolve("still waiting"), 3000)));
+      const settled = await Promise.race([Promise.all(outcomes.map((o) => o)), waited]);
+      clearTimeout(timer); // left running, it kept the test's process alive 3 s after the run
       expect(settled).toEqual(["failed: request aborted", "failed: request aborted"]);
     } finally {
       server.close();
