@@ -66,7 +66,7 @@ describe("Parquet as pandas writes it", () => {
     expect(m.shape).toEqual([2, 2]);
     expect(Array.from(m.data)).toEqual([1.5, 2, 3.5, 4]);
     expect(m.columns).toEqual({ kind: "string", values: ["A", "B"] });
-    expect(m.index).toEqual({ kind: "int", values: [0, 1] });
+    expect(m.index).toBeNull(); // no index column: numbered 0..n-1, as every answer numbers rows without labels
   });
 
   test("a non-numeric column or a non-parquet body is an error", async () => {

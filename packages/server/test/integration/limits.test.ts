@@ -48,6 +48,10 @@ describe.each(BACKENDS)("request limits on %s", (backend) => {
     const within = await t.api.post(`/ensembles/${ensembleId}/records/W/matrix`, { body: compactZeros(500, 1, "ZSTD"), headers: { "content-type": "application/x-parquet" } });
     expect(within.status).toBe(200);
     expect((await t.api.get(`/ensembles/${ensembleId}/records/W`, { headers: { accept: "application/json" } })).json).toEqual(new Array(500).fill([0]));
+    // no index column: pandas' default 0..n-1, stored as no labels (not 500 of them) and answered so
+    expect((await t.db.pool.query("SELECT row_labels FROM matrix WHERE record_id = $1", [within.json.id])).rows).toEqual([{ row_labels: null }]);
+    const numbered = await t.api.get(`/ensembles/${ensembleId}/records/W`, { headers: { accept: "text/csv" } });
+    expect(numbered.text.split("\n").slice(1, -1).map((line) => line.split(",")[0])).toEqual(Array.from({ length: 500 }, (_, i) => String(i)));
 
     await t.api.post(`/ensembles/${ensembleId}/records/B/blob`);
     const block = await t.api.put(`/ensembles/${ensembleId}/records/B/blob`, { body: randomBytes(1500), query: { block_index: 0 } });
