@@ -45,13 +45,13 @@ function matrix(rows: number, cols: number): Matrix {
 }
 
 /** The best of `repeat` runs of fn, with one warm-up run first for small inputs. */
-function time<T>(fn: () => T, payload: number): { ms: number; result: T } {
-  let result = fn();
+async function time<T>(fn: () => T | Promise<T>, payload: number): Promise<{ ms: number; result: T }> {
+  let result = await fn();
   let best = Infinity;
   const runs = payload < 50e6 ? Math.max(repeat, 5) : repeat;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    result = fn();
+    result = await fn();
     best = Math.min(best, performance.now() - t0);
   }
   return { ms: best, result };
@@ -61,7 +61,7 @@ function figure(ms: number, payload: number, bytes: number): Figure {
   return { ms: Math.round(ms * 100) / 100, mb_s: Math.round(payload / 1e6 / (ms / 1000)), bytes };
 }
 
-function run(): Results {
+async function run(): Promise<Results> {
   const results: Results = {};
   for (const shape of shapes) {
     const [rows, cols] = shape.split("x").map(Number);
@@ -71,9 +71,9 @@ function run(): Results {
     for (const name of formats) {
       const type = FORMATS[name];
       try {
-        const encoded = time(() => encodeMatrix(type, m), payload);
+        const encoded = await time(() => encodeMatrix(type, m), payload);
         const body = encoded.result;
-        const decoded = time(() => decodeMatrix(type, body), payload);
+        const decoded = await time(() => decodeMatrix(type, body), payload);
         const back = decoded.result.data;
         for (let i = 0; i < m.data.length; i++) {
           if (!Object.is(back[i], m.data[i])) throw new Error(`value ${i} came back as ${back[i]}, not ${m.data[i]}`);
@@ -88,22 +88,26 @@ function run(): Results {
   return results;
 }
 
-const after = run();
-if (baseline) {
-  const before = JSON.parse(fs.readFileSync(baseline, "utf8")) as Results & { after?: Results };
-  const old: Results = before.after ?? before;
-  const speedup: Record<string, Record<string, Record<string, number | null>>> = {};
-  for (const shape of Object.keys(after)) {
-    speedup[shape] = {};
-    for (const name of Object.keys(after[shape])) {
-      const a = after[shape][name];
-      const b = old[shape]?.[name];
-      const ratio = (dir: "encode" | "decode") =>
-        b && "encode" in b && "encode" in a ? Math.round((b[dir].ms / a[dir].ms) * 10) / 10 : null;
-      speedup[shape][name] = { encode: ratio("encode"), decode: ratio("decode") };
+async function main(): Promise<void> {
+  const after = await run();
+  if (baseline) {
+    const before = JSON.parse(fs.readFileSync(baseline, "utf8")) as Results & { after?: Results };
+    const old: Results = before.after ?? before;
+    const speedup: Record<string, Record<string, Record<string, number | null>>> = {};
+    for (const shape of Object.keys(after)) {
+      speedup[shape] = {};
+      for (const name of Object.keys(after[shape])) {
+        const a = after[shape][name];
+        const b = old[shape]?.[name];
+        const ratio = (dir: "encode" | "decode") =>
+          b && "encode" in b && "encode" in a ? Math.round((b[dir].ms / a[dir].ms) * 10) / 10 : null;
+        speedup[shape][name] = { encode: ratio("encode"), decode: ratio("decode") };
+      }
     }
+    console.log(JSON.stringify({ node: process.version, before: old, after, speedup }));
+  } else {
+    console.log(JSON.stringify({ node: process.version, ...after }));
   }
-  console.log(JSON.stringify({ node: process.version, before: old, after, speedup }));
-} else {
-  console.log(JSON.stringify({ node: process.version, ...after }));
 }
+
+void main();

@@ -193,7 +193,7 @@ export class MatrixValues {
     const pieces = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const large = declaredLength !== undefined && declaredLength > PARQUET_AS_POSTED_LIMIT;
     const { head, whole } = large ? { head: [], whole: null } : await headOf(pieces, PARQUET_AS_POSTED_LIMIT);
-    if (whole) return { matrix: decodeMatrix("application/x-parquet", whole, this.maxParquetValues), posted: whole };
+    if (whole) return { matrix: await decodeMatrix("application/x-parquet", whole, this.maxParquetValues), posted: whole };
     const path = join(tmpdir(), `ert-storage-${randomUUID()}.parquet`);
     let file: FileHandle | undefined;
     try {
@@ -219,7 +219,7 @@ export class MatrixValues {
       for await (const piece of all()) {
         for (let at = 0; at < piece.length; ) at += (await file.write(piece, at, piece.length - at)).bytesWritten;
       }
-      return { matrix: decodeParquetFile(file.fd, (await file.stat()).size, this.maxParquetValues) };
+      return { matrix: await decodeParquetFile(file.fd, (await file.stat()).size, this.maxParquetValues) };
     } catch (error) {
       // a body not read to its end goes too (a file that cannot be written must not wait for the client's next piece)
       if (!body.readableEnded) body.destroy();

@@ -142,7 +142,7 @@ export class RecordService {
           posted = received.posted ?? null;
         }
       } else {
-        decoded = decodeMatrix(mediaType, body, this.matrices.maxParquetValues);
+        decoded = await decodeMatrix(mediaType, body, this.matrices.maxParquetValues);
         if (mediaType === "application/x-parquet") posted = asPosted(body);
       }
     } catch (error) {

@@ -11,6 +11,10 @@ function parquet(): typeof import("./parquet") {
   return require("./parquet");
 }
 
+function parquetThread(): typeof import("./parquetThread") {
+  return require("./parquetThread");
+}
+
 export type MatrixMediaType = "application/json" | "application/x-numpy" | "text/csv" | "application/x-parquet";
 
 export const MATRIX_MEDIA_TYPES: MatrixMediaType[] = [
@@ -38,7 +42,7 @@ export function acceptedMediaType(accept: string | undefined): MatrixMediaType {
 
 /** body is the raw bytes, or for JSON the already parsed value. */
 /** maxParquetValues: the most values a Parquet body may decode to (TooManyValues) */
-export function decodeMatrix(type: MatrixMediaType, body: unknown, maxParquetValues?: number): Matrix {
+export async function decodeMatrix(type: MatrixMediaType, body: unknown, maxParquetValues?: number): Promise<Matrix> {
   switch (type) {
     case "application/json":
       return Buffer.isBuffer(body) ? readJsonMatrix(body) : matrixFromJson(body);
@@ -47,14 +51,13 @@ export function decodeMatrix(type: MatrixMediaType, body: unknown, maxParquetVal
     case "text/csv":
       return decodeCsv(asBuffer(body));
     case "application/x-parquet":
-      return parquet().readParquet(asBuffer(body), maxParquetValues);
+      return parquetThread().decodeParquet(asBuffer(body), maxParquetValues);
   }
 }
 
 /** The frame in a Parquet file on disk, read a column chunk at a time (fd open for reading). */
-export function decodeParquetFile(fd: number, length: number, maxValues?: number): Matrix {
-  const { readParquet, fileSource } = parquet();
-  return readParquet(fileSource(fd, length), maxValues);
+export function decodeParquetFile(fd: number, length: number, maxValues?: number): Promise<Matrix> {
+  return parquetThread().decodeParquet(parquet().fileSource(fd, length), maxValues);
 }
 
 function asBuffer(body: unknown): Buffer {

@@ -1,5 +1,5 @@
 // Label values as pandas prints them (CSV cells, parquet field names).
-import type { Labels } from "./matrix";
+import { FormatError, type Labels } from "./matrix";
 import { pyFloat } from "./pyfloat";
 
 /** Formats labels the way DataFrame.to_csv writes an index or header. */
@@ -50,3 +50,53 @@ export function inferLabels(texts: string[]): Labels {
 export function labelValues(labels: Labels): (string | number)[] {
   return labels.kind === "datetime" ? formatDatetimes(labels.values.map(String)) : labels.values;
 }
+
+/** The longest string V8 makes (its String::kMaxLength): labels are stored as one JSON text. */
+export const MAX_LABELS_TEXT = 2 ** 29 - 24;
+
+/**
+ * Refuses (FormatError) labels whose JSON text would be longer than MAX_LABELS_TEXT, counted
+ * without making it: a Parquet dictionary repeats one long string on every row in a few
+ * bytes (a 1.4 kB file: 4000 rows of a 1 MB string), and JSON.stringify of such labels ran
+ * the heap out (the process died) before it could say the text was too long. Text may need
+ * escapes (up to 6 characters for 1): those are counted only when the raw text could need them.
+ */
+export function checkLabelsText(labels: Labels, what: string, limit = MAX_LABELS_TEXT): void {
+  if (labels.kind === "int" || labels.kind === "float") return; // at most 25 characters a number
+  const values = labels.values;
+  let chars = 0;
+  for (let i = 0; i < values.length; i++) chars += String(values[i]).length + 3;
+  if (chars * 6 <= limit) return; // even were every character escaped
+  let exact = chars > limit ? chars : 0;
+  let last: string | undefined;
+  let lastLength = 0;
+  for (let i = 0; i < values.length && exact <= limit; i++) {
+    const text = String(values[i]);
+    // a dictionary's repeats are the same string: counted once
+    if (text !== last) [last, lastLength] = [text, jsonStringLength(text) + 1];
+    exact += lastLength;
+  }
+  if (exact > limit) {
+    throw new FormatError(`its ${values.length} ${what} are more text than can be stored (over ${limit} characters as JSON)`);
+  }
+}
+
+/** The length of JSON.stringify(s), quotes included. */
+function jsonStringLength(s: string): number {
+  let n = s.length + 2;
+  if (!NEEDS_ESCAPE.test(s)) return n;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) n += 1;
+    else if (c < 0x20) n += 5;
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      // a surrogate pair stays as it is; a lone surrogate is written \uXXXX
+      const pair = c <= 0xdbff ? s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff : false;
+      if (pair) i++;
+      else n += 5;
+    }
+  }
+  return n;
+}
+
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;

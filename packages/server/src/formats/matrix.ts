@@ -50,7 +50,7 @@ export class FormatError extends Error {}
 /** A body that decodes to more than maxValues values (Parquet may hold many in few bytes), refused before they are decoded. */
 export class TooManyValues extends FormatError {
   constructor(
-    what: string,
+    readonly what: string,
     readonly maxValues: number,
   ) {
     super(`${what} is more than the ${maxValues} values (${maxValues * 8} bytes of float64) one may decode to`);

@@ -2,6 +2,7 @@
 // the index is a column named in the "pandas" schema metadata, and the kinds of
 // column and index labels are kept. parquetWriter.ts writes the files; parquetReader.ts
 // reads those pandas and this server write, parquetArrow.ts (Arrow) any other.
+import { checkLabelsText } from "./labels";
 import { checkShape, FormatError, TooManyValues, type LabelKind, type Labels, type Matrix } from "./matrix";
 import { MAX_FRAME_VALUES, readTable, Unsupported, type ParquetSource, type ParquetTable } from "./parquetReader";
 
@@ -33,20 +34,29 @@ export function arrowTable(buf: Buffer): ParquetTable {
 /**
  * The frame in a Parquet file, in memory or on disk (a ParquetSource: read a column at a
  * time): read directly when it is as pandas writes it, else through Arrow (which needs
- * the file whole in memory).
+ * the file whole in memory), on this thread. The server reads through decodeParquet
+ * (parquetThread.ts), which leaves Arrow's part to a worker thread.
  */
 export function readParquet(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES): Matrix {
-  const table = readTable(file, maxValues);
-  if (table) {
-    try {
-      return frameOf(table, maxValues);
-    } catch (error) {
-      if (!(error instanceof Unsupported)) throw error; // a column this reader cannot decode: Arrow's
-    }
-  }
-  return frameOf(arrowTable(Buffer.isBuffer(file) ? file : file.range(0, file.length)), maxValues);
+  return readDirect(file, maxValues) ?? frameOf(arrowTable(wholeFile(file)), maxValues);
 }
 
+/** The frame when the direct reader reads the file; null when it is Arrow's to read. */
+export function readDirect(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES): Matrix | null {
+  const table = readTable(file, maxValues);
+  if (!table) return null;
+  try {
+    return frameOf(table, maxValues);
+  } catch (error) {
+    if (!(error instanceof Unsupported)) throw error; // a column this reader cannot decode: Arrow's
+    return null;
+  }
+}
+
+/** The file's bytes, read whole from disk when it is there. */
+export function wholeFile(file: Buffer | ParquetSource): Buffer {
+  return Buffer.isBuffer(file) ? file : file.range(0, file.length);
+}
 
 /** The matrix a table holds: its index column and labels as pandas' metadata names them. */
 export function frameOf(table: ParquetTable, maxValues = MAX_FRAME_VALUES): Matrix {
@@ -89,6 +99,8 @@ export function frameOf(table: ParquetTable, maxValues = MAX_FRAME_VALUES): Matr
         ? { kind: "int", values: Array.from({ length: rows }, (_, i) => range.start + i * range.step) }
         : null;
   }
+  checkLabelsText(columns, "column labels");
+  if (index) checkLabelsText(index, "row labels");
   return { shape: [rows, cols], data, columns, index };
 }
 

@@ -119,3 +119,41 @@ export function withFileRows(file: Buffer, fileRows: number, rows: number): Buff
   tail.write("PAR1", 4, "latin1");
   return Buffer.concat([file.subarray(0, footerStart), patched, tail]);
 }
+
+/** The file written again by parquet-wasm with another codec (its schema and metadata kept): a file the direct reader leaves to Arrow. */
+export function recoded(file: Buffer, codec: "ZSTD" | "SNAPPY"): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const parquet = require("parquet-wasm") as typeof import("parquet-wasm");
+  const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression[codec]).build();
+  return Buffer.from(parquet.writeParquet(parquet.readParquet(new Uint8Array(file)), properties));
+}
+
+/**
+ * A frame of rows zeros whose string index repeats one label of `length` characters,
+ * dictionary encoded: a few kB (ZSTD) that name rows * length characters of row labels.
+ */
+export function repeatedLabel(rows: number, length: number, codec: "SNAPPY" | "ZSTD"): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const arrow = require("apache-arrow") as typeof import("apache-arrow");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const parquet = require("parquet-wasm") as typeof import("parquet-wasm");
+  // the dictionary made by hand: one value, every row's key 0 (Arrow's builder hashes each row's string)
+  const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+  const dictionary = arrow.vectorFromArray(["x".repeat(length)], new arrow.Utf8());
+  const idx = arrow.makeVector(arrow.makeData({ type, length: rows, nullCount: 0, data: new Int32Array(rows), dictionary }));
+  const table = new arrow.Table({ idx, c0: arrow.makeVector(new Float64Array(rows)) });
+  const pandas = JSON.stringify({
+    index_columns: ["idx"],
+    column_indexes: [],
+    columns: [
+      { name: "c0", field_name: "c0", pandas_type: "float64", numpy_type: "float64", metadata: null },
+      { name: null, field_name: "idx", pandas_type: "unicode", numpy_type: "object", metadata: null },
+    ],
+  });
+  const properties = new parquet.WriterPropertiesBuilder()
+    .setCompression(parquet.Compression[codec])
+    .setDictionaryEnabled(true)
+    .setKeyValueMetadata(new Map([["pandas", pandas]]))
+    .build();
+  return Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
+}

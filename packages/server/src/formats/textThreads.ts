@@ -3,8 +3,6 @@
 // thread it would hold every other request up that long. Blocks of rows go to the threads
 // in turn, so one big answer also uses every core the server was given, and is written
 // out block by block: it is never whole in memory.
-import fs from "node:fs";
-import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
 import { encodeMatrix, encodeParquet, encodeParquetPieces, PARQUET_WHOLE_BYTES, type MatrixMediaType } from "./index";
@@ -13,6 +11,7 @@ import { as2d, FormatError, rangeLabels, rowBlocksOf, type Labels, type Matrix, 
 import { MAX_FLOAT_TEXT } from "./floatText";
 import { npyHeader } from "./npyStream";
 import type { Piece } from "./piece";
+import { workerFile } from "./workerFile";
 import { encodeBlock, type TextResult, type TextTask } from "./textBlock";
 
 export type { Piece } from "./piece";
@@ -93,16 +92,6 @@ class TextsInFlight {
 /** A piece in memory of its own: nothing to give back. */
 function own(bytes: Buffer): Piece {
   return { bytes, done: () => undefined };
-}
-
-/**
- * The compiled worker. Run from the TypeScript sources (the tests, under ts-jest) it is
- * the build's copy: the root `pnpm test` builds first (textThreads.test.ts fails without
- * one); without a build, text is written in place.
- */
-function workerFile(): string | null {
-  const compiled = __filename.endsWith(".ts") ? path.join(__dirname, "..", "..", "dist", "src", "formats", "textWorker.js") : path.join(__dirname, "textWorker.js");
-  return fs.existsSync(compiled) ? compiled : null;
 }
 
 interface Job {
@@ -209,7 +198,7 @@ export function configureTextThreads(count: number): void {
 function pool(): TextThreads | null {
   if (threads === undefined) {
     const size = configured ?? textThreadCount();
-    const file = size > 0 ? workerFile() : null;
+    const file = size > 0 ? workerFile("textWorker") : null;
     threads = file ? new TextThreads(file, size) : null;
   }
   return threads;

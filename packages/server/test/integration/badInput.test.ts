@@ -16,7 +16,7 @@ import {
   parquetWith,
 } from "../helpers/badBodies";
 import { writeParquet } from "../../src/formats/parquetWriter";
-import { compactZeros, withFileRows } from "../../src/formats/testing";
+import { compactZeros, repeatedLabel, withFileRows } from "../../src/formats/testing";
 import { multipart, rawRequest, type RawReply } from "../helpers/raw";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
 
@@ -301,6 +301,8 @@ const CASES: Case[] = [
   parquetCase("integer column labels that are words", parquetWith({ abc: floats([1, 2]) }, { index_columns: [], column_indexes: [{ pandas_type: "int64" }], columns: [] }), /column name 'abc' is not a number/),
   parquetCase("datetime column labels that are words", parquetWith({ "not a date": floats([1, 2]) }, { index_columns: [], column_indexes: [{ pandas_type: "datetime" }], columns: [] }), /'not a date' is not a datetime/),
   parquetCase("no columns in 2000000 rows", writeParquet({ shape: [2_000_000, 0], data: new Float64Array(0), columns: null, index: null }), /a matrix without values has axes of at most 1000000, not 2000000/),
+  // a 1.4 kB body: JSON.stringify of these labels took the process down (heap out of memory)
+  parquetCase("row labels of one 1 MiB string on 520 rows", repeatedLabel(520, 1 << 20, "ZSTD"), /its 520 row labels are more text than can be stored \(over 536870888 characters as JSON\)/),
   parquetCase("a list column", parquetWith({ l: arrow.vectorFromArray([[1, 2], [3]], new arrow.List(new arrow.Field("item", new arrow.Float64(), true))) }), /a parquet file with a list column is not a matrix/),
   {
     // a few kB whose footer claims 2^28 + 1 rows: counted before either reader decodes any

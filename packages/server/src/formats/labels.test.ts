@@ -1,0 +1,41 @@
+import fc from "fast-check";
+import { checkLabelsText, MAX_LABELS_TEXT } from "./labels";
+import { FormatError, type Labels } from "./matrix";
+
+/** The text checkLabelsText bounds: each value's JSON text and a comma (the labels' JSON list but for its brackets). */
+const textLength = (values: unknown[]) => values.reduce((n: number, v) => n + JSON.stringify(v).length + 1, 0);
+
+describe("checkLabelsText", () => {
+  test("refuses labels exactly when their JSON text is longer than the limit (escapes and lone surrogates counted)", () => {
+    const text = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: fc.constantFrom("\u0000", "\u001f", '"', "\\", "\n", "\ud800", "\udc00", "a", "æ") }));
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 20 }), fc.integer({ min: -4, max: 4 }), (values, delta) => {
+        const limit = Math.max(0, textLength(values) + delta);
+        const labels: Labels = { kind: "string", values };
+        const refused = (() => {
+          try {
+            checkLabelsText(labels, "row labels", limit);
+            return false;
+          } catch (error) {
+            expect(error).toBeInstanceOf(FormatError);
+            expect((error as Error).message).toBe(`its ${values.length} row labels are more text than can be stored (over ${limit} characters as JSON)`);
+            return true;
+          }
+        })();
+        expect(refused).toBe(textLength(values) > limit);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("one long string repeated (a Parquet dictionary's) is counted without being written", () => {
+    const label = "x".repeat(1 << 20);
+    const values = Array.from({ length: 4000 }, () => label);
+    expect(() => checkLabelsText({ kind: "string", values }, "row labels")).toThrow(`its 4000 row labels are more text than can be stored (over ${MAX_LABELS_TEXT} characters as JSON)`);
+    expect(() => checkLabelsText({ kind: "string", values: values.slice(0, 500) }, "row labels")).not.toThrow();
+  });
+
+  test("numbers are never refused", () => {
+    expect(() => checkLabelsText({ kind: "float", values: [1.5, NaN] }, "labels", 0)).not.toThrow();
+  });
+});

@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import path from "node:path";
+import * as arrow from "apache-arrow";
+import fc from "fast-check";
+import * as parquet from "parquet-wasm";
+import { FormatError } from "./matrix";
+import { readDirect, readParquet, writeParquet } from "./parquet";
+import { decodeParquet } from "./parquetThread";
+import { anyMatrix, compactZeros, recoded, repeatedLabel, sameBits } from "./testing";
+
+/** A ZSTD file of columns a and b whose pandas metadata is the given text: Arrow's to read. */
+function withPandas(pandas: string): Buffer {
+  const table = arrow.tableFromArrays({ a: Float64Array.from([1, 2]), b: Float64Array.from([3, 4]) });
+  const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).setKeyValueMetadata(new Map([["pandas", pandas]])).build();
+  return Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
+}
+
+describe("Parquet files read through Arrow on a worker thread", () => {
+  test("the thread runs the build's worker: build first (the root `pnpm test` does)", () => {
+    expect(fs.existsSync(path.join(__dirname, "..", "..", "dist", "src", "formats", "arrowWorker.js"))).toBe(true);
+  });
+
+  test("a file Arrow reads comes back from the thread as read in place: values bit for bit, labels", async () => {
+    await fc.assert(
+      fc.asyncProperty(anyMatrix(5, 5), async (m) => {
+        const file = recoded(writeParquet(m), "ZSTD");
+        expect(readDirect(file)).toBeNull(); // Arrow's file, not the direct reader's
+        const inPlace = readParquet(file);
+        const threaded = await decodeParquet(file);
+        expect(threaded.shape).toEqual(inPlace.shape);
+        expect(sameBits(threaded.data, inPlace.data)).toBe(true);
+        expect(threaded.columns).toEqual(inPlace.columns);
+        expect(threaded.index).toEqual(inPlace.index);
+        // and as the direct reader reads the file it was made from
+        expect(sameBits(threaded.data, readParquet(writeParquet(m)).data)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test("the main thread goes on while Arrow decodes", async () => {
+    const file = compactZeros(2_000_000, 1, "ZSTD");
+    let turns = 0;
+    let done = false;
+    const spin = () => {
+      if (done) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const m = await decodeParquet(file);
+    done = true;
+    expect(m.shape).toEqual([2_000_000, 1]);
+    expect(m.data.every((v) => v === 0)).toBe(true);
+    // read in place, the whole decode is one call: no turn of the event loop until it returns
+    expect(turns).toBeGreaterThan(1);
+  });
+
+  test("a body the caller keeps is left as it was (bytes sent to the thread are a copy)", async () => {
+    // over 4 kB: a buffer of its own, which a transfer would empty
+    const file = recoded(writeParquet({ shape: [1000, 2], data: Float64Array.from({ length: 2000 }, (_, i) => Math.sin(i)), columns: null, index: null }), "ZSTD");
+    expect(file.byteOffset === 0 && file.byteLength === file.buffer.byteLength).toBe(true);
+    const copy = Buffer.from(file);
+    await decodeParquet(file);
+    expect(file.equals(copy)).toBe(true);
+  });
+
+  test("files sent at once each come back as their own frame", async () => {
+    const files = Array.from({ length: 8 }, (_, k) => writeParquet({ shape: [k + 1, 2], data: Float64Array.from({ length: 2 * (k + 1) }, (_, i) => k * 100 + i + 0.5), columns: null, index: null }));
+    const frames = await Promise.all(files.map((f) => decodeParquet(recoded(f, "ZSTD"))));
+    frames.forEach((m, k) => {
+      expect(m.shape).toEqual([k + 1, 2]);
+      expect(Array.from(m.data)).toEqual(Array.from({ length: 2 * (k + 1) }, (_, i) => k * 100 + i + 0.5));
+    });
+  });
+
+  test("a file the thread refuses is a FormatError with the reader's message, and the thread goes on", async () => {
+    await expect(decodeParquet(withPandas("{not json"))).rejects.toThrow(new FormatError("the parquet file's pandas metadata is not JSON"));
+    const error = await decodeParquet(withPandas(JSON.stringify({ index_columns: ["nope"], column_indexes: [], columns: [] }))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as Error).message).toBe("the parquet file's pandas metadata is malformed: index column 'nope' is not in the file");
+    expect((await decodeParquet(withPandas(JSON.stringify({ index_columns: [], column_indexes: [], columns: [] })))).shape).toEqual([2, 2]);
+  });
+
+  test.each(["ZSTD", "SNAPPY"] as const)("row labels of one 1 MiB string on 520 rows (%s, a few kB) are refused before they are text", async (codec) => {
+    const file = repeatedLabel(520, 1 << 20, codec);
+    expect(file.length).toBeLessThan(60_000);
+    const error = await decodeParquet(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as Error).message).toBe("its 520 row labels are more text than can be stored (over 536870888 characters as JSON)");
+  });
+});
