@@ -74,15 +74,21 @@ export function compactZeros(rows: number, cols: number, codec: "SNAPPY" | "ZSTD
   // loaded here: the codecs' own tests need neither
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const arrow = require("apache-arrow") as typeof import("apache-arrow");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const parquet = require("parquet-wasm") as typeof import("parquet-wasm");
   const names = Array.from({ length: cols }, (_, c) => `c${c}`);
   const pandas = JSON.stringify({
     index_columns: [],
     column_indexes: [],
     columns: names.map((name) => ({ name, field_name: name, pandas_type: "float64", numpy_type: "float64", metadata: null })),
   });
-  const table = arrow.tableFromArrays(Object.fromEntries(names.map((name) => [name, new Float64Array(rows)])));
+  return dictionaryEncoded(arrow.tableFromArrays(Object.fromEntries(names.map((name) => [name, new Float64Array(rows)]))), pandas, codec);
+}
+
+/** The table as parquet-wasm writes it, dictionary encoded, with the codec and pandas metadata given. */
+function dictionaryEncoded(table: import("apache-arrow").Table, pandas: string, codec: "SNAPPY" | "ZSTD"): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const arrow = require("apache-arrow") as typeof import("apache-arrow");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const parquet = require("parquet-wasm") as typeof import("parquet-wasm");
   const properties = new parquet.WriterPropertiesBuilder()
     .setCompression(parquet.Compression[codec])
     .setDictionaryEnabled(true)
@@ -135,8 +141,6 @@ export function recoded(file: Buffer, codec: "ZSTD" | "SNAPPY"): Buffer {
 export function repeatedLabel(rows: number, length: number, codec: "SNAPPY" | "ZSTD"): Buffer {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const arrow = require("apache-arrow") as typeof import("apache-arrow");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const parquet = require("parquet-wasm") as typeof import("parquet-wasm");
   // the dictionary made by hand: one value, every row's key 0 (Arrow's builder hashes each row's string)
   const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
   const dictionary = arrow.vectorFromArray(["x".repeat(length)], new arrow.Utf8());
@@ -150,10 +154,5 @@ export function repeatedLabel(rows: number, length: number, codec: "SNAPPY" | "Z
       { name: null, field_name: "idx", pandas_type: "unicode", numpy_type: "object", metadata: null },
     ],
   });
-  const properties = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression[codec])
-    .setDictionaryEnabled(true)
-    .setKeyValueMetadata(new Map([["pandas", pandas]]))
-    .build();
-  return Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
+  return dictionaryEncoded(table, pandas, codec);
 }
