@@ -28,6 +28,14 @@ describe("checkLabelsText", () => {
     );
   });
 
+  test("labels far under the limit are never refused (counted without escapes)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "binary" }), { maxLength: 20 }), fc.integer({ min: 0, max: 10 }), (values, extra) => {
+        expect(() => checkLabelsText({ kind: "string", values }, "labels", textLength(values) * 6 + extra)).not.toThrow();
+      }),
+    );
+  });
+
   test("one long string repeated (a Parquet dictionary's) is counted without being written", () => {
     const label = "x".repeat(1 << 20);
     const values = Array.from({ length: 4000 }, () => label);

@@ -41,9 +41,9 @@ export function readParquet(file: Buffer | ParquetSource, maxValues = MAX_FRAME_
   return readDirect(file, maxValues) ?? frameOf(arrowTable(wholeFile(file)), maxValues);
 }
 
-/** The frame when the direct reader reads the file; null when it is Arrow's to read. */
-export function readDirect(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES): Matrix | null {
-  const table = readTable(file, maxValues);
+/** The frame when the direct reader reads the file; null when it is Arrow's to read. `counted` hears the values its footer says. */
+export function readDirect(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES, counted?: (values: number) => void): Matrix | null {
+  const table = readTable(file, maxValues, counted);
   if (!table) return null;
   try {
     return frameOf(table, maxValues);

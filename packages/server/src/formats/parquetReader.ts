@@ -6,6 +6,7 @@
 // a process ~0.5 s (WASM start); the file's bytes were copied into WASM memory, which
 // never shrinks. The layout is parquet.thrift's: https://github.com/apache/parquet-format
 import fs from "node:fs";
+import { MAX_LABELS_TEXT } from "./labels";
 import { FormatError, TooManyValues, type Labels } from "./matrix";
 
 /** A column of the file: its values as numbers (a data column) or as labels (the index). */
@@ -54,9 +55,9 @@ export const MAX_FRAME_VALUES = 2 ** 28;
  * it reads. A data column is decoded when its numbers are asked for (one at a time, so a
  * frame is never held twice over); one this reader cannot decode then throws Unsupported.
  */
-export function readTable(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES): ParquetTable | null {
+export function readTable(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES, counted?: (values: number) => void): ParquetTable | null {
   try {
-    return read(Buffer.isBuffer(file) ? inMemory(file) : file, maxValues);
+    return read(Buffer.isBuffer(file) ? inMemory(file) : file, maxValues, counted);
   } catch (error) {
     if (error instanceof FormatError) throw error;
     return null; // Unsupported, or a file it cannot make sense of: Arrow says what is wrong
@@ -102,7 +103,7 @@ export function fileSource(fd: number, length: number): ParquetSource {
   };
 }
 
-function read(file: ParquetSource, maxValues: number): ParquetTable {
+function read(file: ParquetSource, maxValues: number, onCount?: (values: number) => void): ParquetTable {
   const n = file.length;
   // not Parquet at all: said here, before Arrow would be given the file whole to say it (a
   // 1 MB gzip body of 1 GiB of zeros went to Arrow through memory: 2.2 GB, 19 s)
@@ -128,7 +129,8 @@ function read(file: ParquetSource, maxValues: number): ParquetTable {
       metadata.set(key, pandas.text);
     } else metadata.set(key, value.toString("utf8"));
   }
-  checkValues(meta, pandas?.parsed?.index_columns ?? [], maxValues);
+  const values = checkValues(meta, pandas?.parsed?.index_columns ?? [], maxValues); // even when no one asks for the count
+  onCount?.(values);
   if (arrows) throw new Unsupported();
   const numRows = toNumber(meta[3]);
   // Arrow takes the schema's metadata from ARROW:schema (an Arrow IPC schema) when there
@@ -174,22 +176,43 @@ function read(file: ParquetSource, maxValues: number): ParquetTable {
  * file of 64M zeros took 34 s and 4.7 GB before a 500). Rows: the most the file or its row
  * groups say (Arrow reads the groups'). Columns: every leaf but the index columns pandas
  * names (all of them when its metadata is not this reader's). A list column is no
- * matrix's; a footer that cannot say is refused.
+ * matrix's; a footer that cannot say is refused. Gives the number of values.
  */
-function checkValues(meta: Struct, indexColumns: unknown[], maxValues: number): void {
-  const { rows, columns } = counted(() => {
+function checkValues(meta: Struct, indexColumns: unknown[], maxValues: number): number {
+  const { rows, columns, labelChars } = counted(() => {
     let groupRows = 0;
     for (const group of (meta[4] as Struct[] | undefined) ?? []) groupRows += toNumber(group[3]);
     let leaves = 0;
+    let labelChars = 0; // the least JSON text a row's label can be
     for (const e of ((meta[2] as Struct[] | undefined) ?? []).slice(1)) {
       // a repeated group or leaf: a list, any number of values a row
       if (e[3] === 2 /* REPEATED */) throw new FormatError("a parquet file with a list column is not a matrix");
       if (toNumber(e[5] ?? 0) > 0) continue; // a group of columns
       if (!indexColumns.includes(text(e[4]))) leaves++;
+      else labelChars = Math.max(labelChars, leastLabelText(e));
     }
-    return { rows: Math.max(toNumber(meta[3]), groupRows), columns: leaves };
+    return { rows: Math.max(toNumber(meta[3]), groupRows), columns: leaves, labelChars };
   });
   if (rows * columns > maxValues) throw new TooManyValues(`a parquet file of ${rows} rows x ${columns} columns`, maxValues);
+  // row labels are made one string or number a row before their text can be counted (a 439 kB
+  // file of 2^26 dictionary-encoded dates ran the heap out): refused here when even the
+  // shortest labels of the index's kind are more text than can be stored
+  if (rows * labelChars > MAX_LABELS_TEXT) {
+    throw new FormatError(`its ${rows} row labels are more text than can be stored (over ${MAX_LABELS_TEXT} characters as JSON)`);
+  }
+  return rows * columns;
+}
+
+/** The shortest JSON text (with its comma) of a label in this index column: a date "YYYY-MM-DDTHH:MM:SS", a string "", a number 0. */
+function leastLabelText(e: Struct): number {
+  const type = e[1] as number | undefined;
+  const converted = e[6] as number | undefined;
+  const logical = e[10] as Struct | undefined;
+  const dated =
+    type === Type.INT96 ||
+    (type === Type.INT64 && (logical?.[8] !== undefined || converted === ConvertedType.TIMESTAMP_MILLIS || converted === ConvertedType.TIMESTAMP_MICROS)) ||
+    (type === Type.INT32 && (logical?.[6] !== undefined || converted === ConvertedType.DATE));
+  return dated ? 22 : type === Type.BYTE_ARRAY ? 3 : 2;
 }
 
 /** What a footer says, or a FormatError when it cannot be read (what Arrow would find too). */

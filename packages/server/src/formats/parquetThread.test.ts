@@ -1,12 +1,13 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import * as parquet from "parquet-wasm";
-import { FormatError } from "./matrix";
+import { FormatError, TooManyValues } from "./matrix";
 import { readDirect, readParquet, writeParquet } from "./parquet";
-import { decodeParquet } from "./parquetThread";
-import { anyMatrix, compactZeros, recoded, repeatedLabel, sameBits } from "./testing";
+import { ARROW_MAX_VALUES, decodeParquet } from "./parquetThread";
+import { anyMatrix, compactZeros, recoded, repeatedLabel, sameBits, withFileRows } from "./testing";
 
 /** A ZSTD file of columns a and b whose pandas metadata is the given text: Arrow's to read. */
 function withPandas(pandas: string): Buffer {
@@ -88,5 +89,32 @@ describe("Parquet files read through Arrow on a worker thread", () => {
     const error = await decodeParquet(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FormatError);
     expect((error as Error).message).toBe("its 520 row labels are more text than can be stored (over 536870888 characters as JSON)");
+  });
+
+  test("a file Arrow would read, of more values than it may decode to, is refused from its footer (a few kB claiming 2^25 + 1)", async () => {
+    const file = withFileRows(compactZeros(1000, 1, "ZSTD"), 1000, ARROW_MAX_VALUES + 1);
+    const error = await decodeParquet(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TooManyValues);
+    expect((error as TooManyValues).maxValues).toBe(ARROW_MAX_VALUES);
+    expect((error as Error).message).toMatch(/^a parquet file of 33554433 values read through Arrow/);
+    expect((await decodeParquet(compactZeros(1000, 1, "ZSTD"))).shape).toEqual([1000, 1]);
+  });
+
+  test("dates as row labels on more rows than their text can be stored for (a footer claiming 2^26 rows) are refused before any is made", async () => {
+    const rows = 2 ** 26;
+    const dated = writeParquet({ shape: [1000, 1], data: new Float64Array(1000), columns: null, index: { kind: "datetime", values: Array.from({ length: 1000 }, (_, i) => new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString().slice(0, 19)) } });
+    const file = withFileRows(dated, 1000, rows);
+    const error = await decodeParquet(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as Error).message).toBe(`its ${rows} row labels are more text than can be stored (over 536870888 characters as JSON)`);
+  });
+
+  test("a script that only waits for a file Arrow reads gets it (the thread is held while it reads)", () => {
+    const dir = path.join(__dirname, "..", "..", "dist", "src", "formats");
+    const script = `
+      const { decodeParquet } = require(${JSON.stringify(path.join(dir, "parquetThread.js"))});
+      const { compactZeros } = require(${JSON.stringify(path.join(dir, "testing.js"))});
+      decodeParquet(compactZeros(1000, 2, "ZSTD")).then((m) => console.log(m.shape.join("x")));`;
+    expect(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }).trim()).toBe("1000x2");
   });
 });

@@ -19,6 +19,12 @@ export type ArrowResult =
   | { id: number; matrix: Matrix }
   | { id: number; error: { message: string; format: boolean; tooMany?: { what: string; maxValues: number } } };
 
+/**
+ * The most values a file read through Arrow may decode to: Arrow holds ~8-15 times the
+ * values while it decodes (a file of 16M zeros: ~1 GB), whatever ERT_STORAGE_MAX_MATRIX_BYTES allows.
+ */
+export const ARROW_MAX_VALUES = 2 ** 25;
+
 /** The thread ends after this long without a file, and its memory (parquet-wasm's) with it. */
 const IDLE_MS = 10_000;
 /**
@@ -62,7 +68,9 @@ class ArrowThread {
     const job = this.queue.shift()!;
     this.running = job;
     try {
-      (this.worker ??= this.spawn()).postMessage(job.task, job.moved);
+      this.worker ??= this.spawn();
+      this.worker.ref(); // a file being read keeps the process alive until it is read
+      this.worker.postMessage(job.task, job.moved);
     } catch (error) {
       this.settle((j) => j.reject(error as Error));
     }
@@ -76,6 +84,7 @@ class ArrowThread {
     const lost = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = null;
+      void worker.terminate(); // a thread whose answer could not be read would live on
       const message =
         (error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY"
           ? `reading this parquet file through Arrow needs more than the ${ARROW_HEAP_MB} MB of memory the server gives it`
@@ -85,7 +94,6 @@ class ArrowThread {
     worker.on("error", lost);
     worker.on("messageerror", lost);
     worker.on("exit", (code) => lost(new Error(`the thread exited (code ${code})`)));
-    worker.unref(); // after the listeners: the thread never keeps the process alive
     return worker;
   }
 
@@ -97,6 +105,7 @@ class ArrowThread {
     if (this.queue.length > 0) return this.pump();
     const worker = this.worker;
     if (!worker) return;
+    worker.unref(); // an idle thread never keeps the process alive
     this.idle = setTimeout(() => {
       this.idle = null;
       if (this.worker !== worker || this.running) return;
@@ -120,8 +129,12 @@ let thread: ArrowThread | null | undefined;
  * FormatError (TooManyValues over maxValues) for a file that is not a frame.
  */
 export async function decodeParquet(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES): Promise<Matrix> {
-  const direct = readDirect(file, maxValues);
+  let values = 0;
+  const direct = readDirect(file, maxValues, (n) => (values = n));
   if (direct) return direct;
+  if (values > ARROW_MAX_VALUES) {
+    throw new TooManyValues(`a parquet file of ${values} values read through Arrow (codecs other than SNAPPY, v2 pages, categoricals)`, ARROW_MAX_VALUES);
+  }
   if (thread === undefined) {
     const compiled = workerFile("arrowWorker");
     thread = compiled ? new ArrowThread(compiled) : null;

@@ -303,6 +303,8 @@ const CASES: Case[] = [
   parquetCase("no columns in 2000000 rows", writeParquet({ shape: [2_000_000, 0], data: new Float64Array(0), columns: null, index: null }), /a matrix without values has axes of at most 1000000, not 2000000/),
   // a 1.4 kB body: JSON.stringify of these labels took the process down (heap out of memory)
   parquetCase("row labels of one 1 MiB string on 520 rows", repeatedLabel(520, 1 << 20, "ZSTD"), /its 520 row labels are more text than can be stored \(over 536870888 characters as JSON\)/),
+  // Arrow holds 8-15 times a file's values while it decodes: a few kB claiming 2^25 + 1 zeros in ZSTD
+  parquetCase("more values than Arrow may decode", withFileRows(compactZeros(1000, 1, "ZSTD"), 1000, 2 ** 25 + 1), /a parquet file of 33554433 values read through Arrow \(codecs other than SNAPPY, v2 pages, categoricals\) is more than the 33554432 values/),
   parquetCase("a list column", parquetWith({ l: arrow.vectorFromArray([[1, 2], [3]], new arrow.List(new arrow.Field("item", new arrow.Float64(), true))) }), /a parquet file with a list column is not a matrix/),
   {
     // a few kB whose footer claims 2^28 + 1 rows: counted before either reader decodes any

@@ -74,10 +74,14 @@ function labelsText(labels: Labels): string {
       }
       throw error;
     }
-    labelTexts.set(labels, text);
+    // kept only when small: a reader keeps its last column labels, and with them their text
+    if (text.length <= CACHED_LABEL_TEXT) labelTexts.set(labels, text);
   }
   return text;
 }
+
+/** The longest label text kept for labels written again (ERT's 2000 dates: ~44 kB). */
+const CACHED_LABEL_TEXT = 4 << 20;
 
 /** The text of labels written before: a reader gives the same (never mutated) labels object to files of the same columns (see parquet.ts columnLabels). */
 const labelTexts = new WeakMap<Labels, string>();
