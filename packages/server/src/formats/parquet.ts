@@ -4,7 +4,7 @@
 // reads those pandas and this server write, parquetArrow.ts (Arrow) any other.
 import { checkLabelsText } from "./labels";
 import { checkShape, FormatError, TooManyValues, type LabelKind, type Labels, type Matrix } from "./matrix";
-import { MAX_FRAME_VALUES, readTable, Unsupported, type ParquetSource, type ParquetTable } from "./parquetReader";
+import { MAX_FRAME_VALUES, readTable, Unsupported, type FooterCount, type ParquetSource, type ParquetTable } from "./parquetReader";
 
 export { INDEX_FIELD, isoToNanos, parquetPieces, writeParquet } from "./parquetWriter";
 export { fileSource, MAX_FRAME_VALUES, nanosToIso, NOT_PARQUET, type ParquetSource } from "./parquetReader";
@@ -42,15 +42,39 @@ export function readParquet(file: Buffer | ParquetSource, maxValues = MAX_FRAME_
 }
 
 /** The frame when the direct reader reads the file; null when it is Arrow's to read. `counted` hears the values its footer says. */
-export function readDirect(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES, counted?: (values: number) => void): Matrix | null {
+export function readDirect(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES, counted?: (count: FooterCount) => void): Matrix | null {
   const table = readTable(file, maxValues, counted);
-  if (!table) return null;
+  return table && directFrame(table, maxValues);
+}
+
+/** The frame of a table the direct reader gave; null when a column is one it cannot decode (Arrow's). */
+export function directFrame(table: ParquetTable, maxValues = MAX_FRAME_VALUES): Matrix | null {
   try {
     return frameOf(table, maxValues);
   } catch (error) {
-    if (!(error instanceof Unsupported)) throw error; // a column this reader cannot decode: Arrow's
+    if (!(error instanceof Unsupported)) throw error;
     return null;
   }
+}
+
+/**
+ * The most values a file read through Arrow may decode to: Arrow holds ~8-15 times the
+ * values while it decodes (a file of 16M zeros: ~1 GB), whatever ERT_STORAGE_MAX_MATRIX_BYTES allows.
+ */
+export const ARROW_MAX_VALUES = 2 ** 25;
+
+/**
+ * The frame in a file read directly, else through Arrow, on this thread, with Arrow's files
+ * held to ARROW_MAX_VALUES: what the server's Parquet thread does with a file (parquetThread.ts).
+ */
+export function readHere(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES): Matrix {
+  let values = 0;
+  const direct = readDirect(file, maxValues, (count) => (values = count.values));
+  if (direct) return direct;
+  if (values > ARROW_MAX_VALUES) {
+    throw new TooManyValues(`a parquet file of ${values} values read through Arrow (codecs other than SNAPPY, v2 pages, categoricals)`, ARROW_MAX_VALUES);
+  }
+  return frameOf(arrowTable(wholeFile(file)), maxValues);
 }
 
 /** The file's bytes, read whole from disk when it is there. */

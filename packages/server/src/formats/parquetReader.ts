@@ -55,7 +55,7 @@ export const MAX_FRAME_VALUES = 2 ** 28;
  * it reads. A data column is decoded when its numbers are asked for (one at a time, so a
  * frame is never held twice over); one this reader cannot decode then throws Unsupported.
  */
-export function readTable(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES, counted?: (values: number) => void): ParquetTable | null {
+export function readTable(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES, counted?: (count: FooterCount) => void): ParquetTable | null {
   try {
     return read(Buffer.isBuffer(file) ? inMemory(file) : file, maxValues, counted);
   } catch (error) {
@@ -79,6 +79,8 @@ type Values = Float64Array | Float32Array | Int32Array | BigInt64Array | Uint8Ar
 /** A Parquet file's bytes, a range at a time: in memory, or read from a file on disk. */
 export interface ParquetSource {
   length: number;
+  /** the open file it reads, when it is one (a worker thread may read it too) */
+  fd?: number;
   /** the bytes start..end (0 <= start <= end <= length) */
   range(start: number, end: number): Buffer;
 }
@@ -91,6 +93,7 @@ function inMemory(buf: Buffer): ParquetSource {
 export function fileSource(fd: number, length: number): ParquetSource {
   return {
     length,
+    fd,
     range(start, end) {
       const out = Buffer.allocUnsafe(end - start);
       for (let at = 0; at < out.length; ) {
@@ -103,7 +106,7 @@ export function fileSource(fd: number, length: number): ParquetSource {
   };
 }
 
-function read(file: ParquetSource, maxValues: number, onCount?: (values: number) => void): ParquetTable {
+function read(file: ParquetSource, maxValues: number, onCount?: (count: FooterCount) => void): ParquetTable {
   const n = file.length;
   // not Parquet at all: said here, before Arrow would be given the file whole to say it (a
   // 1 MB gzip body of 1 GiB of zeros went to Arrow through memory: 2.2 GB, 19 s)
@@ -129,8 +132,8 @@ function read(file: ParquetSource, maxValues: number, onCount?: (values: number)
       metadata.set(key, pandas.text);
     } else metadata.set(key, value.toString("utf8"));
   }
-  const values = checkValues(meta, pandas?.parsed?.index_columns ?? [], maxValues); // even when no one asks for the count
-  onCount?.(values);
+  const count = checkValues(meta, pandas?.parsed?.index_columns ?? [], maxValues); // even when no one asks for the count
+  onCount?.(count);
   if (arrows) throw new Unsupported();
   const numRows = toNumber(meta[3]);
   // Arrow takes the schema's metadata from ARROW:schema (an Arrow IPC schema) when there
@@ -178,7 +181,7 @@ function read(file: ParquetSource, maxValues: number, onCount?: (values: number)
  * names (all of them when its metadata is not this reader's). A list column is no
  * matrix's; a footer that cannot say is refused. Gives the number of values.
  */
-function checkValues(meta: Struct, indexColumns: unknown[], maxValues: number): number {
+function checkValues(meta: Struct, indexColumns: unknown[], maxValues: number): FooterCount {
   const { rows, columns, labelChars } = counted(() => {
     let groupRows = 0;
     for (const group of (meta[4] as Struct[] | undefined) ?? []) groupRows += toNumber(group[3]);
@@ -200,7 +203,13 @@ function checkValues(meta: Struct, indexColumns: unknown[], maxValues: number): 
   if (rows * labelChars > MAX_LABELS_TEXT) {
     throw new FormatError(`its ${rows} row labels are more text than can be stored (over ${MAX_LABELS_TEXT} characters as JSON)`);
   }
-  return rows * columns;
+  return { rows, values: rows * columns };
+}
+
+/** What a file's footer says it holds: its rows, and its values (the index columns' not counted). */
+export interface FooterCount {
+  rows: number;
+  values: number;
 }
 
 /** The shortest JSON text (with its comma) of a label in this index column: a date "YYYY-MM-DDTHH:MM:SS", a string "", a number 0. */

@@ -1,11 +1,13 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import * as parquet from "parquet-wasm";
 import { FormatError, TooManyValues } from "./matrix";
 import { readDirect, readParquet, writeParquet } from "./parquet";
+import { fileSource } from "./parquetReader";
 import { ARROW_MAX_VALUES, decodeParquet } from "./parquetThread";
 import { anyMatrix, compactZeros, recoded, repeatedLabel, sameBits, withFileRows } from "./testing";
 
@@ -16,9 +18,9 @@ function withPandas(pandas: string): Buffer {
   return Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
 }
 
-describe("Parquet files read through Arrow on a worker thread", () => {
+describe("Parquet files read on a worker thread", () => {
   test("the thread runs the build's worker: build first (the root `pnpm test` does)", () => {
-    expect(fs.existsSync(path.join(__dirname, "..", "..", "dist", "src", "formats", "arrowWorker.js"))).toBe(true);
+    expect(fs.existsSync(path.join(__dirname, "..", "..", "dist", "src", "formats", "parquetWorker.js"))).toBe(true);
   });
 
   test("a file Arrow reads comes back from the thread as read in place: values bit for bit, labels", async () => {
@@ -39,8 +41,8 @@ describe("Parquet files read through Arrow on a worker thread", () => {
     );
   });
 
-  test("the main thread goes on while Arrow decodes", async () => {
-    const file = compactZeros(2_000_000, 1, "ZSTD");
+  test.each(["ZSTD", "SNAPPY"] as const)("the main thread goes on while a large file decodes (%s: through Arrow, or directly)", async (codec) => {
+    const file = compactZeros(2_000_000, 1, codec);
     let turns = 0;
     let done = false;
     const spin = () => {
@@ -55,6 +57,22 @@ describe("Parquet files read through Arrow on a worker thread", () => {
     expect(m.data.every((v) => v === 0)).toBe(true);
     // read in place, the whole decode is one call: no turn of the event loop until it returns
     expect(turns).toBeGreaterThan(1);
+  });
+
+  test("a large file on disk is read by the thread from the open file, the same as in place", async () => {
+    const m = { shape: [300_000, 2], data: Float64Array.from({ length: 600_000 }, (_, i) => Math.sin(i) * 1e6), columns: { kind: "string" as const, values: ["a", "b"] }, index: null };
+    const file = path.join(os.tmpdir(), `parquetThread-${process.pid}.parquet`);
+    fs.writeFileSync(file, writeParquet(m));
+    const fd = fs.openSync(file, "r");
+    try {
+      const threaded = await decodeParquet(fileSource(fd, fs.fstatSync(fd).size));
+      expect(threaded.shape).toEqual([300_000, 2]);
+      expect(sameBits(threaded.data, m.data)).toBe(true);
+      expect(threaded.columns).toEqual(m.columns);
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(file);
+    }
   });
 
   test("a body the caller keeps is left as it was (bytes sent to the thread are a copy)", async () => {

@@ -1,30 +1,31 @@
-// Parquet bodies as the server reads them: directly on the main thread when they are as
-// pandas writes them (parquetReader.ts), else through Arrow on a worker thread. Arrow
-// decodes a file in one synchronous call (a 53 kB ZSTD file of 16M zeros: ~3 s), which on
-// the main thread held every other request up that long; and parquet-wasm's memory never
-// shrinks once grown, while a thread's goes when the thread ends (it ends when idle).
+// Parquet bodies as the server reads them: small ones (ERT's per-realization records) on the
+// main thread, others on a worker thread, directly or through Arrow. A large file holds a
+// thread for as long as it takes to decode: Arrow decodes a file in one synchronous call (a
+// 53 kB ZSTD file of 16M zeros: ~3 s), and the direct reader makes a string for each date of
+// an index (4M dates: seconds); on the main thread every other request waited that long.
+// parquet-wasm's memory never shrinks once grown, while a thread's goes when the thread
+// ends (it ends when idle).
 import { Worker } from "node:worker_threads";
 import { FormatError, TooManyValues, type Matrix } from "./matrix";
-import { arrowTable, frameOf, readDirect, wholeFile, type ParquetSource } from "./parquet";
-import { MAX_FRAME_VALUES } from "./parquetReader";
+import { directFrame, readHere, wholeFile, type ParquetSource } from "./parquet";
+import { MAX_FRAME_VALUES, readTable, type FooterCount } from "./parquetReader";
 import { workerFile } from "./workerFile";
 
-export interface ArrowTask {
+export { ARROW_MAX_VALUES } from "./parquet";
+
+export interface ParquetTask {
   id: number;
-  bytes: Uint8Array;
+  /** the file's bytes, or an open file of the process (the thread reads it a column chunk at a time) */
+  source: { bytes: Uint8Array } | { fd: number; length: number };
   maxValues: number;
 }
 
-export type ArrowResult =
+export type ParquetResult =
   | { id: number; matrix: Matrix }
   | { id: number; error: { message: string; format: boolean; tooMany?: { what: string; maxValues: number } } };
 
-/**
- * The most values a file read through Arrow may decode to: Arrow holds ~8-15 times the
- * values while it decodes (a file of 16M zeros: ~1 GB), whatever ERT_STORAGE_MAX_MATRIX_BYTES allows.
- */
-export const ARROW_MAX_VALUES = 2 ** 25;
-
+/** Files whose footer says fewer values and rows are read in place: a round trip to the thread costs more (ERT's records are 1 x 2000). */
+const IN_PLACE = 1 << 18;
 /** The thread ends after this long without a file, and its memory (parquet-wasm's) with it. */
 const IDLE_MS = 10_000;
 /**
@@ -32,17 +33,17 @@ const IDLE_MS = 10_000;
  * or strings need more fails with a 422, and the server goes on; on the main thread it
  * would have taken the server down.
  */
-export const ARROW_HEAP_MB = 2048;
+export const PARQUET_HEAP_MB = 2048;
 
 interface Job {
-  task: ArrowTask;
+  task: ParquetTask;
   moved: ArrayBuffer[];
   resolve(matrix: Matrix): void;
   reject(error: Error): void;
 }
 
 /** One thread, one file at a time: files wait their turn, so Arrow's memory is one file's. */
-class ArrowThread {
+class ParquetThread {
   private worker: Worker | null = null;
   private running: Job | null = null;
   private readonly queue: Job[] = [];
@@ -51,12 +52,18 @@ class ArrowThread {
 
   constructor(private readonly file: string) {}
 
-  frame(bytes: Uint8Array, owned: boolean, maxValues: number): Promise<Matrix> {
-    // the bytes move to the thread; a view of a larger buffer, or bytes the caller keeps, are copied first
-    const own = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-    const sent = own ? bytes : new Uint8Array(bytes);
+  frame(file: Buffer | ParquetSource, maxValues: number): Promise<Matrix> {
+    let source: ParquetTask["source"];
+    let moved: ArrayBuffer[] = [];
+    if (!Buffer.isBuffer(file) && file.fd !== undefined) source = { fd: file.fd, length: file.length };
+    else {
+      // copied: a body in memory may be kept (answered as posted), and a view's buffer is larger
+      const bytes = new Uint8Array(wholeFile(file));
+      source = { bytes };
+      moved = [bytes.buffer];
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ task: { id: this.nextId++, bytes: sent, maxValues }, moved: [sent.buffer as ArrayBuffer], resolve, reject });
+      this.queue.push({ task: { id: this.nextId++, source, maxValues }, moved, resolve, reject });
       this.pump();
     });
   }
@@ -77,8 +84,8 @@ class ArrowThread {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: ARROW_HEAP_MB } });
-    worker.on("message", (result: ArrowResult) => {
+    const worker = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: PARQUET_HEAP_MB } });
+    worker.on("message", (result: ParquetResult) => {
       this.settle((job) => ("matrix" in result ? job.resolve(result.matrix) : job.reject(errorOf(result.error))));
     });
     const lost = (error: Error) => {
@@ -87,8 +94,8 @@ class ArrowThread {
       void worker.terminate(); // a thread whose answer could not be read would live on
       const message =
         (error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY"
-          ? `reading this parquet file through Arrow needs more than the ${ARROW_HEAP_MB} MB of memory the server gives it`
-          : `reading this parquet file through Arrow failed: ${error.message}`;
+          ? `reading this parquet file needs more than the ${PARQUET_HEAP_MB} MB of memory the server gives it`
+          : `reading this parquet file failed: ${error.message}`;
       this.settle((job) => job.reject((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY" ? new FormatError(message) : new Error(message)));
     };
     worker.on("error", lost);
@@ -121,25 +128,25 @@ function errorOf(error: { message: string; format: boolean; tooMany?: { what: st
   return error.format ? new FormatError(error.message) : new Error(error.message);
 }
 
-let thread: ArrowThread | null | undefined;
+let thread: ParquetThread | null | undefined;
 
 /**
- * The frame in a Parquet file, in memory or on disk: read directly on this thread, or by
- * Arrow on its thread (in place when there is no build of it, under ts-jest without one).
- * FormatError (TooManyValues over maxValues) for a file that is not a frame.
+ * The frame in a Parquet file, in memory or on disk (read a column chunk at a time): small
+ * files read directly here, others on the thread (in place when there is no build of it,
+ * under ts-jest without one). FormatError (TooManyValues over maxValues) for a file that is
+ * not a frame; the footer's counts are checked here first, before any value is decoded.
  */
 export async function decodeParquet(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES): Promise<Matrix> {
-  let values = 0;
-  const direct = readDirect(file, maxValues, (n) => (values = n));
-  if (direct) return direct;
-  if (values > ARROW_MAX_VALUES) {
-    throw new TooManyValues(`a parquet file of ${values} values read through Arrow (codecs other than SNAPPY, v2 pages, categoricals)`, ARROW_MAX_VALUES);
+  let count: FooterCount | undefined;
+  const table = readTable(file, maxValues, (c) => (count = c));
+  if (table && count && count.values + count.rows < IN_PLACE) {
+    const direct = directFrame(table, maxValues);
+    if (direct) return direct;
   }
   if (thread === undefined) {
-    const compiled = workerFile("arrowWorker");
-    thread = compiled ? new ArrowThread(compiled) : null;
+    const compiled = workerFile("parquetWorker");
+    thread = compiled ? new ParquetThread(compiled) : null;
   }
-  const bytes = wholeFile(file);
-  // a file read from disk is this call's own; a body in memory may be kept (answered as posted)
-  return thread ? thread.frame(bytes, !Buffer.isBuffer(file), maxValues) : frameOf(arrowTable(bytes), maxValues);
+  // the file must stay open until the thread has read it: the caller awaits this before closing it
+  return thread ? thread.frame(file, maxValues) : readHere(file, maxValues);
 }
