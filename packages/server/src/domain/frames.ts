@@ -87,7 +87,7 @@ export function stackRows(frames: Matrix[]): Matrix {
     }
     const labels = f.index ?? rangeLabels(rows);
     if (labels.kind !== "int") indexKind = labels.kind;
-    index.push(...labels.values);
+    for (const label of labels.values) index.push(label); // not push(...): a spread of millions overflows the stack
     r0 += rows;
   }
   return { shape: [totalRows, cols], data, columns: columnLabels, index: { kind: indexKind, values: index } };

@@ -1,6 +1,7 @@
 import fc from "fast-check";
-import { checkLabelsText, MAX_LABELS_TEXT } from "./labels";
+import { checkLabelsText, formatLabels, fromLabelsJson, labelsJson, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
 import { FormatError, type Labels } from "./matrix";
+import { anyLabels } from "./testing";
 
 /** The text checkLabelsText bounds: each value's JSON text and a comma (the labels' JSON list but for its brackets). */
 const textLength = (values: unknown[]) => values.reduce((n: number, v) => n + JSON.stringify(v).length + 1, 0);
@@ -45,5 +46,35 @@ describe("checkLabelsText", () => {
 
   test("numbers are never refused", () => {
     expect(() => checkLabelsText({ kind: "float", values: [1.5, NaN] }, "labels", 0)).not.toThrow();
+  });
+});
+
+describe("formatLabels", () => {
+  test("formats hundreds of thousands of datetimes with a time of day (a spread of them overflowed the stack: a CSV answer was a 500)", () => {
+    const n = 300_000;
+    const values = Array.from({ length: n }, (_, i) => new Date(Date.UTC(2000, 0, 1) + i * 1500).toISOString().slice(0, 23));
+    const texts = formatLabels({ kind: "datetime", values });
+    expect(texts.length).toBe(n);
+    expect(texts[0]).toBe("2000-01-01 00:00:00.000000");
+    expect(texts[n - 1]).toBe(values[n - 1].replace("T", " ") + "000");
+  });
+});
+
+describe("labels sent as their JSON text", () => {
+  test("give the same values and the text they came as (generated labels)", () => {
+    fc.assert(
+      fc.property(anyLabels(8), (labels) => {
+        const sent = fromLabelsJson(toLabelsJson(labels));
+        expect(storedJsonOf(sent)!.toString("utf8")).toBe(labelsJson(labels));
+        expect(sent.kind).toBe(labels.kind);
+        expect(sent.values.length).toBe(labels.values.length);
+        sent.values.forEach((v, i) => expect(Object.is(v, labels.values[i])).toBe(true));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("labels made here have no stored text", () => {
+    expect(storedJsonOf({ kind: "int", values: [1] })).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 // Label values as pandas prints them (CSV cells, parquet field names).
-import { FormatError, type Labels } from "./matrix";
+import { parseJson, stringifyJson } from "./json";
+import { FormatError, type LabelKind, type Labels } from "./matrix";
 import { pyFloat } from "./pyfloat";
 
 /** Formats labels the way DataFrame.to_csv writes an index or header. */
@@ -21,13 +22,12 @@ export function formatDatetimes(values: string[]): string[] {
   const parts = values.map((v) => /^(\d{4,}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(v));
   const allMidnight = parts.every((p) => p && p[2] === "00:00:00" && !/[1-9]/.test(p[3] ?? ""));
   if (allMidnight) return parts.map((p, i) => (p ? p[1] : values[i]));
-  const fracDigits = Math.max(
-    0,
-    ...parts.map((p) => {
-      const frac = (p?.[3] ?? "").replace(/0+$/, "");
-      return frac.length === 0 ? 0 : frac.length <= 6 ? 6 : 9;
-    }),
-  );
+  // a loop, not Math.max(...): a spread of 4M dates overflowed the stack (a 500)
+  let fracDigits = 0;
+  for (const p of parts) {
+    const frac = (p?.[3] ?? "").replace(/0+$/, "");
+    fracDigits = Math.max(fracDigits, frac.length === 0 ? 0 : frac.length <= 6 ? 6 : 9);
+  }
   return parts.map((p, i) => {
     if (!p) return values[i];
     const frac = fracDigits ? "." + (p[3] ?? "").padEnd(fracDigits, "0").slice(0, fracDigits) : "";
@@ -100,3 +100,50 @@ function jsonStringLength(s: string): number {
 }
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * Labels as the JSON text they are stored as ({"kind", "values"}). Labels that are all
+ * strings (ERT's dates) go through JSON.stringify, exact for strings and many times
+ * faster than the writer numbers need (-0, NaN, Python's float text). May throw a
+ * RangeError for text longer than a string may be: checkLabelsText first.
+ */
+export function labelsJson(labels: Labels): string {
+  return labels.values.every((v) => typeof v === "string") ? JSON.stringify(labels) : stringifyJson(labels);
+}
+
+/** Labels as their stored JSON text in UTF-8, in a buffer of their own (a thread moves it to another). */
+export interface LabelsJson {
+  kind: LabelKind;
+  json: Uint8Array;
+}
+
+export function toLabelsJson(labels: Labels): LabelsJson {
+  return { kind: labels.kind, json: new TextEncoder().encode(labelsJson(labels)) };
+}
+
+/** The stored text of labels made by fromLabelsJson. */
+const jsonOfLabels = new WeakMap<Labels, Buffer>();
+
+/**
+ * Labels that came as their JSON text (from the Parquet thread): the text is what is
+ * stored, and the values are parsed only when something asks for them. 4M dates of a
+ * 26 kB file, sent back as 4M strings and written as text here, held the main thread
+ * 3-5 s, most of it collecting the strings.
+ */
+export function fromLabelsJson({ kind, json }: LabelsJson): Labels {
+  const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength);
+  let values: (string | number)[] | undefined;
+  const labels: Labels = {
+    kind,
+    get values() {
+      return (values ??= (parseJson(bytes.toString("utf8")) as Labels).values);
+    },
+  };
+  jsonOfLabels.set(labels, bytes);
+  return labels;
+}
+
+/** The stored JSON text (UTF-8) of labels that came as text, else undefined. */
+export function storedJsonOf(labels: Labels): Buffer | undefined {
+  return jsonOfLabels.get(labels);
+}

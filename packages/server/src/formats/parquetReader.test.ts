@@ -9,7 +9,7 @@ import * as parquet from "parquet-wasm";
 import { formatLabels } from "./labels";
 import { rangeLabels, type Matrix } from "./matrix";
 import { arrowTable, frameOf, MAX_FRAME_VALUES, readParquet, writeParquet } from "./parquet";
-import { readTable, Unsupported } from "./parquetReader";
+import { readTable, Unsupported, type FooterCount } from "./parquetReader";
 import { anyMatrix, compactZeros, sameBits, withFileRows } from "./testing";
 
 const FIXTURES = path.join(__dirname, "..", "..", "test", "fixtures", "parquet");
@@ -193,5 +193,21 @@ describe("frameOf", () => {
     });
     expect(readParquet(indexed, rows).shape).toEqual([rows, 1]);
     expect(() => readParquet(indexed, rows - 1)).toThrow(/^a parquet file of 1000 rows x 1 columns is more than the 999 values/);
+  });
+
+  test("reading stops at the footer when the count's listener answers false: no column, the index neither, is read", () => {
+    const rows = 1000;
+    const file = writeParquet({ shape: [rows, 1], data: new Float64Array(rows), columns: null, index: { kind: "string", values: Array.from({ length: rows }, (_, k) => `r${k}`) } });
+    const footerStart = file.length - 8 - file.readUInt32LE(file.length - 8);
+    const read: number[] = [];
+    const source = { length: file.length, range: (start: number, end: number) => (read.push(start), file.subarray(start, end)) };
+    const counts: FooterCount[] = [];
+    expect(readTable(source, undefined, (count) => (counts.push(count), false))).toBeNull();
+    expect(counts).toEqual([{ rows, values: rows }]);
+    expect(read.every((start) => start === 0 || start >= footerStart)).toBe(true);
+    // answering anything else, the index is read with the rest
+    read.length = 0;
+    expect(readTable(source, undefined, () => true)!.numRows).toBe(rows);
+    expect(read.some((start) => start > 0 && start < footerStart)).toBe(true);
   });
 });

@@ -54,8 +54,10 @@ export const MAX_FRAME_VALUES = 2 ** 28;
  * The table, or null when Arrow has to read the file. Never a wrong table: it checks what
  * it reads. A data column is decoded when its numbers are asked for (one at a time, so a
  * frame is never held twice over); one this reader cannot decode then throws Unsupported.
+ * `counted` hears what the footer says once it is checked; when it answers false, reading
+ * stops there (null), before the index columns are decoded.
  */
-export function readTable(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES, counted?: (count: FooterCount) => void): ParquetTable | null {
+export function readTable(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES, counted?: (count: FooterCount) => boolean | void): ParquetTable | null {
   try {
     return read(Buffer.isBuffer(file) ? inMemory(file) : file, maxValues, counted);
   } catch (error) {
@@ -106,7 +108,7 @@ export function fileSource(fd: number, length: number): ParquetSource {
   };
 }
 
-function read(file: ParquetSource, maxValues: number, onCount?: (count: FooterCount) => void): ParquetTable {
+function read(file: ParquetSource, maxValues: number, onCount?: (count: FooterCount) => boolean | void): ParquetTable | null {
   const n = file.length;
   // not Parquet at all: said here, before Arrow would be given the file whole to say it (a
   // 1 MB gzip body of 1 GiB of zeros went to Arrow through memory: 2.2 GB, 19 s)
@@ -133,7 +135,7 @@ function read(file: ParquetSource, maxValues: number, onCount?: (count: FooterCo
     } else metadata.set(key, value.toString("utf8"));
   }
   const count = checkValues(meta, pandas?.parsed?.index_columns ?? [], maxValues); // even when no one asks for the count
-  onCount?.(count);
+  if (onCount?.(count) === false) return null;
   if (arrows) throw new Unsupported();
   const numRows = toNumber(meta[3]);
   // Arrow takes the schema's metadata from ARROW:schema (an Arrow IPC schema) when there

@@ -5,6 +5,7 @@ import path from "node:path";
 import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import * as parquet from "parquet-wasm";
+import { labelsJson, storedJsonOf } from "./labels";
 import { FormatError, TooManyValues } from "./matrix";
 import { readDirect, readParquet, writeParquet } from "./parquet";
 import { fileSource } from "./parquetReader";
@@ -34,6 +35,9 @@ describe("Parquet files read on a worker thread", () => {
         expect(sameBits(threaded.data, inPlace.data)).toBe(true);
         expect(threaded.columns).toEqual(inPlace.columns);
         expect(threaded.index).toEqual(inPlace.index);
+        // the labels came as the text they are stored as, one buffer, not a value at a time
+        if (threaded.columns) expect(storedJsonOf(threaded.columns)!.toString("utf8")).toBe(labelsJson(inPlace.columns!));
+        if (threaded.index) expect(storedJsonOf(threaded.index)!.toString("utf8")).toBe(labelsJson(inPlace.index!));
         // and as the direct reader reads the file it was made from
         expect(sameBits(threaded.data, readParquet(writeParquet(m)).data)).toBe(true);
       }),
@@ -60,7 +64,8 @@ describe("Parquet files read on a worker thread", () => {
   });
 
   test("a large file on disk is read by the thread from the open file, the same as in place", async () => {
-    const m = { shape: [300_000, 2], data: Float64Array.from({ length: 600_000 }, (_, i) => Math.sin(i) * 1e6), columns: { kind: "string" as const, values: ["a", "b"] }, index: null };
+    const dates = Array.from({ length: 300_000 }, (_, i) => new Date(Date.UTC(2000, 0, 1) + i * 1000).toISOString().slice(0, 19));
+    const m = { shape: [300_000, 2], data: Float64Array.from({ length: 600_000 }, (_, i) => Math.sin(i) * 1e6), columns: { kind: "string" as const, values: ["a", "b"] }, index: { kind: "datetime" as const, values: dates } };
     const file = path.join(os.tmpdir(), `parquetThread-${process.pid}.parquet`);
     fs.writeFileSync(file, writeParquet(m));
     const fd = fs.openSync(file, "r");
@@ -69,6 +74,8 @@ describe("Parquet files read on a worker thread", () => {
       expect(threaded.shape).toEqual([300_000, 2]);
       expect(sameBits(threaded.data, m.data)).toBe(true);
       expect(threaded.columns).toEqual(m.columns);
+      expect(storedJsonOf(threaded.index!)!.toString("utf8")).toBe(JSON.stringify(m.index));
+      expect(threaded.index).toEqual(m.index);
     } finally {
       fs.closeSync(fd);
       fs.rmSync(file);

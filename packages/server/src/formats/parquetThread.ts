@@ -6,9 +6,10 @@
 // parquet-wasm's memory never shrinks once grown, while a thread's goes when the thread
 // ends (it ends when idle).
 import { Worker } from "node:worker_threads";
+import { fromLabelsJson, type LabelsJson } from "./labels";
 import { FormatError, TooManyValues, type Matrix } from "./matrix";
 import { directFrame, readHere, wholeFile, type ParquetSource } from "./parquet";
-import { MAX_FRAME_VALUES, readTable, type FooterCount } from "./parquetReader";
+import { MAX_FRAME_VALUES, readTable } from "./parquetReader";
 import { workerFile } from "./workerFile";
 
 export { ARROW_MAX_VALUES } from "./parquet";
@@ -20,8 +21,11 @@ export interface ParquetTask {
   maxValues: number;
 }
 
+/** A frame as the thread sends it: its labels as their JSON text. */
+export type ThreadFrame = Omit<Matrix, "columns" | "index"> & { columns: LabelsJson | null; index: LabelsJson | null };
+
 export type ParquetResult =
-  | { id: number; matrix: Matrix }
+  | { id: number; frame: ThreadFrame }
   | { id: number; error: { message: string; format: boolean; tooMany?: { what: string; maxValues: number } } };
 
 /** Files whose footer says fewer values and rows are read in place: a round trip to the thread costs more (ERT's records are 1 x 2000). */
@@ -86,7 +90,7 @@ class ParquetThread {
   private spawn(): Worker {
     const worker = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: PARQUET_HEAP_MB } });
     worker.on("message", (result: ParquetResult) => {
-      this.settle((job) => ("matrix" in result ? job.resolve(result.matrix) : job.reject(errorOf(result.error))));
+      this.settle((job) => ("frame" in result ? job.resolve(matrixOf(result.frame)) : job.reject(errorOf(result.error))));
     });
     const lost = (error: Error) => {
       if (this.worker !== worker) return;
@@ -123,6 +127,10 @@ class ParquetThread {
   }
 }
 
+function matrixOf({ shape, data, columns, index }: ThreadFrame): Matrix {
+  return { shape, data, columns: columns && fromLabelsJson(columns), index: index && fromLabelsJson(index) };
+}
+
 function errorOf(error: { message: string; format: boolean; tooMany?: { what: string; maxValues: number } }): Error {
   if (error.tooMany) return new TooManyValues(error.tooMany.what, error.tooMany.maxValues);
   return error.format ? new FormatError(error.message) : new Error(error.message);
@@ -137,12 +145,11 @@ let thread: ParquetThread | null | undefined;
  * not a frame; the footer's counts are checked here first, before any value is decoded.
  */
 export async function decodeParquet(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES): Promise<Matrix> {
-  let count: FooterCount | undefined;
-  const table = readTable(file, maxValues, (c) => (count = c));
-  if (table && count && count.values + count.rows < IN_PLACE) {
-    const direct = directFrame(table, maxValues);
-    if (direct) return direct;
-  }
+  // the footer read and checked here; a small file read on, a large one left to the thread
+  // before its index is decoded
+  const table = readTable(file, maxValues, (count) => count.values + count.rows < IN_PLACE);
+  const direct = table && directFrame(table, maxValues);
+  if (direct) return direct;
   if (thread === undefined) {
     const compiled = workerFile("parquetWorker");
     thread = compiled ? new ParquetThread(compiled) : null;

@@ -6,7 +6,9 @@ import { readCsv, writeCsv } from "../../src/formats/csv";
 import { parseJson } from "../../src/formats/json";
 import type { Matrix } from "../../src/formats/matrix";
 import { readNpy, writeNpy } from "../../src/formats/npy";
+import { labelValues } from "../../src/formats/labels";
 import { readParquet, writeParquet } from "../../src/formats/parquet";
+import { anyMatrix, recoded } from "../../src/formats/testing";
 import { BACKENDS, startTestServer, type TestServer } from "../helpers/server";
 
 /** Doubles that round badly, and the edges: fast-check's own biased doubles plus named ones. */
@@ -168,6 +170,26 @@ describe.each(BACKENDS)("exact numbers on %s", (backend) => {
         await api.delete(`/experiments/${experimentId}`);
       }),
       { numRuns: 15 },
+    );
+  });
+
+  test("a Parquet file read on the server's Parquet thread keeps its labels and values (generated frames in ZSTD)", async () => {
+    // ZSTD files are read by Arrow, on the thread, which sends the labels back as their stored text
+    const { ensembleId } = await t.ensemble();
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(anyMatrix(5, 5), async (m) => {
+        const name = `Z${n++}`;
+        const posted = await t.api.post(`/ensembles/${ensembleId}/records/${name}/matrix`, { body: recoded(writeParquet(m), "ZSTD"), headers: { "content-type": "application/x-parquet" } });
+        expect(posted.status).toBe(200);
+        const get = (accept: string) => t.api.get(`/ensembles/${ensembleId}/records/${name}`, { headers: { accept } });
+        // the CSV answer is made from what was stored (the Parquet one is the body as posted)
+        expect((await get("text/csv")).text).toBe(writeCsv(m));
+        // as the file's own columns read in place (a frame without column labels has 0..n-1 in a file)
+        const columns = readParquet(writeParquet(m)).columns;
+        expect((await t.api.get(`/ensembles/${ensembleId}/records/${name}/labels`)).json).toEqual(columns ? labelValues(columns) : []);
+      }),
+      { numRuns: 25 },
     );
   });
 

@@ -29,7 +29,7 @@ describe("a matrix's labels as stored text", () => {
       columns: { kind: "string", values: ["a", "b"] },
       index: { kind: "int", values: [3, -0] },
     });
-    expect(JSON.parse(columns!)).toEqual({ kind: "string", values: ["a", "b"] });
+    expect(JSON.parse(String(columns))).toEqual({ kind: "string", values: ["a", "b"] });
     expect(index).toBe('{"kind":"int","values":[3,-0.0]}');
   });
 });

@@ -3,10 +3,10 @@
 // both come back bit for bit. A large matrix keeps its values in the blob store
 // (blob_key, bounded chunks) instead of the data column; the domain reads them.
 import { Errors } from "../../errors";
-import { checkLabelsText } from "../../formats/labels";
+import { checkLabelsText, labelsJson, storedJsonOf } from "../../formats/labels";
 import { FormatError, type Labels, type Matrix } from "../../formats/matrix";
 import type { Columns } from "./copyOut";
-import { fromJsonText, toJsonText } from "./values";
+import { fromJsonText } from "./values";
 
 export interface MatrixColumns {
   shape: number[];
@@ -45,7 +45,7 @@ export const MATRIX_COLUMN_TYPES: Columns = [
 ];
 
 /** The matrix as the parameters of an insert (shape, data, column_labels, row_labels). */
-export function matrixParams(m: StoredMatrix): [number[], Buffer | null, string | null, string | null] {
+export function matrixParams(m: StoredMatrix): [number[], Buffer | null, LabelsParam | null, LabelsParam | null] {
   return [
     m.shape,
     m.data ? Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength) : null,
@@ -54,17 +54,18 @@ export function matrixParams(m: StoredMatrix): [number[], Buffer | null, string 
   ];
 }
 
-/**
- * Labels as JSON text. Labels that are all strings (ERT's dates) go through
- * JSON.stringify, exact for strings and many times faster than the writer numbers
- * need (-0, NaN, Python's float text).
- */
-function labelsText(labels: Labels): string {
+/** Labels' JSON text as a parameter: a string, or its UTF-8 (pg sends a Buffer as is, which a text column takes). */
+export type LabelsParam = string | Buffer;
+
+/** Labels as JSON text: the text they came as (from the Parquet thread), else made here. */
+function labelsText(labels: Labels): LabelsParam {
+  const stored = storedJsonOf(labels);
+  if (stored) return stored;
   let text = labelTexts.get(labels);
   if (text === undefined) {
     try {
       checkLabelsText(labels, "labels");
-      text = labels.values.every((v) => typeof v === "string") ? JSON.stringify(labels) : toJsonText(labels);
+      text = labelsJson(labels);
     } catch (error) {
       if (error instanceof FormatError) throw Errors.unprocessable(`The matrix's ${labels.values.length} labels are more text than can be stored`);
       // longer than a JavaScript string may be (~512 M characters): 64M row labels of a
