@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { checkLabelsText, formatLabels, fromLabelsJson, labelsJson, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
+import { checkLabelsText, formatLabels, fromLabelsJson, labelsFromText, labelsJson, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
 import { FormatError, type Labels } from "./matrix";
 import { anyLabels } from "./testing";
 
@@ -72,6 +72,23 @@ describe("labels sent as their JSON text", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  test("stored texts read back lazily give the same values, and the text as theirs (generated labels)", () => {
+    fc.assert(
+      fc.property(anyLabels(8), (labels) => {
+        const text = labelsJson(labels);
+        const read = labelsFromText(text, 0);
+        expect(storedJsonOf(read)).toBe(text); // lazy: its kind was read from the text's head
+        expect(read.kind).toBe(labels.kind);
+        expect(read.values.length).toBe(labels.values.length);
+        read.values.forEach((v, i) => expect(Object.is(v, labels.values[i])).toBe(true));
+        expect(storedJsonOf(labelsFromText(text))).toBeUndefined(); // short: parsed at once
+      }),
+      { numRuns: 500 },
+    );
+    // a text of another shape is parsed at once
+    expect(labelsFromText('{"values":[1],"kind":"int"}', 0)).toEqual({ values: [1], kind: "int" });
   });
 
   test("labels made here have no stored text", () => {

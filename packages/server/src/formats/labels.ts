@@ -121,8 +121,8 @@ export function toLabelsJson(labels: Labels): LabelsJson {
   return { kind: labels.kind, json: new TextEncoder().encode(labelsJson(labels)) };
 }
 
-/** The stored text of labels made by fromLabelsJson. */
-const jsonOfLabels = new WeakMap<Labels, Buffer>();
+/** The stored text of labels made from it (fromLabelsJson, labelsFromText). */
+const jsonOfLabels = new WeakMap<Labels, Buffer | string>();
 
 /**
  * Labels that came as their JSON text (from the Parquet thread): the text is what is
@@ -131,19 +131,38 @@ const jsonOfLabels = new WeakMap<Labels, Buffer>();
  * 3-5 s, most of it collecting the strings.
  */
 export function fromLabelsJson({ kind, json }: LabelsJson): Labels {
-  const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength);
+  return lazyLabels(kind, Buffer.from(json.buffer, json.byteOffset, json.byteLength));
+}
+
+/** The kind at the head of a stored text, as labelsJson writes it. */
+const STORED_KIND = /^\{"kind":"(string|int|float|datetime)","values":\[/;
+
+/**
+ * Labels from their stored text. A long text's values are parsed only when something
+ * asks for them: an NPY or JSON answer never does, and 4M dates parsed for one held the
+ * main thread ~1 s. Labels are never mutated, so the text stays theirs.
+ */
+export function labelsFromText(text: string, lazyOver = LAZY_TEXT): Labels {
+  const kind = text.length > lazyOver ? STORED_KIND.exec(text.slice(0, 40))?.[1] : undefined;
+  return kind ? lazyLabels(kind as LabelKind, text) : (parseJson(text) as Labels);
+}
+
+/** Shorter label texts are parsed at once (ERT's 2000 dates are ~44 kB). */
+const LAZY_TEXT = 1 << 20;
+
+function lazyLabels(kind: LabelKind, json: Buffer | string): Labels {
   let values: (string | number)[] | undefined;
   const labels: Labels = {
     kind,
     get values() {
-      return (values ??= (parseJson(bytes.toString("utf8")) as Labels).values);
+      return (values ??= (parseJson(typeof json === "string" ? json : json.toString("utf8")) as Labels).values);
     },
   };
-  jsonOfLabels.set(labels, bytes);
+  jsonOfLabels.set(labels, json);
   return labels;
 }
 
-/** The stored JSON text (UTF-8) of labels that came as text, else undefined. */
-export function storedJsonOf(labels: Labels): Buffer | undefined {
+/** The stored JSON text (or its UTF-8) of labels made from it, else undefined. */
+export function storedJsonOf(labels: Labels): Buffer | string | undefined {
   return jsonOfLabels.get(labels);
 }

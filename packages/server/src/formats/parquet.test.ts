@@ -4,6 +4,7 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { FormatError, type Matrix } from "./matrix";
 import { readParquet, writeParquet } from "./parquet";
+import { readTable } from "./parquetReader";
 
 // pyarrow is not installable here (no Debian package), so DuckDB is the independent
 // Parquet implementation these tests check our files against.
@@ -13,6 +14,9 @@ beforeAll(async () => {
   duck = await (await DuckDBInstance.create(":memory:")).connect();
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** The pandas metadata text of a file. */
+const pandasText = (file: Buffer) => readTable(file)!.metadata.get("pandas")!;
 
 const frame = (partial: Partial<Matrix>): Matrix => ({
   shape: [2, 3],
@@ -40,6 +44,22 @@ describe("Parquet as pandas writes it", () => {
     expect(Array.from(back.data)).toEqual(Array.from(m.data));
     expect(back.columns).toEqual(m.columns);
     expect(back.index).toEqual(m.index);
+  });
+
+  test("dates outside what int64 nanoseconds hold (1677-09-21 to 2262-04-11) are written in microseconds, not wrapped", async () => {
+    // a date32 index of a posted file may say any year; an int64 of nanoseconds wrapped the year 3000 to 1830
+    const index = { kind: "datetime" as const, values: ["3000-01-01T00:00:00", "1600-06-01T00:00:00.123456", "2020-01-01T00:00:00"] };
+    const m = frame({ shape: [3, 1], data: new Float64Array([1, 2, 3]), columns: { kind: "string", values: ["a"] }, index });
+    const bytes = writeParquet(m);
+    expect(readParquet(bytes).index).toEqual(index);
+    const file = path.join(tmp, "micros.parquet");
+    fs.writeFileSync(file, bytes);
+    const rows = await duck.runAndReadAll(`SELECT CAST(__index_level_0__ AS VARCHAR) FROM read_parquet('${file}')`);
+    expect(rows.getRows().map(([d]) => d)).toEqual(["3000-01-01 00:00:00", "1600-06-01 00:00:00.123456", "2020-01-01 00:00:00"]);
+    // within the range they stay nanoseconds
+    const ns = writeParquet(frame({ index: { kind: "datetime", values: ["1677-09-22T00:00:00", "2262-04-10T00:00:00"] } }));
+    expect(JSON.parse(pandasText(ns)).columns.at(-1).numpy_type).toBe("datetime64[ns]");
+    expect(JSON.parse(pandasText(bytes)).columns.at(-1).numpy_type).toBe("datetime64[us]");
   });
 
   test("DuckDB reads our file: columns, values and pandas metadata", async () => {

@@ -119,9 +119,9 @@ function transpose(table: RowBlocks, c0: number, width: number, strip: Float64Ar
   }
 }
 
-function pandasMeta(names: string[], columnKind: LabelKind, indexKind: LabelKind): Record<string, unknown> {
+function pandasMeta(names: string[], columnKind: LabelKind, indexKind: LabelKind, micros = false): Record<string, unknown> {
   const [cType, cNumpy, cMeta] = PANDAS_TYPE[columnKind];
-  const [iType, iNumpy] = PANDAS_TYPE[indexKind];
+  const [iType, iNumpy] = micros ? ["datetime", "datetime64[us]"] : PANDAS_TYPE[indexKind];
   return {
     index_columns: [INDEX_FIELD],
     column_indexes: [{ name: null, field_name: null, pandas_type: cType, numpy_type: cNumpy, metadata: cMeta }],
@@ -137,6 +137,8 @@ function pandasMeta(names: string[], columnKind: LabelKind, indexKind: LabelKind
 interface IndexColumn {
   type: number;
   kind: LabelKind;
+  /** datetime: microseconds when a date is outside what int64 nanoseconds hold (1677-09-21 to 2262-04-11), else nanoseconds */
+  micros?: boolean;
   /** the values PLAIN-encoded, back to back */
   bytes: Uint8Array;
   /** offsets[i]: where value i starts in bytes; offsets[n] is the end */
@@ -163,15 +165,29 @@ function encodeIndex(labels: Labels): IndexColumn {
   if (labels.kind === "float") {
     return { type: Type.DOUBLE, kind: "float", bytes: new Uint8Array(Float64Array.from(labels.values, Number).buffer), offsets };
   }
-  const values =
-    labels.kind === "int" ? BigInt64Array.from(labels.values, (v) => BigInt(v)) : BigInt64Array.from(labels.values, (v) => isoToNanos(String(v)));
-  return { type: Type.INT64, kind: labels.kind, bytes: new Uint8Array(values.buffer), offsets };
+  if (labels.kind === "int") {
+    return { type: Type.INT64, kind: "int", bytes: new Uint8Array(BigInt64Array.from(labels.values, (v) => BigInt(v)).buffer), offsets };
+  }
+  const nanos = labels.values.map((v) => isoToNanos(String(v)));
+  // an int64 array wraps what it cannot hold: a date in the year 3000 came back as 1830
+  const micros = nanos.some((v) => v < INT64_MIN || v > INT64_MAX);
+  if (micros) {
+    nanos.forEach((v, i) => {
+      if (v % 1000n !== 0n || v / 1000n < INT64_MIN || v / 1000n > INT64_MAX) throw new FormatError(`the datetime label '${labels.values[i]}' cannot be written to parquet`);
+    });
+  }
+  const values = BigInt64Array.from(nanos, (v) => (micros ? v / 1000n : v));
+  return { type: Type.INT64, kind: "datetime", micros, bytes: new Uint8Array(values.buffer), offsets };
 }
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 export function isoToNanos(iso: string): bigint {
   const match = /^(\d{4,}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?)?$/.exec(iso);
   if (!match) throw new FormatError(`'${iso}' is not a datetime`);
   const ms = Date.parse(`${match[1]}T${match[2] ?? "00:00:00"}Z`);
+  if (Number.isNaN(ms)) throw new FormatError(`'${iso}' is not a datetime JavaScript can read`);
   return BigInt(ms) * 1_000_000n + BigInt((match[3] ?? "").padEnd(9, "0") || "0");
 }
 
@@ -242,7 +258,7 @@ function* writeFileMetaData(
   file: { rows: number; names: string[]; index: IndexColumn; chunks: ColumnChunk[]; columnKind: LabelKind },
   pieceBytes: number,
 ): Generator<Piece> {
-  const pandas = new PandasText(file.names, file.columnKind, file.index.kind);
+  const pandas = new PandasText(file.names, file.columnKind, file.index.kind, file.index.micros);
   const w = new CompactWriter(out);
   w.i32(1, 1); // version
   w.listStart(2, STRUCT, file.chunks.length + 1);
@@ -256,7 +272,7 @@ function* writeFileMetaData(
       w.i32(1, chunk.type);
       w.i32(3, OPTIONAL);
       w.binary(4, chunk.name);
-      if (chunk.isIndex) logicalType(w, file.index.kind);
+      if (chunk.isIndex) logicalType(w, file.index.kind, file.index.micros);
     });
     if (out.held >= pieceBytes) yield out.take();
   }
@@ -317,10 +333,10 @@ class PandasText {
   private readonly index: string;
   private readonly tail: string;
 
-  constructor(private readonly names: string[], columnKind: LabelKind, indexKind: LabelKind) {
+  constructor(private readonly names: string[], columnKind: LabelKind, indexKind: LabelKind, micros = false) {
     // the whole text without the value columns, split where they go: the first array of
     // "columns" (the keys before it, index_columns and column_indexes, hold no such text)
-    const rest = JSON.stringify(pandasMeta([], columnKind, indexKind));
+    const rest = JSON.stringify(pandasMeta([], columnKind, indexKind, micros));
     const at = rest.indexOf('"columns":[') + '"columns":['.length;
     const end = rest.indexOf("}", at) + 1;
     [this.head, this.index, this.tail] = [rest.slice(0, at), rest.slice(at, end), rest.slice(end)];
@@ -362,7 +378,7 @@ function valueColumn(name: string): Record<string, unknown> {
 }
 
 /** The index column's converted and logical types (SchemaElement fields 6 and 10). */
-function logicalType(w: CompactWriter, kind: LabelKind): void {
+function logicalType(w: CompactWriter, kind: LabelKind, micros = false): void {
   if (kind === "string") {
     w.i32(6, ConvertedType.UTF8);
     w.struct(10, () => w.struct(1, () => undefined)); // STRING
@@ -377,8 +393,8 @@ function logicalType(w: CompactWriter, kind: LabelKind): void {
   } else if (kind === "datetime") {
     w.struct(10, () =>
       w.struct(8, () => {
-        w.bool(1, false); // TIMESTAMP(isAdjustedToUTC false, NANOS)
-        w.struct(2, () => w.struct(3, () => undefined));
+        w.bool(1, false); // TIMESTAMP(isAdjustedToUTC false, NANOS or MICROS)
+        w.struct(2, () => w.struct(micros ? 2 : 3, () => undefined));
       }),
     );
   }

@@ -3,10 +3,9 @@
 // both come back bit for bit. A large matrix keeps its values in the blob store
 // (blob_key, bounded chunks) instead of the data column; the domain reads them.
 import { Errors } from "../../errors";
-import { checkLabelsText, labelsJson, storedJsonOf } from "../../formats/labels";
+import { checkLabelsText, labelsFromText, labelsJson, storedJsonOf } from "../../formats/labels";
 import { FormatError, type Labels, type Matrix } from "../../formats/matrix";
 import type { Columns } from "./copyOut";
-import { fromJsonText } from "./values";
 
 export interface MatrixColumns {
   shape: number[];
@@ -106,7 +105,7 @@ export class LabelTexts {
     if (text === null) return null;
     let labels = this.parsed.get(text);
     if (labels === undefined) {
-      labels = fromJsonText<Labels | null>(text);
+      labels = labelsFromText(text);
       this.parsed.set(text, labels);
     }
     return labels;
