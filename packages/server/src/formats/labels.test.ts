@@ -60,11 +60,16 @@ describe("formatLabels", () => {
   });
 });
 
+/** String labels of any UTF-16 code units: lone surrogates, controls, quotes, characters beyond the BMP. */
+const anyUtf16Labels: fc.Arbitrary<Labels> = fc
+  .array(fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), fc.constantFrom('"', "\\", "\u2028", "😀")), maxLength: 12 }), { maxLength: 8 })
+  .map((values) => ({ kind: "string", values }));
+
 describe("labels sent as their JSON text", () => {
   test("give the same values and the text they came as (generated labels)", () => {
     fc.assert(
-      fc.property(anyLabels(8), (labels) => {
-        const sent = fromLabelsJson(toLabelsJson(labels));
+      fc.property(fc.oneof(anyLabels(8), anyUtf16Labels), (labels) => {
+        const sent = fromLabelsJson(toLabelsJson(labels, "labels"));
         expect(storedJsonOf(sent)!.toString("utf8")).toBe(labelsJson(labels));
         expect(sent.kind).toBe(labels.kind);
         expect(sent.values.length).toBe(labels.values.length);
@@ -76,7 +81,7 @@ describe("labels sent as their JSON text", () => {
 
   test("stored texts read back lazily give the same values, and the text as theirs (generated labels)", () => {
     fc.assert(
-      fc.property(anyLabels(8), (labels) => {
+      fc.property(fc.oneof(anyLabels(8), anyUtf16Labels), (labels) => {
         const text = labelsJson(labels);
         const read = labelsFromText(text, 0);
         expect(storedJsonOf(read)).toBe(text); // lazy: its kind was read from the text's head
@@ -89,6 +94,12 @@ describe("labels sent as their JSON text", () => {
     );
     // a text of another shape is parsed at once
     expect(labelsFromText('{"values":[1],"kind":"int"}', 0)).toEqual({ values: [1], kind: "int" });
+  });
+
+  test("labels whose text is longer than may be stored are a FormatError naming them", () => {
+    // numbers are not counted before their text is made: 30M of them are over a string's length
+    expect(() => toLabelsJson({ kind: "int", values: [100, 200, 300] }, "row labels", 20)).toThrow(new FormatError("its 3 row labels are more text than can be stored (over 20 characters as JSON)"));
+    expect(new TextDecoder().decode(toLabelsJson({ kind: "int", values: [100, 200, 300] }, "row labels", 40).json)).toBe('{"kind":"int","values":[100,200,300]}');
   });
 
   test("labels made here have no stored text", () => {

@@ -117,8 +117,27 @@ export interface LabelsJson {
   json: Uint8Array;
 }
 
-export function toLabelsJson(labels: Labels): LabelsJson {
-  return { kind: labels.kind, json: new TextEncoder().encode(labelsJson(labels)) };
+/**
+ * The labels' stored text in UTF-8. FormatError when it is longer than a string may be:
+ * checkLabelsText counts strings only (numbers are at most 25 characters each, but 30M of
+ * them are more than a string holds).
+ */
+export function toLabelsJson(labels: Labels, what: string, limit = MAX_LABELS_TEXT): LabelsJson {
+  let text: string | undefined;
+  try {
+    text = labelsJson(labels);
+  } catch (error) {
+    if (!isStringTooLong(error)) throw error;
+  }
+  if (text === undefined || text.length > limit) {
+    throw new FormatError(`its ${labels.values.length} ${what} are more text than can be stored (over ${limit} characters as JSON)`);
+  }
+  return { kind: labels.kind, json: new TextEncoder().encode(text) };
+}
+
+/** The error making a string longer than V8's longest gives (JSON.stringify's RangeError, Buffer's ERR_STRING_TOO_LONG). */
+export function isStringTooLong(error: unknown): boolean {
+  return (error instanceof RangeError && /Invalid string length/.test(error.message)) || (error as { code?: string } | null)?.code === "ERR_STRING_TOO_LONG";
 }
 
 /** The stored text of labels made from it (fromLabelsJson, labelsFromText). */

@@ -43,7 +43,8 @@ export function readParquet(file: Buffer | ParquetSource, maxValues = MAX_FRAME_
 
 /** The frame when the direct reader reads the file; null when it is Arrow's to read. `counted` hears the values its footer says. */
 export function readDirect(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VALUES, counted?: (count: FooterCount) => void): Matrix | null {
-  const table = readTable(file, maxValues, counted);
+  // the listener only hears: readTable would stop at the footer were it to answer false
+  const table = readTable(file, maxValues, (count) => void counted?.(count));
   return table && directFrame(table, maxValues);
 }
 

@@ -14,7 +14,7 @@ parentPort?.on("message", ({ id, source, maxValues }: ParquetTask) => {
   try {
     const file = "bytes" in source ? Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength) : fileSource(source.fd, source.length);
     const { shape, data, columns, index } = readHere(file, maxValues);
-    const frame = { shape, data, columns: columns && toLabelsJson(columns), index: index && toLabelsJson(index) };
+    const frame = { shape, data, columns: columns && toLabelsJson(columns, "column labels"), index: index && toLabelsJson(index, "row labels") };
     result = { id, frame };
     // the values moved when they have a buffer of their own (not a view of a larger one)
     if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) moved = [data.buffer as ArrayBuffer];

@@ -8,6 +8,7 @@ import { applyMigrations, migrationStatus, type SqlRunner } from "./migrations";
 import { Sql } from "./sql";
 import { TYPES } from "./typeParsers";
 import { openMemoryPglite } from "./pgliteSnapshot";
+import { gatherChunks, type ChunkHandler } from "./socketChunks";
 import type { PGlite } from "@electric-sql/pglite";
 
 export type Prisma = PrismaClient;
@@ -68,7 +69,8 @@ async function openPostgres(url: string): Promise<Database> {
 async function openPglite(dataDir: string | null): Promise<Database> {
   // PGlite and its socket server are ESM-first; Node 20.19+ loads them with require().
   const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const { PGLiteSocketServer, PGLiteSocketHandler } = await import("@electric-sql/pglite-socket");
+  gatherChunks(PGLiteSocketHandler.prototype as unknown as ChunkHandler);
   let pglite: PGlite;
   if (dataDir) {
     pglite = new PGlite(dataDir);

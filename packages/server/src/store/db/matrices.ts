@@ -3,7 +3,7 @@
 // both come back bit for bit. A large matrix keeps its values in the blob store
 // (blob_key, bounded chunks) instead of the data column; the domain reads them.
 import { Errors } from "../../errors";
-import { checkLabelsText, labelsFromText, labelsJson, storedJsonOf } from "../../formats/labels";
+import { checkLabelsText, isStringTooLong, labelsFromText, labelsJson, storedJsonOf } from "../../formats/labels";
 import { FormatError, type Labels, type Matrix } from "../../formats/matrix";
 import type { Columns } from "./copyOut";
 
@@ -69,7 +69,7 @@ function labelsText(labels: Labels): LabelsParam {
       if (error instanceof FormatError) throw Errors.unprocessable(`The matrix's ${labels.values.length} labels are more text than can be stored`);
       // longer than a JavaScript string may be (~512 M characters): 64M row labels of a
       // Parquet frame without an index column were a 500
-      if ((error instanceof RangeError && /Invalid string length/.test(error.message)) || (error as { code?: string }).code === "ERR_STRING_TOO_LONG") {
+      if (isStringTooLong(error)) {
         throw Errors.unprocessable(`The matrix's ${labels.values.length} labels are more text than can be stored`);
       }
       throw error;
