@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { checkLabelsText, formatLabels, fromLabelsJson, labelsFromText, labelsJson, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
+import { checkLabelsText, formatDatetimes, formatLabels, fromLabelsJson, labelFormatter, labelsFromText, labelsJson, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
 import { FormatError, type Labels } from "./matrix";
 import { anyLabels } from "./testing";
 
@@ -49,7 +49,39 @@ describe("checkLabelsText", () => {
   });
 });
 
+/** How pandas writes datetimes, as this project first wrote it: a regex match a value. */
+function datetimesByRegex(values: string[]): string[] {
+  const parts = values.map((v) => /^(\d{4,}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(v));
+  if (parts.every((p) => p && p[2] === "00:00:00" && !/[1-9]/.test(p[3] ?? ""))) return parts.map((p) => p![1]);
+  let fracDigits = 0;
+  for (const p of parts) {
+    const frac = (p?.[3] ?? "").replace(/0+$/, "");
+    fracDigits = Math.max(fracDigits, frac.length === 0 ? 0 : frac.length <= 6 ? 6 : 9);
+  }
+  return parts.map((p, i) => (p ? `${p[1]} ${p[2]}${fracDigits ? "." + (p[3] ?? "").padEnd(fracDigits, "0").slice(0, fracDigits) : ""}` : values[i]));
+}
+
 describe("formatLabels", () => {
+  test("a slice at a time formats as all at once: datetimes' form is decided over all of them (generated labels)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 12 }).chain((n) => fc.tuple(anyLabels(n), fc.integer({ min: 0, max: n }), fc.integer({ min: 0, max: n }))),
+        ([labels, a, b]) => {
+          const [from, to] = [Math.min(a, b), Math.max(a, b)];
+          expect(labelFormatter(labels)(from, to)).toEqual(formatLabels(labels).slice(from, to));
+          if (labels.kind === "datetime") expect(formatLabels(labels)).toEqual(datetimesByRegex(labels.values as string[]));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    // texts that are not quite datetimes among them, as the regex reads them
+    const odd = fc.array(fc.constantFrom("2020-01-01T00:00:00", "2020-01-01T00:00:00.000", "2020-01-01T00:00:00.", "2020-01-01T00:00:00.5x", "202-01-01T00:00:00", "12020-01-01T00:00:00.0000001", "2020-01-01 00:00:00", "2020-01-01T00:00:01", "x"), { maxLength: 6 });
+    fc.assert(fc.property(odd, (values) => expect(formatDatetimes(values)).toEqual(datetimesByRegex(values))), { numRuns: 500 });
+    // one time of day among dates makes every date show its time
+    const dates = { kind: "datetime" as const, values: ["2020-01-01T00:00:00", "2020-01-02T00:00:00", "2020-01-03T12:00:00.5"] };
+    expect(labelFormatter(dates)(0, 1)).toEqual(["2020-01-01 00:00:00.000000"]);
+  });
+
   test("formats hundreds of thousands of datetimes with a time of day (a spread of them overflowed the stack: a CSV answer was a 500)", () => {
     const n = 300_000;
     const values = Array.from({ length: n }, (_, i) => new Date(Date.UTC(2000, 0, 1) + i * 1500).toISOString().slice(0, 23));

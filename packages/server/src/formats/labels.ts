@@ -5,34 +5,96 @@ import { pyFloat } from "./pyfloat";
 
 /** Formats labels the way DataFrame.to_csv writes an index or header. */
 export function formatLabels(labels: Labels): string[] {
+  return labelFormatter(labels)(0, labels.values.length);
+}
+
+/**
+ * Formats labels from..to - 1 as formatLabels formats them all: an answer formats a
+ * block's row labels as it writes the block, so millions of them are never formatted (and
+ * held) in one go. The form of datetimes is decided once, over all of them.
+ */
+export function labelFormatter(labels: Labels): (from: number, to: number) => string[] {
+  const values = labels.values;
   switch (labels.kind) {
     case "string":
-      return labels.values.map(String);
+      return (from, to) => values.slice(from, to).map(String);
     case "int":
-      return labels.values.map((v) => String(v));
+      return (from, to) => values.slice(from, to).map((v) => String(v));
     case "float":
-      return labels.values.map((v) => pyFloat(Number(v)));
-    case "datetime":
-      return formatDatetimes(labels.values.map(String));
+      return (from, to) => values.slice(from, to).map((v) => pyFloat(Number(v)));
+    case "datetime": {
+      const form = datetimeForm(values);
+      return (from, to) => values.slice(from, to).map((v) => formatDatetime(String(v), form));
+    }
   }
 }
 
 /** pandas writes dates alone when every value is at midnight, else "YYYY-MM-DD HH:MM:SS[.f]". */
 export function formatDatetimes(values: string[]): string[] {
-  const parts = values.map((v) => /^(\d{4,}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(v));
-  const allMidnight = parts.every((p) => p && p[2] === "00:00:00" && !/[1-9]/.test(p[3] ?? ""));
-  if (allMidnight) return parts.map((p, i) => (p ? p[1] : values[i]));
-  // a loop, not Math.max(...): a spread of 4M dates overflowed the stack (a 500)
+  const form = datetimeForm(values);
+  return values.map((v) => formatDatetime(v, form));
+}
+
+const ISO_DATETIME = /^(\d{4,}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/;
+
+/** How pandas writes a set of datetimes: dates alone, or with the fraction digits the finest of them needs (0, 6 or 9). */
+interface DatetimeForm {
+  allMidnight: boolean;
+  fracDigits: number;
+}
+
+function datetimeForm(values: readonly (string | number)[]): DatetimeForm {
+  let allMidnight = true;
   let fracDigits = 0;
-  for (const p of parts) {
-    const frac = (p?.[3] ?? "").replace(/0+$/, "");
-    fracDigits = Math.max(fracDigits, frac.length === 0 ? 0 : frac.length <= 6 ? 6 : 9);
+  // a loop, not Math.max(...): a spread of 4M dates overflowed the stack (a 500)
+  for (const v of values) {
+    const shape = datetimeShape(String(v));
+    if (shape !== MIDNIGHT) allMidnight = false;
+    if (shape > 0) fracDigits = Math.max(fracDigits, shape <= 6 ? 6 : 9);
   }
-  return parts.map((p, i) => {
-    if (!p) return values[i];
-    const frac = fracDigits ? "." + (p[3] ?? "").padEnd(fracDigits, "0").slice(0, fracDigits) : "";
-    return `${p[1]} ${p[2]}${frac}`;
-  });
+  return { allMidnight, fracDigits };
+}
+
+const MIDNIGHT = -2;
+const DATE_TIME = "-00-00T00:00:00"; // after the year; 0 stands for any digit
+
+/**
+ * What ISO_DATETIME finds in a text, without a match's allocations (a form is decided over
+ * millions of labels): -1 when it does not match, MIDNIGHT for a time of 00:00:00 without
+ * a fraction (or a fraction of zeros), else the fraction's digits without trailing zeros.
+ */
+function datetimeShape(v: string): number {
+  const n = v.length;
+  let i = 0;
+  while (i < n && isDigit(v.charCodeAt(i))) i++;
+  if (i < 4 || n < i + DATE_TIME.length) return -1;
+  for (let k = 0; k < DATE_TIME.length; k++) {
+    const c = v.charCodeAt(i + k);
+    const want = DATE_TIME.charCodeAt(k);
+    if (want === 0x30 ? !isDigit(c) : c !== want) return -1;
+  }
+  let frac = 0;
+  const dot = i + DATE_TIME.length;
+  if (dot < n) {
+    if (v.charCodeAt(dot) !== 0x2e || dot + 1 === n) return -1;
+    let end = n;
+    for (let k = dot + 1; k < n; k++) if (!isDigit(v.charCodeAt(k))) return -1;
+    while (end > dot + 1 && v.charCodeAt(end - 1) === 0x30) end--;
+    frac = end - dot - 1;
+  }
+  return frac === 0 && v.startsWith("00:00:00", i + 7) ? MIDNIGHT : frac;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function formatDatetime(v: string, { allMidnight, fracDigits }: DatetimeForm): string {
+  const p = ISO_DATETIME.exec(v);
+  if (!p) return v;
+  if (allMidnight) return p[1];
+  const frac = fracDigits ? "." + (p[3] ?? "").padEnd(fracDigits, "0").slice(0, fracDigits) : "";
+  return `${p[1]} ${p[2]}${frac}`;
 }
 
 /** Infers the kind of labels read as text, as pandas infers an index column. */

@@ -6,7 +6,7 @@
 import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
 import { encodeMatrix, encodeParquet, encodeParquetPieces, PARQUET_WHOLE_BYTES, type MatrixMediaType } from "./index";
-import { formatLabels } from "./labels";
+import { labelFormatter } from "./labels";
 import { as2d, FormatError, rangeLabels, rowBlocksOf, type Labels, type Matrix, type RowBlocks } from "./matrix";
 import { MAX_FLOAT_TEXT } from "./floatText";
 import { npyHeader } from "./npyStream";
@@ -229,11 +229,14 @@ export function textBlocks(format: TextTask["format"], m: Matrix): AsyncIterable
   const { rows, cols } = as2d(m);
   const p = pool();
   if (!p || rows < 2 || rows * cols < MIN_VALUES) return null;
-  const rowLabels = format === "csv" ? formatLabels(m.index ?? rangeLabels(rows)) : [];
+  const rowLabels = format === "csv" ? labelFormatter(m.index ?? rangeLabels(rows)) : () => [];
   return blocks(p, format, m, rowLabels, rows, Math.max(1, Math.floor(PART_VALUES / Math.max(cols, 1))));
 }
 
-async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rowLabels: string[], rows: number, step: number): AsyncGenerator<Piece> {
+/** A block's row labels as text (a CSV answer's), formatted as the block is sent. */
+type RowLabels = (from: number, to: number) => string[];
+
+async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rowLabels: RowLabels, rows: number, step: number): AsyncGenerator<Piece> {
   const { cols } = as2d(m);
   const depth = answerDepth(p);
   const buffers = partPool();
@@ -249,7 +252,7 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
           // a copy for the thread: into the part's shared memory when it fits, else one of its own that moves there
           data: values.length <= part.values.length ? copyInto(part.values, values) : values.slice(),
           columns: next === 0 ? m.columns ?? rangeLabels(cols) : null,
-          index: { kind: "string", values: rowLabels.slice(next, to) },
+          index: { kind: "string", values: rowLabels(next, to) },
         };
         inFlight.push(p.encodeBlock(format, block, next === 0, to === rows, part.text), part);
         next = to;
@@ -327,7 +330,7 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
     }
   } else {
     const format = type === "text/csv" ? "csv" : "json";
-    const rowLabels = format === "csv" ? formatLabels(frame.index) : [];
+    const rowLabels: RowLabels = format === "csv" ? labelFormatter(frame.index) : () => [];
     const p = pool();
     const inFlight = new TextsInFlight(buffers);
     const depth = answerDepth(p);
@@ -367,7 +370,7 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
           shape: [n, cols],
           data,
           columns: first ? frame.columns ?? rangeLabels(cols) : null,
-          index: { kind: "string", values: rowLabels.slice(written, written + n) },
+          index: { kind: "string", values: rowLabels(written, written + n) },
         };
         written += n;
         const text = encodeText(p, format, block, first, written === rows, part.text);
