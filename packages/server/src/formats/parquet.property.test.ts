@@ -214,6 +214,24 @@ describe("Parquet writer and reader, property-based", () => {
     expect(back.data).toEqual(m.data);
   });
 
+  test("a tall frame's index comes a page at a time: no piece holds more than a page of its labels", () => {
+    // 600000 dates: their 4.8 MB were made, and sent, in one go (4M of them held the server for seconds)
+    const rows = 600_000;
+    // in the form the reader gives them back (no zero fraction of a second)
+    const dates = Array.from({ length: rows }, (_, i) => new Date(Date.UTC(2000, 0, 1) + i * 60_000).toISOString().slice(0, 19));
+    for (const index of [{ kind: "datetime" as const, values: dates }, { kind: "string" as const, values: dates }]) {
+      const m: Matrix = { shape: [rows, 1], data: new Float64Array(rows), columns: null, index };
+      const pieces = [...parquetPieces(rowBlocksOf(m), 1 << 16)].map((p) => Buffer.from(p.bytes));
+      expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan((1 << 17) * (index.kind === "string" ? 28 : 8) + 4096);
+      expect(Buffer.concat(pieces).equals(writeParquet(m))).toBe(true);
+      // compared value by value: a diff of 600000 labels would take jest minutes to print
+      const back = readParquet(Buffer.concat(pieces)).index!;
+      expect([back.kind, back.values.length]).toEqual([index.kind, rows]);
+      const differs = back.values.findIndex((v, i) => v !== dates[i]);
+      expect(differs === -1 ? null : { row: differs, back: back.values[differs], sent: dates[differs] }).toBeNull();
+    }
+  });
+
   test("pieces taken and done one by one (their memory used again) still make the whole file", () => {
     fc.assert(
       fc.property(anyMatrix(6, 40), fc.integer({ min: 1, max: 3000 }), (m, pieceBytes) => {

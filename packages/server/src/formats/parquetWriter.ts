@@ -61,7 +61,7 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
   // the footer), or for a piece and one column more
   const piece = pieceBytes + rows * 8 + Math.ceil(rows / PAGE_VALUES) * 40 + 4096;
   const whole = () =>
-    rows * cols * 8 + indexColumn.bytes.length + pages * 40 + cols * 160 + 4 * names.reduce((a, name) => a + Buffer.byteLength(name, "utf8"), 0) + 4096;
+    rows * cols * 8 + indexColumn.byteLength(0, rows) + pages * 40 + cols * 160 + 4 * names.reduce((a, name) => a + Buffer.byteLength(name, "utf8"), 0) + 4096;
   const out = new ByteWriter(pieceBytes === Infinity ? whole() : Math.min(piece, rows * cols * 8 + 4096));
   out.raw(MAGIC);
   const chunks: ColumnChunk[] = [];
@@ -78,12 +78,11 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
       if (k === 0) transpose(table, c, Math.min(width, cols - c), strip);
       values = (from, to) => out.float64s(strip, k * rows + from, to - from);
     } else values = (from, to) => gather(out, table, c, from, to);
-    chunks.push(writeColumn(out, names[c], Type.DOUBLE, rows, (from, to) => (to - from) * 8, values));
+    chunks.push(yield* writeColumn(out, names[c], Type.DOUBLE, rows, (from, to) => (to - from) * 8, values, pieceBytes));
     if (out.held >= pieceBytes) yield out.take();
   }
-  const { bytes, offsets } = indexColumn;
-  const indexBytes = (from: number, to: number) => offsets[to] - offsets[from];
-  const indexChunk = writeColumn(out, INDEX_FIELD, indexColumn.type, rows, indexBytes, (from, to) => out.raw(bytes.subarray(offsets[from], offsets[to])));
+  // the index's values made a page at a time: 4M dates made at once held the event loop for seconds
+  const indexChunk = yield* writeColumn(out, INDEX_FIELD, indexColumn.type, rows, indexColumn.byteLength, (from, to) => indexColumn.write(out, from, to), pieceBytes);
   chunks.push({ ...indexChunk, isIndex: true });
 
   const footerStart = out.length;
@@ -139,45 +138,71 @@ interface IndexColumn {
   kind: LabelKind;
   /** datetime: microseconds when a date is outside what int64 nanoseconds hold (1677-09-21 to 2262-04-11), else nanoseconds */
   micros?: boolean;
-  /** the values PLAIN-encoded, back to back */
-  bytes: Uint8Array;
-  /** offsets[i]: where value i starts in bytes; offsets[n] is the end */
-  offsets: Uint32Array;
+  /** the PLAIN-encoded bytes of labels from .. to - 1 */
+  byteLength(from: number, to: number): number;
+  /** labels from .. to - 1 PLAIN-encoded */
+  write(out: ByteWriter, from: number, to: number): void;
 }
 
-/** The index labels as a column: int64, float64, timestamp[ns] or UTF-8 text, as pandas writes them. */
+/**
+ * The index labels as a column: int64, float64, timestamp[ns] or UTF-8 text, as pandas
+ * writes them, encoded a range (a page) at a time as it is written. Whatever would refuse
+ * a label is found here, before anything is written.
+ */
 function encodeIndex(labels: Labels): IndexColumn {
-  const n = labels.values.length;
-  const offsets = new Uint32Array(n + 1);
-  if (labels.kind === "string") {
-    const texts = labels.values.map((v) => Buffer.from(String(v), "utf8"));
-    const bytes = Buffer.allocUnsafe(texts.reduce((a, t) => a + 4 + t.length, 0));
-    let at = 0;
-    texts.forEach((t, i) => {
-      offsets[i] = at;
-      at = bytes.writeUInt32LE(t.length, at);
-      at += t.copy(bytes, at);
-    });
-    offsets[n] = at;
-    return { type: Type.BYTE_ARRAY, kind: "string", bytes, offsets };
+  const values = labels.values;
+  const int64s = (from: number, to: number, int64: (v: string | number) => bigint) => new Uint8Array(BigInt64Array.from(values.slice(from, to), int64).buffer);
+  const fixed = (type: number, write: IndexColumn["write"], micros?: boolean): IndexColumn => ({ type, kind: labels.kind, micros, byteLength: (from, to) => (to - from) * 8, write });
+  switch (labels.kind) {
+    case "string":
+      return {
+        type: Type.BYTE_ARRAY,
+        kind: "string",
+        byteLength: (from, to) => {
+          let n = 0;
+          for (let i = from; i < to; i++) n += 4 + Buffer.byteLength(String(values[i]), "utf8");
+          return n;
+        },
+        write: (out, from, to) => {
+          for (let i = from; i < to; i++) {
+            const text = String(values[i]);
+            out.u32(Buffer.byteLength(text, "utf8"));
+            out.utf8(text);
+          }
+        },
+      };
+    case "float":
+      return fixed(Type.DOUBLE, (out, from, to) => out.float64s(Float64Array.from(values.slice(from, to), Number), 0, to - from));
+    case "int":
+      return fixed(Type.INT64, (out, from, to) => out.raw(int64s(from, to, (v) => BigInt(v))));
+    case "datetime": {
+      // an int64 array wraps what it cannot hold: a date in the year 3000 came back as 1830
+      const micros = values.some((v) => !surelyNanos(String(v)) && outsideInt64(isoToNanos(String(v))));
+      if (micros) {
+        values.forEach((v) => {
+          const nanos = isoToNanos(String(v));
+          if (nanos % 1000n !== 0n || outsideInt64(nanos / 1000n)) throw new FormatError(`the datetime label '${v}' cannot be written to parquet`);
+        });
+      }
+      return fixed(Type.INT64, (out, from, to) => out.raw(int64s(from, to, (v) => (micros ? isoToNanos(String(v)) / 1000n : isoToNanos(String(v))))), micros);
+    }
   }
-  for (let i = 0; i <= n; i++) offsets[i] = i * 8;
-  if (labels.kind === "float") {
-    return { type: Type.DOUBLE, kind: "float", bytes: new Uint8Array(Float64Array.from(labels.values, Number).buffer), offsets };
+}
+
+/** A datetime of a year 1678 to 2261, which int64 nanoseconds hold whatever its day and time (read from its text, nothing made). */
+function surelyNanos(iso: string): boolean {
+  let year = 0;
+  let i = 0;
+  for (; i < iso.length && i < 5; i++) {
+    const c = iso.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    year = year * 10 + (c - 0x30);
   }
-  if (labels.kind === "int") {
-    return { type: Type.INT64, kind: "int", bytes: new Uint8Array(BigInt64Array.from(labels.values, (v) => BigInt(v)).buffer), offsets };
-  }
-  const nanos = labels.values.map((v) => isoToNanos(String(v)));
-  // an int64 array wraps what it cannot hold: a date in the year 3000 came back as 1830
-  const micros = nanos.some((v) => v < INT64_MIN || v > INT64_MAX);
-  if (micros) {
-    nanos.forEach((v, i) => {
-      if (v % 1000n !== 0n || v / 1000n < INT64_MIN || v / 1000n > INT64_MAX) throw new FormatError(`the datetime label '${labels.values[i]}' cannot be written to parquet`);
-    });
-  }
-  const values = BigInt64Array.from(nanos, (v) => (micros ? v / 1000n : v));
-  return { type: Type.INT64, kind: "datetime", micros, bytes: new Uint8Array(values.buffer), offsets };
+  return i === 4 && year >= 1678 && year <= 2261;
+}
+
+function outsideInt64(v: bigint): boolean {
+  return v < INT64_MIN || v > INT64_MAX;
 }
 
 const INT64_MIN = -(2n ** 63n);
@@ -205,14 +230,15 @@ interface ColumnChunk {
  * is OPTIONAL (nullable, as Arrow and pandas write them) with no value missing: the
  * definition levels are one RLE run of 1s.
  */
-function writeColumn(
+function* writeColumn(
   out: ByteWriter,
   name: string,
   type: number,
   rows: number,
   valueBytes: (from: number, to: number) => number,
   writeValues: (from: number, to: number) => void,
-): ColumnChunk {
+  pieceBytes: number,
+): Generator<Piece, ColumnChunk> {
   const start = out.length;
   for (let from = 0; from < rows || (rows === 0 && from === 0); from += PAGE_VALUES) {
     const to = Math.min(rows, from + PAGE_VALUES);
@@ -238,6 +264,7 @@ function writeColumn(
     }
     writeValues(from, to);
     if (rows === 0) break;
+    if (out.held >= pieceBytes) yield out.take();
   }
   return { name, isIndex: false, type, start, size: out.length - start };
 }
