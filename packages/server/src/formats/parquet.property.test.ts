@@ -11,7 +11,8 @@ import fc from "fast-check";
 import * as parquet from "parquet-wasm";
 import { formatLabels } from "./labels";
 import { as2d, rangeLabels, rowBlocksOf, type Labels, type Matrix } from "./matrix";
-import { isoToNanos, parquetPieces, readParquet, writeParquet } from "./parquet";
+import { FormatError } from "./matrix";
+import { isoToNanos, nanosToIso, parquetPieces, readParquet, writeParquet } from "./parquet";
 import { anyMatrix, sameBits } from "./testing";
 
 const PANDAS_TYPE: Record<string, [string, string, unknown]> = {
@@ -229,6 +230,64 @@ describe("Parquet writer and reader, property-based", () => {
       expect([back.kind, back.values.length]).toEqual([index.kind, rows]);
       const differs = back.values.findIndex((v, i) => v !== dates[i]);
       expect(differs === -1 ? null : { row: differs, back: back.values[differs], sent: dates[differs] }).toBeNull();
+    }
+  });
+
+  test("datetime labels of any text: refused before the first piece, or read back as the time they name", () => {
+    // texts near what int64 nanoseconds hold (1677-09-21 to 2262-04-11), days and times out
+    // of range, fractions of 0 to 10 digits, other separators: the writer decides nanoseconds
+    // from the text without reading most labels, and reads the others before it writes
+    const two = (max: number) => fc.integer({ min: 0, max }).map((v) => String(v).padStart(2, "0"));
+    const label = fc.oneof(
+      fc
+        .tuple(
+          fc.oneof(fc.integer({ min: 1670, max: 1685 }), fc.integer({ min: 2255, max: 2270 }), fc.integer({ min: 0, max: 12000 })),
+          two(13),
+          two(32),
+          fc.option(fc.tuple(fc.constantFrom("T", " ", "t", "_"), two(25), two(61), two(61), fc.option(fc.stringMatching(/^[0-9]{0,10}$/)))),
+        )
+        .map(([y, mo, d, time]) => {
+          const date = `${String(y).padStart(4, "0")}-${mo}-${d}`;
+          if (!time) return date;
+          const [sep, h, mi, se, frac] = time;
+          return `${date}${sep}${h}:${mi}:${se}${frac === null ? "" : `.${frac}`}`;
+        }),
+      fc.constantFrom("2000-01-01Z", "+2000-01-01", "2000-1-01", "2000-01-01T00:00", "2000-02-29", "1900-02-29", "2261-12-31T23:59:59.999999999"),
+    );
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 200 }), (labels, pieceBytes) => {
+        const m: Matrix = { shape: [labels.length, 1], data: new Float64Array(labels.length), columns: null, index: { kind: "datetime", values: labels } };
+        let nanos: bigint[];
+        try {
+          nanos = labels.map(isoToNanos);
+        } catch {
+          nanos = [];
+        }
+        const wraps = nanos.some((v) => v < -(2n ** 63n) || v >= 2n ** 63n);
+        const pieces = parquetPieces(rowBlocksOf(m), pieceBytes);
+        let first: IteratorResult<unknown>;
+        try {
+          first = pieces.next();
+        } catch (error) {
+          // refused at once, and only a label isoToNanos refuses, or one microseconds cannot hold
+          expect(error).toBeInstanceOf(FormatError);
+          expect(nanos.length === 0 || (wraps && nanos.some((v) => v % 1000n !== 0n || v / 1000n < -(2n ** 63n) || v / 1000n >= 2n ** 63n))).toBe(true);
+          return;
+        }
+        expect(nanos).toHaveLength(labels.length);
+        const file = Buffer.concat([Buffer.from((first.value as { bytes: Uint8Array }).bytes), ...[...pieces].map((p) => Buffer.from(p.bytes))]);
+        expect(readParquet(file).index).toEqual({ kind: "datetime", values: nanos.map(nanosToIso) });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test("an int label BigInt refuses is refused before the first piece, not after the value columns went out", () => {
+    for (const bad of [1.5, NaN, "x"]) {
+      const values: (number | string)[] = Array.from({ length: 2 ** 17 + 3 }, (_, i) => i);
+      values[values.length - 1] = bad;
+      const m: Matrix = { shape: [values.length, 1], data: new Float64Array(values.length), columns: null, index: { kind: "int", values: values as number[] } };
+      expect(() => parquetPieces(rowBlocksOf(m), 1 << 10).next()).toThrow();
     }
   });
 

@@ -78,7 +78,8 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
       if (k === 0) transpose(table, c, Math.min(width, cols - c), strip);
       values = (from, to) => out.float64s(strip, k * rows + from, to - from);
     } else values = (from, to) => gather(out, table, c, from, to);
-    chunks.push(yield* writeColumn(out, names[c], Type.DOUBLE, rows, (from, to) => (to - from) * 8, values, pieceBytes));
+    const valueBytes = (from: number, to: number) => (to - from) * 8;
+    chunks.push(rows <= PAGE_VALUES ? writeOnePage(out, names[c], Type.DOUBLE, rows, valueBytes, values) : yield* writeColumn(out, names[c], Type.DOUBLE, rows, valueBytes, values, pieceBytes));
     if (out.held >= pieceBytes) yield out.take();
   }
   // the index's values made a page at a time: 4M dates made at once held the event loop for seconds
@@ -174,31 +175,61 @@ function encodeIndex(labels: Labels): IndexColumn {
     case "float":
       return fixed(Type.DOUBLE, (out, from, to) => out.float64s(Float64Array.from(values.slice(from, to), Number), 0, to - from));
     case "int":
+      // a label BigInt refuses is refused now, not once the answer has begun
+      for (const v of values) if (typeof v !== "number" || !Number.isInteger(v)) BigInt(v);
       return fixed(Type.INT64, (out, from, to) => out.raw(int64s(from, to, (v) => BigInt(v))));
     case "datetime": {
-      // an int64 array wraps what it cannot hold: a date in the year 3000 came back as 1830
-      const micros = values.some((v) => !surelyNanos(String(v)) && outsideInt64(isoToNanos(String(v))));
-      if (micros) {
-        values.forEach((v) => {
-          const nanos = isoToNanos(String(v));
-          if (nanos % 1000n !== 0n || outsideInt64(nanos / 1000n)) throw new FormatError(`the datetime label '${v}' cannot be written to parquet`);
-        });
+      // every label read, or surely readable, before anything is written (a refusal then
+      // would cut off an answer already begun); an int64 array wraps what it cannot hold: a
+      // date in the year 3000 came back as 1830
+      let micros = false;
+      for (let i = 0; i < values.length && !micros; i++) {
+        const text = String(values[i]);
+        micros = !surelyNanos(text) && outsideInt64(isoToNanos(text));
       }
-      return fixed(Type.INT64, (out, from, to) => out.raw(int64s(from, to, (v) => (micros ? isoToNanos(String(v)) / 1000n : isoToNanos(String(v))))), micros);
+      if (!micros) return fixed(Type.INT64, (out, from, to) => out.raw(int64s(from, to, (v) => isoToNanos(String(v)))));
+      // a rare frame: its microseconds made at once (every label read first, so the first one
+      // that is no datetime is named before any that is out of range)
+      const nanos = values.map((v) => isoToNanos(String(v)));
+      const all = BigInt64Array.from(nanos, (v, i) => {
+        if (v % 1000n !== 0n || outsideInt64(v / 1000n)) throw new FormatError(`the datetime label '${values[i]}' cannot be written to parquet`);
+        return v / 1000n;
+      });
+      return fixed(Type.INT64, (out, from, to) => out.raw(new Uint8Array(all.buffer, from * 8, (to - from) * 8)), true);
     }
   }
 }
 
-/** A datetime of a year 1678 to 2261, which int64 nanoseconds hold whatever its day and time (read from its text, nothing made). */
+/**
+ * Whether isoToNanos surely reads the label, to a time int64 nanoseconds hold: its text is
+ * YYYY-MM-DD, then maybe [T ]hh:mm:ss and a fraction of 1 to 9 digits, of a year 1678 to
+ * 2261, a day its month has, hh 00-23, mm and ss 00-59. Read from the text, nothing made;
+ * any other label is read by isoToNanos itself before anything is written.
+ */
 function surelyNanos(iso: string): boolean {
-  let year = 0;
-  let i = 0;
-  for (; i < iso.length && i < 5; i++) {
-    const c = iso.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) break;
-    year = year * 10 + (c - 0x30);
-  }
-  return i === 4 && year >= 1678 && year <= 2261;
+  const n = iso.length;
+  if (n !== 10 && (n < 19 || n === 20 || n > 29)) return false;
+  const digits = (at: number, count: number): number => {
+    let v = 0;
+    for (let i = at; i < at + count; i++) {
+      const c = iso.charCodeAt(i) - 0x30;
+      if (c < 0 || c > 9) return -1;
+      v = v * 10 + c;
+    }
+    return v;
+  };
+  const year = digits(0, 4);
+  const month = digits(5, 2);
+  const day = digits(8, 2);
+  if (year < 1678 || year > 2261 || iso[4] !== "-" || iso[7] !== "-" || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31)) return false;
+  if (n === 10) return true;
+  const hour = digits(11, 2);
+  const minute = digits(14, 2);
+  const second = digits(17, 2);
+  if ((iso[10] !== "T" && iso[10] !== " ") || iso[13] !== ":" || iso[16] !== ":" || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  return n === 19 || (iso[19] === "." && digits(20, n - 20) >= 0);
 }
 
 function outsideInt64(v: bigint): boolean {
@@ -226,9 +257,10 @@ interface ColumnChunk {
 }
 
 /**
- * One column chunk of data pages (v1) of at most PAGE_VALUES values each. Every column
- * is OPTIONAL (nullable, as Arrow and pandas write them) with no value missing: the
- * definition levels are one RLE run of 1s.
+ * One column chunk of data pages (v1) of at most PAGE_VALUES values each, handing on a
+ * piece after any page but the last once `out` holds pieceBytes. Every column is OPTIONAL
+ * (nullable, as Arrow and pandas write them) with no value missing: the definition levels
+ * are one RLE run of 1s.
  */
 function* writeColumn(
   out: ByteWriter,
@@ -240,33 +272,45 @@ function* writeColumn(
   pieceBytes: number,
 ): Generator<Piece, ColumnChunk> {
   const start = out.length;
-  for (let from = 0; from < rows || (rows === 0 && from === 0); from += PAGE_VALUES) {
+  for (let from = 0; ; from += PAGE_VALUES) {
     const to = Math.min(rows, from + PAGE_VALUES);
-    const count = to - from;
-    const levels = count === 0 ? 0 : varintLength(count * 2) + 1;
-    const size = 4 + levels + valueBytes(from, to);
-    const header = new CompactWriter(out);
-    header.i32(1, DATA_PAGE);
-    header.i32(2, size);
-    header.i32(3, size);
-    header.struct(5, () => {
-      header.i32(1, count);
-      header.i32(2, Encoding.PLAIN);
-      header.i32(3, Encoding.RLE);
-      header.i32(4, Encoding.RLE);
-    });
-    header.stop();
-    // the definition levels: their length, then one RLE run of `count` 1s (bit width 1)
-    out.u32(levels);
-    if (count > 0) {
-      out.varint(count * 2);
-      out.byte(1);
-    }
-    writeValues(from, to);
-    if (rows === 0) break;
+    writePage(out, from, to, valueBytes, writeValues);
+    if (to >= rows) break;
     if (out.held >= pieceBytes) yield out.take();
   }
   return { name, isIndex: false, type, start, size: out.length - start };
+}
+
+/** writeColumn for a column of one page (ERT's 1 x 2000 frames: 2000 of them), without a generator. */
+function writeOnePage(out: ByteWriter, name: string, type: number, rows: number, valueBytes: (from: number, to: number) => number, writeValues: (from: number, to: number) => void): ColumnChunk {
+  const start = out.length;
+  writePage(out, 0, rows, valueBytes, writeValues);
+  return { name, isIndex: false, type, start, size: out.length - start };
+}
+
+/** A data page of the values from .. to - 1 (none: an empty page). */
+function writePage(out: ByteWriter, from: number, to: number, valueBytes: (from: number, to: number) => number, writeValues: (from: number, to: number) => void): void {
+  const count = to - from;
+  const levels = count === 0 ? 0 : varintLength(count * 2) + 1;
+  const size = 4 + levels + valueBytes(from, to);
+  const header = new CompactWriter(out);
+  header.i32(1, DATA_PAGE);
+  header.i32(2, size);
+  header.i32(3, size);
+  header.struct(5, () => {
+    header.i32(1, count);
+    header.i32(2, Encoding.PLAIN);
+    header.i32(3, Encoding.RLE);
+    header.i32(4, Encoding.RLE);
+  });
+  header.stop();
+  // the definition levels: their length, then one RLE run of `count` 1s (bit width 1)
+  out.u32(levels);
+  if (count > 0) {
+    out.varint(count * 2);
+    out.byte(1);
+  }
+  writeValues(from, to);
 }
 
 function varintLength(n: number): number {
