@@ -58,8 +58,9 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
 
   const pages = cols * Math.ceil(rows / PAGE_VALUES);
   // room for all of it at once (the values, the pages' headers, each name four times in
-  // the footer), or for a piece and one column more
-  const piece = pieceBytes + rows * 8 + Math.ceil(rows / PAGE_VALUES) * 40 + 4096;
+  // the footer), or for a piece and one page more (a piece is handed on after any page: a
+  // buffer sized for a whole column of 4M rows held 32 MB, three of them kept)
+  const piece = pieceBytes + Math.min(rows, PAGE_VALUES) * 8 + 40 + 4096;
   const whole = () =>
     rows * cols * 8 + indexColumn.byteLength(0, rows) + pages * 40 + cols * 160 + 4 * names.reduce((a, name) => a + Buffer.byteLength(name, "utf8"), 0) + 4096;
   const out = new ByteWriter(pieceBytes === Infinity ? whole() : Math.min(piece, rows * cols * 8 + 4096));
