@@ -210,27 +210,29 @@ function encodeIndex(labels: Labels): IndexColumn {
 function surelyNanos(iso: string): boolean {
   const n = iso.length;
   if (n !== 10 && (n < 19 || n === 20 || n > 29)) return false;
-  const digits = (at: number, count: number): number => {
-    let v = 0;
-    for (let i = at; i < at + count; i++) {
-      const c = iso.charCodeAt(i) - 0x30;
-      if (c < 0 || c > 9) return -1;
-      v = v * 10 + c;
-    }
-    return v;
-  };
-  const year = digits(0, 4);
-  const month = digits(5, 2);
-  const day = digits(8, 2);
+  const year = digitsAt(iso, 0, 4);
+  const month = digitsAt(iso, 5, 2);
+  const day = digitsAt(iso, 8, 2);
   if (year < 1678 || year > 2261 || iso[4] !== "-" || iso[7] !== "-" || month < 1 || month > 12 || day < 1) return false;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31)) return false;
   if (n === 10) return true;
-  const hour = digits(11, 2);
-  const minute = digits(14, 2);
-  const second = digits(17, 2);
+  const hour = digitsAt(iso, 11, 2);
+  const minute = digitsAt(iso, 14, 2);
+  const second = digitsAt(iso, 17, 2);
   if ((iso[10] !== "T" && iso[10] !== " ") || iso[13] !== ":" || iso[16] !== ":" || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
-  return n === 19 || (iso[19] === "." && digits(20, n - 20) >= 0);
+  return n === 19 || (iso[19] === "." && digitsAt(iso, 20, n - 20) >= 0);
+}
+
+/** The number the `count` ASCII digits of text at `at` make; -1 if any is not a digit (count <= 9: exact). */
+function digitsAt(text: string, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 function outsideInt64(v: bigint): boolean {
