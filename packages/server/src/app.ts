@@ -15,6 +15,7 @@ import { methodNotAllowed } from "./http/methods";
 import { authenticateBodies } from "./http/auth";
 import { docsRouter } from "./http/pages";
 import { uiRouter } from "./http/ui";
+import { collectAfterLargeRequests } from "./http/memory";
 import { RegisterRoutes } from "./http/routes.generated";
 import { upload } from "./http/upload";
 import spec from "../openapi.json";
@@ -49,6 +50,7 @@ export function createApp(options: AppOptions): Express & { locals: { services: 
   });
   app.locals.token = options.token;
   app.use(requestLog(options.logRequests ?? false));
+  app.use(collectAfterLargeRequests());
   app.use(cors());
   app.use(pythonJson);
   app.use(docsRouter(spec));

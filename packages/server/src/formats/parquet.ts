@@ -99,10 +99,14 @@ export function frameOf(table: ParquetTable, maxValues = MAX_FRAME_VALUES): Matr
   const data = new Float64Array(rows * cols);
   // Float columns without nulls are copied in blocks of columns, so the writes into the
   // row-major matrix stay in cache; other columns value by value.
+  // Float64 columns are decoded into the same BLOCK arrays block after block: a new array a
+  // column (1000 x 20000: 20,000 arrays of 8 kB, freed only when V8 collects them) took the
+  // memory ~30 MB over the frame, more in the malloc arenas they left behind.
   const BLOCK = 32;
+  const into = Array.from({ length: Math.min(BLOCK, cols) }, () => new Float64Array(rows));
   for (let c0 = 0; c0 < cols; c0 += BLOCK) {
     const block: (Float64Array | Float32Array)[] = [];
-    for (let c = c0; c < Math.min(c0 + BLOCK, cols); c++) block.push(dataFields[c].f.numbers());
+    for (let c = c0; c < Math.min(c0 + BLOCK, cols); c++) block.push(dataFields[c].f.numbers(into[c - c0]));
     for (let r = 0; r < rows; r++) {
       const base = r * cols + c0;
       for (let k = 0; k < block.length; k++) data[base + k] = block[k][r];

@@ -2,6 +2,7 @@
 // files pandas and pyarrow wrote (test/fixtures/parquet, made by make_parquet_fixtures.py),
 // files this server writes, and files Arrow wrote with each of its encodings.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import * as arrow from "apache-arrow";
 import fc from "fast-check";
@@ -9,7 +10,7 @@ import * as parquet from "parquet-wasm";
 import { formatLabels } from "./labels";
 import { rangeLabels, type Matrix } from "./matrix";
 import { arrowTable, frameOf, MAX_FRAME_VALUES, readParquet, writeParquet } from "./parquet";
-import { readTable, Unsupported, type FooterCount } from "./parquetReader";
+import { fileSource, readTable, Unsupported, type FooterCount } from "./parquetReader";
 import { anyMatrix, compactZeros, sameBits, withFileRows } from "./testing";
 
 const FIXTURES = path.join(__dirname, "..", "..", "test", "fixtures", "parquet");
@@ -77,7 +78,8 @@ describe("Parquet read directly", () => {
     );
   });
 
-  test("Arrow's files with dictionaries, compression, small pages and nulls: the same frame both ways", () => {
+  test("Arrow's files with dictionaries, compression, small pages and nulls: the same frame both ways, in memory and on disk", () => {
+    const onDisk = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "parquet-reader-")), "frame.parquet");
     const options = fc.record({
       dictionary: fc.boolean(),
       codec: fc.constantFrom(parquet.Compression.SNAPPY, parquet.Compression.UNCOMPRESSED),
@@ -112,10 +114,20 @@ describe("Parquet read directly", () => {
         const file = Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
         const direct = readTable(file);
         expect(direct).not.toBeNull();
-        sameFrame(frameOf(direct!), frameOf(arrowTable(file)));
+        const expected = frameOf(arrowTable(file));
+        sameFrame(frameOf(direct!), expected);
+        // from disk too: chunks read into one reused buffer, pages decompressed into another
+        fs.writeFileSync(onDisk, file);
+        const fd = fs.openSync(onDisk, "r");
+        try {
+          sameFrame(frameOf(readTable(fileSource(fd, file.length))!), expected);
+        } finally {
+          fs.closeSync(fd);
+        }
       }),
       { numRuns: 150 },
     );
+    fs.rmSync(path.dirname(onDisk), { recursive: true, force: true });
   });
 
   test("a file cut short (no PAR1 at its end) is refused at once, not left to Arrow", () => {

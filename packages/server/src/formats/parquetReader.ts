@@ -12,7 +12,8 @@ import { FormatError, TooManyValues, type Labels } from "./matrix";
 /** A column of the file: its values as numbers (a data column) or as labels (the index). */
 export interface TableField {
   name: string;
-  numbers(): Float64Array | Float32Array;
+  /** into: where a column of float64 may be decoded, `numRows` long (the answer is then into) */
+  numbers(into?: Float64Array): Float64Array | Float32Array;
   labels(): Labels;
 }
 
@@ -85,6 +86,8 @@ export interface ParquetSource {
   fd?: number;
   /** the bytes start..end (0 <= start <= end <= length) */
   range(start: number, end: number): Buffer;
+  /** the same bytes, in a buffer the source may reuse at its next call: read at once, never kept */
+  transient?(start: number, end: number): Buffer;
 }
 
 function inMemory(buf: Buffer): ParquetSource {
@@ -93,20 +96,33 @@ function inMemory(buf: Buffer): ParquetSource {
 
 /** The bytes of an open file of `length` bytes, read where they are asked for (the reader asks for its footer, then a column chunk at a time). */
 export function fileSource(fd: number, length: number): ParquetSource {
+  const readInto = (out: Buffer, start: number) => {
+    for (let at = 0; at < out.length; ) {
+      const n = fs.readSync(fd, out, at, out.length - at, start + at);
+      if (n === 0) throw new FormatError(`the parquet file ended at byte ${start + at}, before the ${length} bytes it had`);
+      at += n;
+    }
+    return out;
+  };
+  // column chunks are read into one buffer, not a new one each: a 1000 x 20000 frame is
+  // 20,000 chunks of 8 kB, whose buffers (malloc'd, freed only when V8 collects them) took
+  // the thread's memory ~70 MB over the frame it filled
+  let scratch = Buffer.alloc(0);
   return {
     length,
     fd,
-    range(start, end) {
-      const out = Buffer.allocUnsafe(end - start);
-      for (let at = 0; at < out.length; ) {
-        const n = fs.readSync(fd, out, at, out.length - at, start + at);
-        if (n === 0) throw new FormatError(`the parquet file ended at byte ${start + at}, before the ${length} bytes it had`);
-        at += n;
-      }
-      return out;
+    range: (start, end) => readInto(Buffer.allocUnsafe(end - start), start),
+    transient(start, end) {
+      const size = end - start;
+      if (size > SCRATCH_BYTES) return this.range(start, end);
+      if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, Math.min(2 * scratch.length, SCRATCH_BYTES)));
+      return readInto(scratch.subarray(0, size), start);
     },
   };
 }
+
+/** The largest buffer a file source or the snappy decoder keeps to reuse. */
+const SCRATCH_BYTES = 1 << 20;
 
 function read(file: ParquetSource, maxValues: number, onCount?: (count: FooterCount) => boolean | void): ParquetTable | null {
   const n = file.length;
@@ -161,12 +177,15 @@ function read(file: ParquetSource, maxValues: number, onCount?: (count: FooterCo
     groupRows.push(toNumber(group[3]));
   }
   if (groupRows.reduce((a, n) => a + n, 0) !== numRows) throw new Unsupported();
-  const column = (i: number) => concat(chunks[i].map((chunk, g) => readChunk(file, chunk, leaves[i], groupRows[g])), leaves[i].type);
+  const column = (i: number, into?: Float64Array) =>
+    chunks[i].length === 1
+      ? readChunk(file, chunks[i][0], leaves[i], groupRows[0], into)
+      : concat(chunks[i].map((chunk, g) => readChunk(file, chunk, leaves[i], groupRows[g])), leaves[i].type);
   // what Arrow gives differently is left to it: times among the values, an index with missing labels
   const fields = leaves.map((l, i) => {
     if (!indexNames.includes(l.name)) {
       if (l.kind === "datetime") throw new Unsupported();
-      return field(l, () => column(i));
+      return field(l, (into) => column(i, into));
     }
     const values = column(i);
     if ((values as { present?: Uint8Array }).present) throw new Unsupported();
@@ -345,19 +364,19 @@ function leafKind(type: number, converted: number | undefined, logical: Struct |
  * A column's values as readParquet wants them, with missing values NaN (numbers) or
  * refused (labels: Arrow's reader is left the index with missing values).
  */
-function field(l: Leaf, read: () => Values): TableField {
+function field(l: Leaf, read: (into?: Float64Array) => Values): TableField {
   /** the values, decoded now; a column this reader cannot decode after all is Arrow's (Unsupported) */
-  const decoded = () => {
+  const decoded = (into?: Float64Array) => {
     try {
-      return read();
+      return read(into);
     } catch (error) {
       throw error instanceof FormatError ? error : error instanceof Unsupported ? error : new Unsupported();
     }
   };
   return {
     name: l.name,
-    numbers() {
-      const values = decoded();
+    numbers(into) {
+      const values = decoded(into);
       const present = (values as { present?: Uint8Array }).present;
       if (l.kind === "string") {
         if (present ? present.some((p) => p === 1) : values.length > 0) throw new FormatError(`parquet column '${l.name}' is not numeric`);
@@ -396,15 +415,15 @@ function checkChunk(fileLength: number, meta: Struct, l: Leaf, rows: number): { 
 }
 
 /** One column chunk: its pages, decompressed and decoded, `rows` values (missing ones marked). */
-function readChunk(file: ParquetSource, meta: Struct, l: Leaf, rows: number): Values {
+function readChunk(file: ParquetSource, meta: Struct, l: Leaf, rows: number, into?: Float64Array): Values {
   const chunk = checkChunk(file.length, meta, l, rows);
   // the chunk's bytes, its pages all inside them
-  const buf = file.range(chunk.pos, chunk.end);
+  const buf = file.transient ? file.transient(chunk.pos, chunk.end) : file.range(chunk.pos, chunk.end);
   const { codec } = chunk;
   const end = buf.length;
   let pos = 0;
   let dictionary: Values | null = null;
-  const values = newValues(l.type, rows);
+  const values = into && l.type === Type.DOUBLE && into.length === rows ? into : newValues(l.type, rows);
   /** which rows hold a value: made at the first missing one */
   let present: Uint8Array | null = null;
   let row = 0;
@@ -597,7 +616,9 @@ function hybrid(body: Buffer, at: number, end: number, bitWidth: number, n: numb
   return out;
 }
 
-/** Snappy's raw format: a varint length, then literals and back references. */
+let snappyScratch = Buffer.alloc(0);
+
+/** Snappy's raw format: a varint length, then literals and back references. The bytes are valid until the next call. */
 function snappy(src: Buffer): Buffer {
   let at = 0;
   let length = 0;
@@ -607,7 +628,13 @@ function snappy(src: Buffer): Buffer {
     length += (b & 0x7f) * shift;
     if (b < 0x80) break;
   }
-  const out = Buffer.allocUnsafe(length);
+  // decoded into one buffer reused page after page (a page is read before the next one is decoded)
+  let out: Buffer;
+  if (length > SCRATCH_BYTES) out = Buffer.allocUnsafe(length);
+  else {
+    if (snappyScratch.length < length) snappyScratch = Buffer.allocUnsafe(Math.max(length, Math.min(2 * snappyScratch.length, SCRATCH_BYTES)));
+    out = snappyScratch.subarray(0, length);
+  }
   let o = 0;
   while (at < src.length) {
     const tag = src[at++];

@@ -9,7 +9,7 @@ import { labelsJson, storedJsonOf } from "./labels";
 import { FormatError, TooManyValues } from "./matrix";
 import { readDirect, readParquet, writeParquet } from "./parquet";
 import { fileSource } from "./parquetReader";
-import { ARROW_MAX_VALUES, decodeParquet } from "./parquetThread";
+import { ARROW_MAX_VALUES, decodeParquet, parquetThreadLives } from "./parquetThread";
 import { anyMatrix, compactZeros, recoded, repeatedLabel, sameBits, withFileRows } from "./testing";
 
 /** A ZSTD file of columns a and b whose pandas metadata is the given text: Arrow's to read. */
@@ -80,6 +80,20 @@ describe("Parquet files read on a worker thread", () => {
       fs.closeSync(fd);
       fs.rmSync(file);
     }
+  });
+
+  test("the thread ends as soon as it has read a frame of 2^22 values and no file waits; files sent together are all read", async () => {
+    const large = (k: number) => writeParquet({ shape: [1 << 20, 4], data: Float64Array.from({ length: 1 << 22 }, (_, i) => i + k), columns: null, index: null });
+    const [a, b] = [large(0.5), large(0.25)];
+    const small = writeParquet({ shape: [1 << 17, 4], data: Float64Array.from({ length: 1 << 19 }, (_, i) => i - 0.5), columns: null, index: null });
+    const [x, y] = await Promise.all([decodeParquet(a), decodeParquet(b)]);
+    expect([x.data[7], y.data[7], x.data.length]).toEqual([7.5, 7.25, 1 << 22]);
+    expect(parquetThreadLives()).toBe(false);
+    const s = await decodeParquet(small);
+    expect(s.data[3]).toBe(2.5);
+    expect(parquetThreadLives()).toBe(true); // a smaller frame's thread waits for the next file
+    expect((await decodeParquet(a)).data[1]).toBe(1.5);
+    expect(parquetThreadLives()).toBe(false);
   });
 
   test("a body the caller keeps is left as it was (bytes sent to the thread are a copy)", async () => {

@@ -33,6 +33,19 @@ const IN_PLACE = 1 << 18;
 /** The thread ends after this long without a file, and its memory (parquet-wasm's) with it. */
 const IDLE_MS = 10_000;
 /**
+ * A thread that read a frame of this many values ends as soon as no file waits: a 1000 x
+ * 20000 frame left it holding ~70 MB (its heap of the footer's 20,000 column chunks, malloc
+ * arenas) until IDLE_MS, beside the matrix being stored and the next request's memory.
+ * Starting a thread again costs ~30 ms, against a second or more for such a file.
+ */
+const RETIRE_VALUES = 1 << 22;
+/**
+ * The thread's young generation, MB: V8's default for a heap of PARQUET_HEAP_MB (~48 MB of
+ * semi-spaces) held ~20 MB more at the end of a large file than this does; it collects
+ * short-lived footer and page objects, nothing that lives long.
+ */
+const YOUNG_MB = 12;
+/**
  * The JavaScript heap a thread may use (the values are outside it). A file whose labels
  * or strings need more fails with a 422, and the server goes on; on the main thread it
  * would have taken the server down.
@@ -55,6 +68,10 @@ class ParquetThread {
   private nextId = 0;
 
   constructor(private readonly file: string) {}
+
+  lives(): boolean {
+    return this.worker !== null;
+  }
 
   frame(file: Buffer | ParquetSource, maxValues: number): Promise<Matrix> {
     let source: ParquetTask["source"];
@@ -88,9 +105,10 @@ class ParquetThread {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: PARQUET_HEAP_MB } });
+    const worker = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: PARQUET_HEAP_MB, maxYoungGenerationSizeMb: YOUNG_MB } });
     worker.on("message", (result: ParquetResult) => {
-      this.settle((job) => ("frame" in result ? job.resolve(matrixOf(result.frame)) : job.reject(errorOf(result.error))));
+      const large = "frame" in result && result.frame.data.length >= RETIRE_VALUES;
+      this.settle((job) => ("frame" in result ? job.resolve(matrixOf(result.frame)) : job.reject(errorOf(result.error))), large);
     });
     const lost = (error: Error) => {
       if (this.worker !== worker) return;
@@ -108,14 +126,19 @@ class ParquetThread {
     return worker;
   }
 
-  /** The running job ends as `end` says; the next one starts, or the thread waits to end. */
-  private settle(end: (job: Job) => void): void {
+  /** The running job ends as `end` says; the next one starts, or the thread waits to end (retire: ends now). */
+  private settle(end: (job: Job) => void, retire = false): void {
     const job = this.running;
     this.running = null;
     if (job) end(job);
     if (this.queue.length > 0) return this.pump();
     const worker = this.worker;
     if (!worker) return;
+    if (retire) {
+      this.worker = null;
+      void worker.terminate();
+      return;
+    }
     worker.unref(); // an idle thread never keeps the process alive
     this.idle = setTimeout(() => {
       this.idle = null;
@@ -137,6 +160,11 @@ function errorOf(error: { message: string; format: boolean; tooMany?: { what: st
 }
 
 let thread: ParquetThread | null | undefined;
+
+/** Whether the thread is there now (started and not ended): what tests and diagnostics see of its lifetime. */
+export function parquetThreadLives(): boolean {
+  return thread?.lives() ?? false;
+}
 
 /**
  * The frame in a Parquet file, in memory or on disk (read a column chunk at a time): small
