@@ -108,6 +108,7 @@ function rows(result: Json): Row[] {
     note: (d) => (d.misfits?.summaryMs !== undefined ? `summary ${d.misfits.summaryMs} ms` : undefined),
   });
   out.push({ label: "server peak RSS through the run (without --big)", server: (d) => d.peakRssMb, unit: "MB" });
+  out.push({ label: "server peak RSS through the run, outside the steps of matrices over 16 MB", server: (d) => d.peakRssMbOutsideBigMatrices, unit: "MB" });
   if (result.options.big) {
     const [br, bc] = s.big;
     const big = `big matrix ${br}x${bc}`;
