@@ -61,7 +61,7 @@ export async function matrices(ctx: Context): Promise<Record<string, unknown>> {
       } catch (error) {
         // the figure is the failure; a stuck server (no answer in time) ends this workload
         const e = error as BenchError;
-        figures[format] = { error: e.message, status: e.status ?? null, peakRssMb: ctx.server.peakRssMb() };
+        figures[format] = { error: e.message, status: e.status ?? null, peakRssMb: ctx.server.stepPeakRssMb() };
         ctx.fail(`${ctx.label} matrix ${key} ${format}: ${e.message}`);
         log(`  ${ctx.label} matrix ${key} ${format}: FAILED: ${e.message}`);
         if (e.timeout) ctx.stuck = true;

@@ -103,7 +103,9 @@ export function frameOf(table: ParquetTable, maxValues = MAX_FRAME_VALUES): Matr
   // column (1000 x 20000: 20,000 arrays of 8 kB, freed only when V8 collects them) took the
   // memory ~30 MB over the frame, more in the malloc arenas they left behind.
   const BLOCK = 32;
-  const into = Array.from({ length: Math.min(BLOCK, cols) }, () => new Float64Array(rows));
+  // (made when a column is decoded into one: Arrow's columns and others come in arrays of their own)
+  const arrays: Float64Array[] = [];
+  const into = Array.from({ length: Math.min(BLOCK, cols) }, (_, k) => () => (arrays[k] ??= new Float64Array(rows)));
   for (let c0 = 0; c0 < cols; c0 += BLOCK) {
     const block: (Float64Array | Float32Array)[] = [];
     for (let c = c0; c < Math.min(c0 + BLOCK, cols); c++) block.push(dataFields[c].f.numbers(into[c - c0]));

@@ -130,6 +130,50 @@ describe("Parquet read directly", () => {
     fs.rmSync(path.dirname(onDisk), { recursive: true, force: true });
   });
 
+  test("wide files of float64 columns with nulls in some (pandas' NaN as pyarrow writes it): each column's own missing values, in memory and on disk", () => {
+    // more columns than frameOf decodes at once (32), so its arrays serve several columns each
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-reader-"));
+    const onDisk = path.join(dir, "wide.parquet");
+    const frames = fc.integer({ min: 1, max: 12 }).chain((rows) =>
+      fc.record({
+        rows: fc.constant(rows),
+        columns: fc.array(fc.array(fc.option(fc.double(), { freq: 3 }), { minLength: rows, maxLength: rows }), { minLength: 33, maxLength: 80 }),
+        codec: fc.constantFrom(parquet.Compression.SNAPPY, parquet.Compression.UNCOMPRESSED),
+        groupRows: fc.integer({ min: 1, max: 16 }),
+      }),
+    );
+    fc.assert(
+      fc.property(frames, ({ rows, columns, codec, groupRows }) => {
+        const names = columns.map((_, c) => `c${c}`);
+        const table = new arrow.Table(Object.fromEntries(columns.map((values, c) => [names[c], arrow.vectorFromArray(values, new arrow.Float64())])));
+        const pandas = JSON.stringify({
+          index_columns: [],
+          column_indexes: [],
+          columns: names.map((name) => ({ name, field_name: name, pandas_type: "float64", numpy_type: "float64", metadata: null })),
+        });
+        table.schema.metadata.set("pandas", pandas);
+        const properties = new parquet.WriterPropertiesBuilder().setCompression(codec).setKeyValueMetadata(new Map([["pandas", pandas]])).setMaxRowGroupSize(groupRows).build();
+        const file = Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
+        const expected = Float64Array.from({ length: rows * columns.length }, (_, i) => columns[i % columns.length][Math.floor(i / columns.length)] ?? NaN);
+        fs.writeFileSync(onDisk, file);
+        const fd = fs.openSync(onDisk, "r");
+        try {
+          for (const source of [file, fileSource(fd, file.length)]) {
+            const direct = readTable(source);
+            expect(direct).not.toBeNull();
+            const m = frameOf(direct!);
+            expect(m.shape).toEqual([rows, columns.length]);
+            expect(sameBits(m.data, expected)).toBe(true);
+          }
+        } finally {
+          fs.closeSync(fd);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test("a file cut short (no PAR1 at its end) is refused at once, not left to Arrow", () => {
     const file = writeParquet({ shape: [2, 2], data: new Float64Array([1, 2, 3, 4]), columns: null, index: null });
     expect(() => readTable(file.subarray(0, file.length - 20))).toThrow(/not a readable parquet file: it does not start and end with PAR1/);

@@ -12,8 +12,11 @@ import { FormatError, TooManyValues, type Labels } from "./matrix";
 /** A column of the file: its values as numbers (a data column) or as labels (the index). */
 export interface TableField {
   name: string;
-  /** into: where a column of float64 may be decoded, `numRows` long (the answer is then into) */
-  numbers(into?: Float64Array): Float64Array | Float32Array;
+  /**
+   * into: gives an array of `numRows` values a float64 column may be decoded into (the
+   * answer is then that array, with NaN for missing values); asked for only when it is used
+   */
+  numbers(into?: () => Float64Array): Float64Array | Float32Array;
   labels(): Labels;
 }
 
@@ -177,7 +180,7 @@ function read(file: ParquetSource, maxValues: number, onCount?: (count: FooterCo
     groupRows.push(toNumber(group[3]));
   }
   if (groupRows.reduce((a, n) => a + n, 0) !== numRows) throw new Unsupported();
-  const column = (i: number, into?: Float64Array) =>
+  const column = (i: number, into?: () => Float64Array) =>
     chunks[i].length === 1
       ? readChunk(file, chunks[i][0], leaves[i], groupRows[0], into)
       : concat(chunks[i].map((chunk, g) => readChunk(file, chunk, leaves[i], groupRows[g])), leaves[i].type);
@@ -364,9 +367,9 @@ function leafKind(type: number, converted: number | undefined, logical: Struct |
  * A column's values as readParquet wants them, with missing values NaN (numbers) or
  * refused (labels: Arrow's reader is left the index with missing values).
  */
-function field(l: Leaf, read: (into?: Float64Array) => Values): TableField {
+function field(l: Leaf, read: (into?: () => Float64Array) => Values): TableField {
   /** the values, decoded now; a column this reader cannot decode after all is Arrow's (Unsupported) */
-  const decoded = (into?: Float64Array) => {
+  const decoded = (into?: () => Float64Array) => {
     try {
       return read(into);
     } catch (error) {
@@ -415,7 +418,7 @@ function checkChunk(fileLength: number, meta: Struct, l: Leaf, rows: number): { 
 }
 
 /** One column chunk: its pages, decompressed and decoded, `rows` values (missing ones marked). */
-function readChunk(file: ParquetSource, meta: Struct, l: Leaf, rows: number, into?: Float64Array): Values {
+function readChunk(file: ParquetSource, meta: Struct, l: Leaf, rows: number, into?: () => Float64Array): Values {
   const chunk = checkChunk(file.length, meta, l, rows);
   // the chunk's bytes, its pages all inside them
   const buf = file.transient ? file.transient(chunk.pos, chunk.end) : file.range(chunk.pos, chunk.end);
@@ -423,7 +426,8 @@ function readChunk(file: ParquetSource, meta: Struct, l: Leaf, rows: number, int
   const end = buf.length;
   let pos = 0;
   let dictionary: Values | null = null;
-  const values = into && l.type === Type.DOUBLE && into.length === rows ? into : newValues(l.type, rows);
+  const given = into && l.type === Type.DOUBLE ? into() : null;
+  const values = given && given.length === rows ? given : newValues(l.type, rows);
   /** which rows hold a value: made at the first missing one */
   let present: Uint8Array | null = null;
   let row = 0;
@@ -494,7 +498,10 @@ function readChunk(file: ParquetSource, meta: Struct, l: Leaf, rows: number, int
     } else if (present) present.fill(1, row, row + n);
     row += n;
   }
-  if (present) Object.defineProperty(values, "present", { value: present });
+  if (present && values === given) {
+    // an array the caller gives again for other columns keeps no mark of this one's missing values
+    for (let i = 0; i < rows; i++) if (!present[i]) given[i] = NaN;
+  } else if (present) Object.defineProperty(values, "present", { value: present });
   return values;
 }
 

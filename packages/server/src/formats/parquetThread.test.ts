@@ -82,7 +82,7 @@ describe("Parquet files read on a worker thread", () => {
     }
   });
 
-  test("the thread ends as soon as it has read a frame of 2^22 values and no file waits; files sent together are all read", async () => {
+  test("the thread ends as soon as no file waits after a frame of 2^22 values; files sent together are all read", async () => {
     const large = (k: number) => writeParquet({ shape: [1 << 20, 4], data: Float64Array.from({ length: 1 << 22 }, (_, i) => i + k), columns: null, index: null });
     const [a, b] = [large(0.5), large(0.25)];
     const small = writeParquet({ shape: [1 << 17, 4], data: Float64Array.from({ length: 1 << 19 }, (_, i) => i - 0.5), columns: null, index: null });
@@ -93,6 +93,10 @@ describe("Parquet files read on a worker thread", () => {
     expect(s.data[3]).toBe(2.5);
     expect(parquetThreadLives()).toBe(true); // a smaller frame's thread waits for the next file
     expect((await decodeParquet(a)).data[1]).toBe(1.5);
+    expect(parquetThreadLives()).toBe(false);
+    // a smaller file queued behind a large one: the thread ends once both are read
+    const [l, m] = await Promise.all([decodeParquet(b), decodeParquet(small)]);
+    expect([l.data[0], m.data[0]]).toEqual([0.25, -0.5]);
     expect(parquetThreadLives()).toBe(false);
   });
 

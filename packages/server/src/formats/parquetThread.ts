@@ -66,6 +66,8 @@ class ParquetThread {
   private readonly queue: Job[] = [];
   private idle: NodeJS.Timeout | null = null;
   private nextId = 0;
+  /** a frame of RETIRE_VALUES or more was read since the queue was last empty */
+  private readLarge = false;
 
   constructor(private readonly file: string) {}
 
@@ -107,8 +109,8 @@ class ParquetThread {
   private spawn(): Worker {
     const worker = new Worker(this.file, { resourceLimits: { maxOldGenerationSizeMb: PARQUET_HEAP_MB, maxYoungGenerationSizeMb: YOUNG_MB } });
     worker.on("message", (result: ParquetResult) => {
-      const large = "frame" in result && result.frame.data.length >= RETIRE_VALUES;
-      this.settle((job) => ("frame" in result ? job.resolve(matrixOf(result.frame)) : job.reject(errorOf(result.error))), large);
+      if ("frame" in result && result.frame.data.length >= RETIRE_VALUES) this.readLarge = true;
+      this.settle((job) => ("frame" in result ? job.resolve(matrixOf(result.frame)) : job.reject(errorOf(result.error))));
     });
     const lost = (error: Error) => {
       if (this.worker !== worker) return;
@@ -126,15 +128,16 @@ class ParquetThread {
     return worker;
   }
 
-  /** The running job ends as `end` says; the next one starts, or the thread waits to end (retire: ends now). */
-  private settle(end: (job: Job) => void, retire = false): void {
+  /** The running job ends as `end` says; the next one starts, or the thread waits to end (after a large frame: ends now). */
+  private settle(end: (job: Job) => void): void {
     const job = this.running;
     this.running = null;
     if (job) end(job);
     if (this.queue.length > 0) return this.pump();
     const worker = this.worker;
     if (!worker) return;
-    if (retire) {
+    if (this.readLarge) {
+      this.readLarge = false;
       this.worker = null;
       void worker.terminate();
       return;
