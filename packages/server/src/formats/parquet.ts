@@ -90,7 +90,7 @@ export function frameOf(table: ParquetTable, maxValues = MAX_FRAME_VALUES): Matr
   if (indexFields.length > 1) throw new FormatError("a parquet frame with a MultiIndex is not supported");
   const rows = table.numRows;
 
-  const dataFields = table.fields.map((f, i) => ({ f, i })).filter(({ f }) => !indexFields.includes(f.name));
+  const dataFields = indexFields.length === 0 ? table.fields : table.fields.filter((f) => !indexFields.includes(f.name));
   const cols = dataFields.length;
   checkShape([rows, cols]); // a footer may claim any number of rows for no columns
   // and dictionary pages hold a billion equal values in a few bytes: the values are counted
@@ -108,14 +108,14 @@ export function frameOf(table: ParquetTable, maxValues = MAX_FRAME_VALUES): Matr
   const into = Array.from({ length: Math.min(BLOCK, cols) }, (_, k) => () => (arrays[k] ??= new Float64Array(rows)));
   for (let c0 = 0; c0 < cols; c0 += BLOCK) {
     const block: (Float64Array | Float32Array)[] = [];
-    for (let c = c0; c < Math.min(c0 + BLOCK, cols); c++) block.push(dataFields[c].f.numbers(into[c - c0]));
+    for (let c = c0; c < Math.min(c0 + BLOCK, cols); c++) block.push(dataFields[c].numbers(into[c - c0]));
     for (let r = 0; r < rows; r++) {
       const base = r * cols + c0;
       for (let k = 0; k < block.length; k++) data[base + k] = block[k][r];
     }
   }
 
-  const columns = columnLabels(meta, table.pandas, dataFields.map(({ f }) => f.name));
+  const columns = columnLabels(meta, table.pandas, dataFields.map((f) => f.name));
 
   let index: Labels | null;
   if (indexFields.length === 1) {

@@ -166,33 +166,33 @@ function read(file: ParquetSource, maxValues: number, onCount?: (count: FooterCo
   const indexNames = parsed?.index_columns ?? [];
   if (!schema || schema.length === 0 || toNumber(schema[0][5] ?? 0) !== schema.length - 1) throw new Unsupported(); // flat only
   const leaves = schema.slice(1).map(leaf);
-  // each column's chunks (one per row group), read only when its values are asked for
-  const chunks: Struct[][] = leaves.map(() => []);
-  const groupRows: number[] = [];
+  // each row group's column chunks, checked here, read only when their values are asked for
+  const groups: { rows: number; chunks: Chunk[] }[] = [];
   for (const group of (meta[4] as Struct[] | undefined) ?? []) {
     const groupChunks = group[1] as Struct[];
     if (groupChunks.length !== leaves.length) throw new Unsupported();
-    groupChunks.forEach((chunk, i) => {
-      if (chunk[1] !== undefined) throw new Unsupported(); // in another file
-      checkChunk(n, chunk[3] as Struct, leaves[i], toNumber(group[3]));
-      chunks[i].push(chunk[3] as Struct);
-    });
-    groupRows.push(toNumber(group[3]));
+    const rows = toNumber(group[3]);
+    const chunks = new Array<Chunk>(leaves.length);
+    for (let i = 0; i < leaves.length; i++) {
+      if (groupChunks[i][1] !== undefined) throw new Unsupported(); // in another file
+      chunks[i] = checkChunk(n, groupChunks[i][3] as Struct, leaves[i], rows);
+    }
+    groups.push({ rows, chunks });
   }
-  if (groupRows.reduce((a, n) => a + n, 0) !== numRows) throw new Unsupported();
+  if (groups.reduce((a, g) => a + g.rows, 0) !== numRows) throw new Unsupported();
   const column = (i: number, into?: () => Float64Array) =>
-    chunks[i].length === 1
-      ? readChunk(file, chunks[i][0], leaves[i], groupRows[0], into)
-      : concat(chunks[i].map((chunk, g) => readChunk(file, chunk, leaves[i], groupRows[g])), leaves[i].type);
+    groups.length === 1
+      ? readChunk(file, groups[0].chunks[i], leaves[i], groups[0].rows, into)
+      : concat(groups.map((g) => readChunk(file, g.chunks[i], leaves[i], g.rows)), leaves[i].type);
   // what Arrow gives differently is left to it: times among the values, an index with missing labels
-  const fields = leaves.map((l, i) => {
+  const fields = leaves.map((l, i): TableField => {
     if (!indexNames.includes(l.name)) {
       if (l.kind === "datetime") throw new Unsupported();
-      return field(l, (into) => column(i, into));
+      return new ColumnField(l, i, column);
     }
     const values = column(i);
     if ((values as { present?: Uint8Array }).present) throw new Unsupported();
-    return field(l, () => values);
+    return new ColumnField(l, i, () => values);
   });
   return { numRows, metadata, pandas: parsed, fields };
 }
@@ -365,47 +365,65 @@ function leafKind(type: number, converted: number | undefined, logical: Struct |
 
 /**
  * A column's values as readParquet wants them, with missing values NaN (numbers) or
- * refused (labels: Arrow's reader is left the index with missing values).
+ * refused (labels: Arrow's reader is left the index with missing values). A class, not
+ * closures: a wide file has thousands of columns, and ERT posts one a realization.
  */
-function field(l: Leaf, read: (into?: () => Float64Array) => Values): TableField {
+class ColumnField implements TableField {
+  readonly name: string;
+
+  constructor(
+    private readonly leaf: Leaf,
+    private readonly index: number,
+    private readonly read: (index: number, into?: () => Float64Array) => Values,
+  ) {
+    this.name = leaf.name;
+  }
+
   /** the values, decoded now; a column this reader cannot decode after all is Arrow's (Unsupported) */
-  const decoded = (into?: () => Float64Array) => {
+  private decoded(into?: () => Float64Array): Values {
     try {
-      return read(into);
+      return this.read(this.index, into);
     } catch (error) {
       throw error instanceof FormatError ? error : error instanceof Unsupported ? error : new Unsupported();
     }
-  };
-  return {
-    name: l.name,
-    numbers(into) {
-      const values = decoded(into);
-      const present = (values as { present?: Uint8Array }).present;
-      if (l.kind === "string") {
-        if (present ? present.some((p) => p === 1) : values.length > 0) throw new FormatError(`parquet column '${l.name}' is not numeric`);
-        return new Float64Array(values.length).fill(NaN);
-      }
-      if (!present && (values instanceof Float64Array || values instanceof Float32Array)) return values;
-      const out = new Float64Array(values.length);
-      for (let i = 0; i < out.length; i++) out[i] = present && !present[i] ? NaN : Number((values as ArrayLike<number | bigint>)[i]);
-      return out;
-    },
-    labels() {
-      const values = decoded();
-      if (l.kind === "string") return { kind: "string", values: values as string[] };
-      if (l.kind === "datetime") {
-        const raw = values as BigInt64Array | Int32Array;
-        return { kind: "datetime", values: Array.from(raw, (v: bigint | number) => nanosToIso(BigInt(v) * l.nanosPer)) };
-      }
-      const numbers = Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
-      const isInt = l.type === Type.INT32 || l.type === Type.INT64;
-      return isInt ? { kind: "int", values: numbers } : l.type === Type.BOOLEAN ? { kind: "string", values: numbers.map((v) => String(v === 1)) } : { kind: "float", values: numbers };
-    },
-  };
+  }
+
+  numbers(into?: () => Float64Array): Float64Array | Float32Array {
+    const values = this.decoded(into);
+    const present = (values as { present?: Uint8Array }).present;
+    if (this.leaf.kind === "string") {
+      if (present ? present.some((p) => p === 1) : values.length > 0) throw new FormatError(`parquet column '${this.name}' is not numeric`);
+      return new Float64Array(values.length).fill(NaN);
+    }
+    if (!present && (values instanceof Float64Array || values instanceof Float32Array)) return values;
+    const out = new Float64Array(values.length);
+    for (let i = 0; i < out.length; i++) out[i] = present && !present[i] ? NaN : Number((values as ArrayLike<number | bigint>)[i]);
+    return out;
+  }
+
+  labels(): Labels {
+    const values = this.decoded();
+    const l = this.leaf;
+    if (l.kind === "string") return { kind: "string", values: values as string[] };
+    if (l.kind === "datetime") {
+      const raw = values as BigInt64Array | Int32Array;
+      return { kind: "datetime", values: Array.from(raw, (v: bigint | number) => nanosToIso(BigInt(v) * l.nanosPer)) };
+    }
+    const numbers = Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
+    const isInt = l.type === Type.INT32 || l.type === Type.INT64;
+    return isInt ? { kind: "int", values: numbers } : l.type === Type.BOOLEAN ? { kind: "string", values: numbers.map((v) => String(v === 1)) } : { kind: "float", values: numbers };
+  }
+}
+
+/** Where a column chunk's pages are in the file, and their codec. */
+interface Chunk {
+  pos: number;
+  end: number;
+  codec: number;
 }
 
 /** A column chunk's metadata as this reader reads it: its type, its rows, a codec it knows, inside the file; where its pages are. */
-function checkChunk(fileLength: number, meta: Struct, l: Leaf, rows: number): { pos: number; end: number; codec: number } {
+function checkChunk(fileLength: number, meta: Struct, l: Leaf, rows: number): Chunk {
   if (meta[1] !== l.type || toNumber(meta[5]) !== rows) throw new Unsupported();
   const codec = meta[4] as number;
   if (codec !== Codec.UNCOMPRESSED && codec !== Codec.SNAPPY) throw new Unsupported();
@@ -418,8 +436,7 @@ function checkChunk(fileLength: number, meta: Struct, l: Leaf, rows: number): { 
 }
 
 /** One column chunk: its pages, decompressed and decoded, `rows` values (missing ones marked). */
-function readChunk(file: ParquetSource, meta: Struct, l: Leaf, rows: number, into?: () => Float64Array): Values {
-  const chunk = checkChunk(file.length, meta, l, rows);
+function readChunk(file: ParquetSource, chunk: Chunk, l: Leaf, rows: number, into?: () => Float64Array): Values {
   // the chunk's bytes, its pages all inside them
   const buf = file.transient ? file.transient(chunk.pos, chunk.end) : file.range(chunk.pos, chunk.end);
   const { codec } = chunk;
@@ -899,8 +916,10 @@ class CompactReader {
         const head = this.byte();
         const size = head >> 4 === 15 ? this.varint() : head >> 4;
         const element = head & 0x0f;
-        const items = [];
-        for (let i = 0; i < size; i++) items.push(element === 1 || element === 2 ? this.byte() === 1 : this.value(element, shape));
+        // every element takes a byte at least: a size past the end is no list of this footer
+        if (size > this.end - this.pos) throw new Unsupported();
+        const items = new Array<unknown>(size); // made at its size, not grown (a wide file's lists have thousands)
+        for (let i = 0; i < size; i++) items[i] = element === 1 || element === 2 ? this.byte() === 1 : this.value(element, shape);
         return items;
       }
       case 12:
