@@ -17,12 +17,32 @@ function cacheDir(): string {
   return path.join(packageDir(__dirname), ".cache");
 }
 
-function snapshotPath(): string {
+export function snapshotPath(): string {
   const pgliteDir = packageDir(path.dirname(require.resolve("@electric-sql/pglite")));
   const pgliteVersion = JSON.parse(fs.readFileSync(path.join(pgliteDir, "package.json"), "utf8")).version as string;
   const hash = createHash("sha256").update(pgliteVersion);
   for (const m of listMigrations()) hash.update(m.name).update(m.checksum);
   return path.join(cacheDir(), `pglite-${hash.digest("hex").slice(0, 16)}.tar`);
+}
+
+/**
+ * The snapshot's bytes as PGlite reads them: it asks its loadDataDir for arrayBuffer(),
+ * which a Blob made of the file's bytes answers by copying them into the Blob, then reading
+ * them back in 64 kB pieces and joining those: ~0.45 s of a 2.6 s in-memory start for the
+ * 41 MB snapshot, on a slow machine. This one hands over the bytes read from the file.
+ */
+class SnapshotBlob extends Blob {
+  readonly #contents: Buffer;
+
+  constructor(contents: Buffer) {
+    super([]);
+    this.#contents = contents;
+  }
+
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    const { buffer, byteOffset, byteLength } = this.#contents;
+    return Promise.resolve(byteOffset === 0 && byteLength === buffer.byteLength ? (buffer as ArrayBuffer) : (buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer));
+  }
 }
 
 /** A migrated in-memory PGlite, from the cached snapshot when there is one. */
@@ -31,7 +51,7 @@ export async function openMemoryPglite(): Promise<PGlite> {
   const file = snapshotPath();
   if (fs.existsSync(file)) {
     try {
-      const db = new PGlite({ loadDataDir: new Blob([fs.readFileSync(file)]) });
+      const db = new PGlite({ loadDataDir: new SnapshotBlob(fs.readFileSync(file)) });
       await db.waitReady;
       await applyMigrations(db as unknown as SqlRunner);
       return db;
