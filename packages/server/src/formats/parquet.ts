@@ -97,13 +97,12 @@ export function frameOf(table: ParquetTable, maxValues = MAX_FRAME_VALUES): Matr
   // before any is decoded
   if (rows * cols > maxValues) throw new TooManyValues(`a parquet frame of ${rows} x ${cols} values`, maxValues);
   const data = new Float64Array(rows * cols);
-  // Float columns without nulls are copied in blocks of columns, so the writes into the
-  // row-major matrix stay in cache; other columns value by value.
-  // Float64 columns are decoded into the same BLOCK arrays block after block: a new array a
-  // column (1000 x 20000: 20,000 arrays of 8 kB, freed only when V8 collects them) took the
-  // memory ~30 MB over the frame, more in the malloc arenas they left behind.
+  // Columns are copied in blocks of BLOCK, so the writes into the row-major matrix stay in
+  // cache. Float64 columns are decoded into the same BLOCK arrays block after block (made
+  // when first asked for; Arrow's columns and others come in arrays of their own): a new
+  // array a column (1000 x 20000: 20,000 arrays of 8 kB, freed only when V8 collects them)
+  // took the memory ~30 MB over the frame, more in the malloc arenas they left behind.
   const BLOCK = 32;
-  // (made when a column is decoded into one: Arrow's columns and others come in arrays of their own)
   const arrays: Float64Array[] = [];
   const into = Array.from({ length: Math.min(BLOCK, cols) }, (_, k) => () => (arrays[k] ??= new Float64Array(rows)));
   for (let c0 = 0; c0 < cols; c0 += BLOCK) {

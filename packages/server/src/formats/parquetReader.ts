@@ -110,7 +110,7 @@ export function fileSource(fd: number, length: number): ParquetSource {
   // column chunks are read into one buffer, not a new one each: a 1000 x 20000 frame is
   // 20,000 chunks of 8 kB, whose buffers (malloc'd, freed only when V8 collects them) took
   // the thread's memory ~70 MB over the frame it filled
-  let scratch = Buffer.alloc(0);
+  let scratch: Buffer = Buffer.alloc(0);
   return {
     length,
     fd,
@@ -118,7 +118,7 @@ export function fileSource(fd: number, length: number): ParquetSource {
     transient(start, end) {
       const size = end - start;
       if (size > SCRATCH_BYTES) return this.range(start, end);
-      if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, Math.min(2 * scratch.length, SCRATCH_BYTES)));
+      scratch = roomFor(scratch, size);
       return readInto(scratch.subarray(0, size), start);
     },
   };
@@ -126,6 +126,11 @@ export function fileSource(fd: number, length: number): ParquetSource {
 
 /** The largest buffer a file source or the snappy decoder keeps to reuse. */
 const SCRATCH_BYTES = 1 << 20;
+
+/** A buffer to reuse of at least `size` bytes (at most SCRATCH_BYTES): `scratch` when it is that long, else a larger one. */
+function roomFor(scratch: Buffer, size: number): Buffer {
+  return scratch.length >= size ? scratch : Buffer.allocUnsafe(Math.max(size, Math.min(2 * scratch.length, SCRATCH_BYTES)));
+}
 
 function read(file: ParquetSource, maxValues: number, onCount?: (count: FooterCount) => boolean | void): ParquetTable | null {
   const n = file.length;
@@ -640,7 +645,7 @@ function hybrid(body: Buffer, at: number, end: number, bitWidth: number, n: numb
   return out;
 }
 
-let snappyScratch = Buffer.alloc(0);
+let snappyScratch: Buffer = Buffer.alloc(0);
 
 /** Snappy's raw format: a varint length, then literals and back references. The bytes are valid until the next call. */
 function snappy(src: Buffer): Buffer {
@@ -656,7 +661,7 @@ function snappy(src: Buffer): Buffer {
   let out: Buffer;
   if (length > SCRATCH_BYTES) out = Buffer.allocUnsafe(length);
   else {
-    if (snappyScratch.length < length) snappyScratch = Buffer.allocUnsafe(Math.max(length, Math.min(2 * snappyScratch.length, SCRATCH_BYTES)));
+    snappyScratch = roomFor(snappyScratch, length);
     out = snappyScratch.subarray(0, length);
   }
   let o = 0;
