@@ -9,6 +9,7 @@ import { Sql } from "./sql";
 import { TYPES } from "./typeParsers";
 import { openMemoryPglite } from "./pgliteSnapshot";
 import { gatherChunks, type ChunkHandler } from "./socketChunks";
+import { gatherLargeMessages, pgParserPrototype } from "./messageBuffers";
 import type { PGlite } from "@electric-sql/pglite";
 
 export type Prisma = PrismaClient;
@@ -30,6 +31,7 @@ export interface Database {
 export class MigrationRequired extends Error {}
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  gatherLargeMessages(pgParserPrototype());
   return config.kind === "postgres" ? openPostgres(config.url) : openPglite(config.dataDir);
 }
 
