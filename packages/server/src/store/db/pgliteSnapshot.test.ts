@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { listMigrations } from "./migrations";
-import { openMemoryPglite, snapshotPath } from "./pgliteSnapshot";
+import { MEMORY_SHARED_BUFFERS, openMemoryPglite, snapshotPath } from "./pgliteSnapshot";
 
 describe("the in-memory database's snapshot", () => {
   test("an in-memory database starts from the cached snapshot, migrated, and leaves it as it was", async () => {
@@ -13,6 +13,8 @@ describe("the in-memory database's snapshot", () => {
     try {
       const { rows } = await db.query<{ name: string }>(`SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`);
       expect(rows.map((r) => r.name).sort()).toEqual(listMigrations().map((m) => m.name).sort());
+      // the buffer pool it starts with (PostgreSQL's own is 128MB)
+      expect((await db.query<{ shared_buffers: string }>("SHOW shared_buffers")).rows[0].shared_buffers).toBe(MEMORY_SHARED_BUFFERS);
     } finally {
       await db.close();
     }
