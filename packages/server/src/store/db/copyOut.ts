@@ -244,7 +244,8 @@ function oneDimensional<T>(
 /**
  * The statement's rows, one at a time, through COPY on this connection: onRow gets each as it
  * arrives, its bytea values as views valid only during the call (copy what is kept), so
- * big values are not copied twice. An error thrown by onRow fails the statement's promise.
+ * big values are not copied twice. The views are into the pg parser's memory, which holds
+ * another connection's messages next (see messageBuffers.ts). An error thrown by onRow fails the statement's promise.
  */
 export function copyEach<T>(client: PoolClient, statement: Statement, columns: Columns, onRow: (row: T) => void): Promise<void> {
   const query = new CopyOutQuery<T>(copyStatement(statement), columns, onRow);

@@ -1,14 +1,18 @@
 // The pg driver's protocol parser (pg-protocol) gathers a message that spans socket
-// chunks in a buffer it doubles as the message grows: a 1 MiB blob chunk goes through
-// new buffers of 128 kB, 256 kB ... 2 MB, 4 MB of fresh memory whose every page is
-// faulted in as it is written (a 160 MB matrix read spent ~120 ms there, a 1.6 MB one
-// ~1.6 ms). Here a large message is gathered in a buffer of its own size, taken from a
-// few kept for the purpose, and the buffer is kept again once the parser lets go of it.
+// chunks in a buffer it doubles as the message grows: a 1.6 MB matrix value or a 1 MiB
+// blob chunk read 64 kB at a time goes through new buffers of 256 kB, 512 kB, 1 MB and
+// 2 MB, ~4 MB of fresh memory whose every page is faulted in as it is written (a 1.6 MB
+// matrix read spent ~1.6 ms copying there, GC aside). Here a large message is gathered in
+// a buffer of its own size, taken from a few kept for the purpose, and the buffer is kept
+// again once the parser lets go of it.
 //
 // Reusing the memory is safe because whoever gets a message from the parser takes what it
-// keeps of it before the next chunk is parsed: pg decodes a row's fields into strings,
-// copyOut copies bytea values, and the parser itself already moves the bytes left after
-// a message over that message whenever they fit in its buffer.
+// keeps of it before the next chunk is parsed: pg decodes rows, errors and notices into
+// strings, copyOut copies bytea values (copyEach's views are valid during its callback
+// only), and the parser itself already moves the bytes left after a message over that
+// message whenever they fit in its buffer. What is new is the scope of that rule: a kept
+// buffer goes to whichever connection reads a large message next, so a view held past its
+// callback would show another connection's data, not only the same connection's.
 import { createRequire } from "node:module";
 
 /** What of pg-protocol's Parser this relies on: its buffer, its cursors and two methods. */
@@ -29,14 +33,23 @@ const SLACK = 128 * 1024;
 /** Buffers kept, and the largest kept (a database blob chunk is 1 MiB, an inline matrix at most 4). */
 const KEEP = 4;
 const KEEP_BYTES = 8 * 1024 * 1024;
+/**
+ * Messages claiming more than this grow as pg-protocol grows them, as their bytes come: a
+ * length read from a stream out of step could ask for up to 4 GB at once.
+ */
+const GATHER_AT_MOST = 1024 * 1024 * 1024;
 
 const kept: Buffer[] = [];
 /** The buffer each parser has of the kept ones, while it has it. */
 const lent = new WeakMap<ParserState, Buffer>();
 
+/** The smallest kept buffer of at least bytes, or a new one. */
 function take(bytes: number): Buffer {
-  const i = kept.findIndex((b) => b.length >= bytes);
-  if (i >= 0) return kept.splice(i, 1)[0];
+  let best = -1;
+  kept.forEach((b, i) => {
+    if (b.length >= bytes && (best < 0 || b.length < kept[best].length)) best = i;
+  });
+  if (best >= 0) return kept.splice(best, 1)[0];
   return Buffer.allocUnsafeSlow(Math.ceil(bytes / SLACK) * SLACK);
 }
 
@@ -48,11 +61,6 @@ function keep(buffer: Buffer): void {
     const smallest = kept.reduce((s, b, i) => (b.length < kept[s].length ? i : s), 0);
     if (kept[smallest].length < buffer.length) kept[smallest] = buffer;
   }
-}
-
-/** The memory kept for large messages (for tests): how many buffers, how many bytes. */
-export function keptBuffers(): { count: number; bytes: number } {
-  return { count: kept.length, bytes: kept.reduce((n, b) => n + b.length, 0) };
 }
 
 /**
@@ -70,7 +78,7 @@ export function gatherLargeMessages(prototype: ParserMethods): void {
     if (this.bufferLength >= 5) {
       const message = 1 + this.buffer.readUInt32BE(this.bufferOffset + 1);
       const held = this.bufferLength + chunk.length;
-      if (message >= LARGE_MESSAGE && this.bufferOffset + held > this.buffer.length) {
+      if (message >= LARGE_MESSAGE && message <= GATHER_AT_MOST && this.bufferOffset + held > this.buffer.length) {
         // a lent buffer that holds the message takes it at its start (copy moves overlapping bytes)
         const before = lent.get(this);
         const fits = before === this.buffer && before.length >= Math.max(message, held);
