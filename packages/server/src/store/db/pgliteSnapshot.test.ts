@@ -13,6 +13,8 @@ describe("the in-memory database's snapshot", () => {
     try {
       const { rows } = await db.query<{ name: string }>(`SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`);
       expect(rows.map((r) => r.name).sort()).toEqual(listMigrations().map((m) => m.name).sort());
+      // one database: the templates are left out of the snapshot
+      expect((await db.query<{ datname: string }>("SELECT datname FROM pg_database")).rows).toEqual([{ datname: "postgres" }]);
       // the buffer pool it starts with (PostgreSQL's own is 128MB)
       expect((await db.query<{ shared_buffers: string }>("SHOW shared_buffers")).rows[0].shared_buffers).toBe(MEMORY_SHARED_BUFFERS);
     } finally {

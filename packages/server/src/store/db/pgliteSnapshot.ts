@@ -17,11 +17,15 @@ function cacheDir(): string {
   return path.join(packageDir(__dirname), ".cache");
 }
 
+/** How the snapshot is made (see leaveOutTemplates): part of its name. */
+const SNAPSHOT_FORM = "without templates";
+
 export function snapshotPath(): string {
   const pgliteDir = packageDir(path.dirname(require.resolve("@electric-sql/pglite")));
   const pgliteVersion = JSON.parse(fs.readFileSync(path.join(pgliteDir, "package.json"), "utf8")).version as string;
   const hash = createHash("sha256").update(pgliteVersion);
   for (const m of listMigrations()) hash.update(m.name).update(m.checksum);
+  hash.update(SNAPSHOT_FORM); // a snapshot made otherwise is not taken
   return path.join(cacheDir(), `pglite-${hash.digest("hex").slice(0, 16)}.tar`);
 }
 
@@ -72,8 +76,26 @@ export async function openMemoryPglite(): Promise<PGlite> {
   const db = new PGlite({ startParams });
   await db.waitReady;
   await applyMigrations(db as unknown as SqlRunner);
+  await leaveOutTemplates(db);
   await writeSnapshot(db, file);
   return db;
+}
+
+/**
+ * Drops template0 and template1: the sources of CREATE DATABASE, which PGlite (one
+ * database, "postgres") never runs. They are 15 of the snapshot's 41 MB, which every start
+ * reads and unpacks into PGlite's file system. Loading PGlite from the snapshot, four times
+ * each on this machine: 1,153-1,661 -> 920-1,178 ms, ~70 MB less memory. The server's start
+ * to its first answer moved less (bench: 1,922-1,993 -> 1,984 ms): the first request then
+ * waits for V8's background compilation of PGlite's WASM hot code, which the longer start
+ * had overlapped. The checkpoint leaves nothing to replay from the log at a start.
+ */
+async function leaveOutTemplates(db: PGlite): Promise<void> {
+  await db.exec("UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')");
+  // one statement a call: DROP DATABASE runs in no transaction, not even a multi-statement one
+  await db.exec("DROP DATABASE template0");
+  await db.exec("DROP DATABASE template1");
+  await db.exec("CHECKPOINT");
 }
 
 async function writeSnapshot(db: PGlite, file: string): Promise<void> {
