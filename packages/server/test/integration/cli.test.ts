@@ -115,6 +115,7 @@ describe("ert-storage command", () => {
   test("run as a program, the command gets node's flags from its first line; the package scripts and the bench give the same", async () => {
     const flags = nodeFlags(fs.readFileSync(bin, "utf8"));
     expect(flags).toContain("--max-semi-space-size=8");
+    expect(flags).toContain("--wasm-tiering-budget=1000000000");
     // the kernel runs the first line: a copy of the command that prints what node was given
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ert-flags-"));
     const probe = path.join(dir, "probe.js");
