@@ -173,13 +173,14 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
       if (close) res.setHeader("Connection", "close");
       res.status(known.status).json({ detail });
     };
-    // A body refused half-read (a streamed matrix or block) leaves bytes on the way: the
-    // rest is read and dropped before the answer, so that the client, still sending, gets
-    // to read it (closing at once made it fail writing, EPIPE). A body over its limit, or
-    // more than DRAIN_BYTES of one, is not read: the connection closes after the answer.
-    if (known.status === 413) return send(!req.complete);
-    if (!req.complete) return drain(req, send);
-    send(false);
+    // A body refused half-read (a streamed matrix, a block, one over its limit) leaves bytes
+    // on the way: the rest is read and dropped before the answer, so that the client, still
+    // sending, gets to read it (closing at once made it fail writing, EPIPE or a reset) and
+    // the connection serves the next request. A body declaring more than DRAIN_BYTES is not
+    // read, nor is more than DRAIN_BYTES of one: the connection closes after the answer.
+    if (req.complete) return send(false);
+    if (Number(req.headers["content-length"]) > DRAIN_BYTES) return send(true);
+    drain(req, send);
     return;
   }
   const requestId = res.getHeader("x-request-id");

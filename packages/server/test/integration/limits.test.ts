@@ -106,6 +106,49 @@ describe.each(BACKENDS)("request limits on %s", (backend) => {
     expect((await t.api.post(path("After"), { json: [1, 2] })).status).toBe(200);
   });
 
+  test("a body over its limit is read to its end and answered 413 on a connection that stays open; one declaring more than 64 MiB is not read", async () => {
+    const { ensembleId } = await t.ensemble({ size: 1 });
+    const url = new URL(t.api.base);
+    const connect = async () => {
+      const socket = net.connect(Number(url.port), url.hostname);
+      await new Promise((resolve) => socket.once("connect", resolve));
+      const state = { answer: "", closed: false };
+      socket.on("data", (d: Buffer) => (state.answer += d.toString("latin1")));
+      socket.on("close", () => (state.closed = true));
+      socket.on("error", () => undefined);
+      return { socket, state };
+    };
+    const waitFor = async (done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    };
+    // as a client that writes the whole body before it reads (fetch, Python requests): every
+    // byte is sent, then the next request on the same connection
+    const body = writeNpy(new Float64Array(600), [600]); // 4928 bytes, over the 4000 of matrices
+    const { socket, state } = await connect();
+    socket.write(
+      Buffer.concat([
+        Buffer.from(`POST /ensembles/${ensembleId}/records/M/matrix HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-numpy\r\nContent-Length: ${body.length}\r\n\r\n`),
+        body,
+        Buffer.from("GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n"),
+      ]),
+    );
+    await waitFor(() => /HTTP\/1\.1 200/.test(state.answer) || state.closed);
+    expect(state.answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(state.answer).toMatch(/4000 bytes, the limit for matrices/);
+    expect(state.answer.toLowerCase()).not.toContain("connection: close");
+    expect(state.answer).toMatch(/HTTP\/1\.1 200 /); // the same connection answered the next request
+    socket.destroy();
+
+    // a length beyond what is worth reading: the answer comes before any of the body, and the connection closes
+    const huge = await connect();
+    huge.socket.write(`POST /ensembles/${ensembleId}/records/M/matrix HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-numpy\r\nContent-Length: ${64 * 1024 * 1024 + 1}\r\n\r\n`);
+    await waitFor(() => huge.state.closed);
+    expect(huge.state.answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(huge.state.answer.toLowerCase()).toContain("connection: close");
+    expect(huge.state.closed).toBe(true);
+    expect((await t.api.get(`/ensembles/${ensembleId}/records`)).json).toEqual({});
+  });
+
   test("an ensemble larger than the maximum size is refused before anything is made", async () => {
     const experimentId = await t.experiment();
     const res = await t.api.post(`/experiments/${experimentId}/ensembles`, { json: { size: 51, parameter_names: [], response_names: [] } });
