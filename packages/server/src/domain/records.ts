@@ -123,7 +123,12 @@ export class RecordService {
       );
     }
     let decoded: Matrix | undefined;
-    let posted: Buffer | null = null; // a Parquet body kept to be answered as posted
+    // A Parquet body kept to be answered as posted: only an ensemble-wide record is (a
+    // realization's own is answered with its realization index as the row label). ERT's
+    // per-realization response, a pandas file of 1 x 2000, is ~470 kB of footer around
+    // 16 kB of values: kept, it was most of what such a POST wrote.
+    let posted: Buffer | null = null;
+    const keepPosted = realizationIndex === undefined;
     let streamed: StoredMatrix | undefined;
     try {
       if (body instanceof Readable) {
@@ -139,11 +144,11 @@ export class RecordService {
         if ("stored" in received) streamed = received.stored;
         else {
           decoded = received.matrix;
-          posted = received.posted ?? null;
+          if (keepPosted) posted = received.posted ?? null;
         }
       } else {
         decoded = await decodeMatrix(mediaType, body, this.matrices.maxParquetValues);
-        if (mediaType === "application/x-parquet") posted = asPosted(body);
+        if (mediaType === "application/x-parquet" && keepPosted) posted = asPosted(body);
       }
     } catch (error) {
       if (error instanceof TooManyValues && error.maxValues === Math.floor(this.deps.limits.matrixBytes / 8)) {

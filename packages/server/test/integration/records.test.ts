@@ -101,6 +101,12 @@ describe.each(BACKENDS)("matrix records on %s", (backend) => {
     expect(Array.from(back.data)).toEqual([0.5, 1.5, 2.5]);
     const csv = await t.api.get(rec(ensembleId, "WOPR:OP1"), { headers: { accept: "text/csv" } });
     expect(csv.text).toBe(",2010-01-01,2010-02-01,2010-03-01\n2,0.5,1.5,2.5\n");
+    // the file as posted is kept only where it is answered: an ensemble-wide record
+    const wide = await t.api.post(`${rec(ensembleId, "WIDE")}/matrix`, { body: writeParquet(frame), headers: { "content-type": "application/x-parquet" } });
+    expect(wide.status).toBe(200);
+    const kept = await t.db.pool.query("SELECT m.record_id, m.parquet IS NOT NULL AS kept FROM matrix m WHERE m.record_id = ANY($1::uuid[])", [[res.json.id, wide.json.id]]);
+    expect(Object.fromEntries(kept.rows.map((r) => [r.record_id, r.kept]))).toEqual({ [res.json.id]: false, [wide.json.id]: true });
+    expect((await t.api.get(rec(ensembleId, "WIDE"), { headers: { accept: "application/x-parquet" } })).bytes.equals(writeParquet(frame))).toBe(true);
   });
 
   test("per-realization records stack as rows sorted by realization, with the union of labels", async () => {
