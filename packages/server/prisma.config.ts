@@ -32,5 +32,7 @@ export default defineConfig({
   engine: "js",
   schema: path.join(__dirname, "..", "..", "prisma", "schema.prisma"),
   migrations: { path: path.join(__dirname, "..", "..", "prisma", "migrations") },
-  adapter: async () => new WholeScriptPg({ connectionString: databaseUrl() }),
+  // allowExitOnIdle: the pool's idle connection (pg keeps one 10 s by default) held the
+  // command open ~10 s after its work was done
+  adapter: async () => new WholeScriptPg({ connectionString: databaseUrl(), allowExitOnIdle: true }),
 });
