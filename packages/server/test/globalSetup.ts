@@ -24,7 +24,9 @@ export default async function globalSetup(): Promise<void> {
   try {
     // side by side: each `migrate deploy` lingers ~10 s after its work (Prisma's WASM schema
     // engine leaves its advisory-lock timeout's timer running)
-    await Promise.all([prepareDatabase(), ...OWN_DATABASES.map((own) => prepareDatabase(own))]);
+    const prepared = await Promise.allSettled([prepareDatabase(), ...OWN_DATABASES.map((own) => prepareDatabase(own))]);
+    const failed = prepared.find((p): p is PromiseRejectedResult => p.status === "rejected");
+    if (failed) throw failed.reason;
   } catch (error) {
     await globalThis.ertEmbeddedPostgres?.stop();
     throw error;

@@ -41,6 +41,10 @@ export function parseBodies(limits: Limits): RequestHandler {
         next(isTooLarge(error) ? tooLarge(limits.matrixBytes, "matrices", LIMIT_VARIABLES.matrixBytes) : error),
       );
     }
+    // a declared length over the limit is refused before any of the body is read (express.text
+    // would read all of it first, however long); the error handler reads and drops a few MiB
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > limits.jsonBytes) return next(tooLarge(limits.jsonBytes, "JSON bodies", LIMIT_VARIABLES.jsonBytes));
     json(req, res, (error?: unknown) => {
       if (isTooLarge(error)) return next(tooLarge(limits.jsonBytes, "JSON bodies", LIMIT_VARIABLES.jsonBytes));
       if (error) return next(error);

@@ -179,7 +179,8 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     // the connection serves the next request. A body declaring more than DRAIN_BYTES is not
     // read, nor is more than DRAIN_BYTES of one: the connection closes after the answer.
     if (req.complete) return send(false);
-    if (Number(req.headers["content-length"]) > DRAIN_BYTES) return send(true);
+    // a client gone (or a length beyond reading): nothing to wait for
+    if (req.socket.destroyed || Number(req.headers["content-length"]) > DRAIN_BYTES) return send(true);
     drain(req, send);
     return;
   }

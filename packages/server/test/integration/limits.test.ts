@@ -139,14 +139,29 @@ describe.each(BACKENDS)("request limits on %s", (backend) => {
     expect(state.answer).toMatch(/HTTP\/1\.1 200 /); // the same connection answered the next request
     socket.destroy();
 
+    // the same for a JSON body over its limit
+    const experimentId = await t.experiment();
+    const text = JSON.stringify({ text: "x".repeat(3000) });
+    const json = await connect();
+    json.socket.write(`PUT /experiments/${experimentId}/userdata HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${text.length}\r\n\r\n${text}GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await waitFor(() => /HTTP\/1\.1 200/.test(json.state.answer) || json.state.closed);
+    expect(json.state.answer).toMatch(/^HTTP\/1\.1 413 [^]*2000 bytes, the limit for JSON bodies[^]*HTTP\/1\.1 200 /);
+    json.socket.destroy();
+
     // a length beyond what is worth reading: the answer comes before any of the body, and the connection closes
-    const huge = await connect();
-    huge.socket.write(`POST /ensembles/${ensembleId}/records/M/matrix HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-numpy\r\nContent-Length: ${64 * 1024 * 1024 + 1}\r\n\r\n`);
-    await waitFor(() => huge.state.closed);
-    expect(huge.state.answer).toMatch(/^HTTP\/1\.1 413 /);
-    expect(huge.state.answer.toLowerCase()).toContain("connection: close");
-    expect(huge.state.closed).toBe(true);
+    for (const [method, path, type] of [
+      ["POST", `/ensembles/${ensembleId}/records/M/matrix`, "application/x-numpy"],
+      ["PUT", `/experiments/${experimentId}/userdata`, "application/json"],
+    ]) {
+      const huge = await connect();
+      huge.socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${64 * 1024 * 1024 + 1}\r\n\r\n`);
+      await waitFor(() => huge.state.closed);
+      expect([path, huge.state.answer]).toEqual([path, expect.stringMatching(/^HTTP\/1\.1 413 /)]);
+      expect(huge.state.answer.toLowerCase()).toContain("connection: close");
+      expect(huge.state.closed).toBe(true);
+    }
     expect((await t.api.get(`/ensembles/${ensembleId}/records`)).json).toEqual({});
+    expect((await t.api.get(`/experiments/${experimentId}/userdata`)).json).toEqual({});
   });
 
   test("an ensemble larger than the maximum size is refused before anything is made", async () => {

@@ -96,11 +96,11 @@ async function leaveOutTemplates(db: PGlite): Promise<void> {
     // one statement a call: DROP DATABASE runs in no transaction, not even a multi-statement one
     await db.exec("DROP DATABASE template0");
     await db.exec("DROP DATABASE template1");
-    await db.exec("CHECKPOINT");
   } catch (error) {
     // only a smaller snapshot is lost: the database serves as it is
     console.warn(`Could not leave the templates out of the embedded database snapshot (${(error as Error).message}); it stays larger.`);
   }
+  await db.exec("CHECKPOINT");
 }
 
 async function writeSnapshot(db: PGlite, file: string): Promise<void> {
