@@ -101,11 +101,18 @@ describe.each(BACKENDS)("matrix records on %s", (backend) => {
     expect(Array.from(back.data)).toEqual([0.5, 1.5, 2.5]);
     const csv = await t.api.get(rec(ensembleId, "WOPR:OP1"), { headers: { accept: "text/csv" } });
     expect(csv.text).toBe(",2010-01-01,2010-02-01,2010-03-01\n2,0.5,1.5,2.5\n");
-    // the file as posted is kept only where it is answered: an ensemble-wide record
+    // the file as posted is kept only where it is answered: an ensemble-wide record (sent
+    // with a length, or chunked: then it is read as it arrives)
     const wide = await t.api.post(`${rec(ensembleId, "WIDE")}/matrix`, { body: writeParquet(frame), headers: { "content-type": "application/x-parquet" } });
     expect(wide.status).toBe(200);
-    const kept = await t.db.pool.query("SELECT m.record_id, m.parquet IS NOT NULL AS kept FROM matrix m WHERE m.record_id = ANY($1::uuid[])", [[res.json.id, wide.json.id]]);
-    expect(Object.fromEntries(kept.rows.map((r) => [r.record_id, r.kept]))).toEqual({ [res.json.id]: false, [wide.json.id]: true });
+    const chunked = (file: Buffer) => new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(file)), c.close()) });
+    const own = await t.api.post(`${rec(ensembleId, "WOPR:OP1")}/matrix`, { body: chunked(writeParquet(frame)), headers: { "content-type": "application/x-parquet" }, query: { realization_index: 1 } });
+    expect(own.status).toBe(200);
+    const wideChunked = await t.api.post(`${rec(ensembleId, "WIDE2")}/matrix`, { body: chunked(writeParquet(frame)), headers: { "content-type": "application/x-parquet" } });
+    expect(wideChunked.status).toBe(200);
+    const ids = [res.json.id, own.json.id, wide.json.id, wideChunked.json.id];
+    const kept = await t.db.pool.query("SELECT m.record_id, m.parquet IS NOT NULL AS kept FROM matrix m WHERE m.record_id = ANY($1::uuid[])", [ids]);
+    expect(Object.fromEntries(kept.rows.map((r) => [r.record_id, r.kept]))).toEqual({ [ids[0]]: false, [ids[1]]: false, [ids[2]]: true, [ids[3]]: true });
     expect((await t.api.get(rec(ensembleId, "WIDE"), { headers: { accept: "application/x-parquet" } })).bytes.equals(writeParquet(frame))).toBe(true);
   });
 
