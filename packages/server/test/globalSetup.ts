@@ -23,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
   }
   try {
     // side by side: each `migrate deploy` lingers ~10 s after its work (Prisma's WASM schema
-    // engine leaves its advisory-lock timeout's timer running)
+    // engine leaves a 10 s timer running when it is done)
     const prepared = await Promise.allSettled([prepareDatabase(), ...OWN_DATABASES.map((own) => prepareDatabase(own))]);
     const failed = prepared.find((p): p is PromiseRejectedResult => p.status === "rejected");
     if (failed) throw failed.reason;
