@@ -43,10 +43,10 @@ export function parseBodies(limits: Limits): RequestHandler {
     }
     // a declared length over the limit is refused before any of the body is read (express.text
     // would read all of it first, however long); the error handler reads and drops a few MiB
-    const declared = declaredLength(req);
-    if (declared !== undefined && declared > limits.jsonBytes) return next(tooLarge(limits.jsonBytes, "JSON bodies", LIMIT_VARIABLES.jsonBytes));
+    const overLimit = () => next(tooLarge(limits.jsonBytes, "JSON bodies", LIMIT_VARIABLES.jsonBytes));
+    if ((declaredLength(req) ?? 0) > limits.jsonBytes) return overLimit();
     json(req, res, (error?: unknown) => {
-      if (isTooLarge(error)) return next(tooLarge(limits.jsonBytes, "JSON bodies", LIMIT_VARIABLES.jsonBytes));
+      if (isTooLarge(error)) return overLimit();
       if (error) return next(error);
       if (typeof req.body !== "string") {
         req.body = undefined;
