@@ -193,6 +193,36 @@ describe.each(BACKENDS)("exact numbers on %s", (backend) => {
     );
   });
 
+  test("a realization's Parquet record (ERT's response: one row, dated columns) keeps every bit, alone and stacked", async () => {
+    // a realization's file is not kept as posted: every answer is made from what was stored
+    const size = 4;
+    const { ensembleId } = await t.ensemble({ size, response_names: ["R"] });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }).chain((cols) => fc.array(doubles(cols, cols), { minLength: size, maxLength: size })), async (rows) => {
+        const name = `R${n++}`;
+        const cols = rows[0].length;
+        const columns = { kind: "datetime" as const, values: Array.from({ length: cols }, (_, k) => `20${10 + k}-01-01T00:00:00`) };
+        for (const [r, xs] of rows.entries()) {
+          const body = writeParquet({ shape: [1, cols], data: Float64Array.from(xs), columns, index: { kind: "int", values: [r] } });
+          const posted = await t.api.post(`/ensembles/${ensembleId}/records/${name}/matrix`, { body, headers: { "content-type": "application/x-parquet" }, query: { realization_index: r } });
+          expect(posted.status).toBe(200);
+        }
+        for (const [r, xs] of rows.entries()) {
+          const get = (accept: string) => t.api.get(`/ensembles/${ensembleId}/records/${name}`, { headers: { accept }, query: { realization_index: r } });
+          sameDoubles(readNpy((await get("application/x-numpy")).bytes).data, xs);
+          const parquet = readParquet((await get("application/x-parquet")).bytes);
+          sameDoubles(parquet.data, xs);
+          expect(parquet.columns).toEqual(columns);
+          sameDoubles(readCsv((await get("text/csv")).text).data, xs);
+        }
+        const stacked = await t.api.get(`/ensembles/${ensembleId}/records/${name}`, { headers: { accept: "application/x-numpy" } });
+        sameDoubles(readNpy(stacked.bytes).data, rows.flat());
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   test("the largest double, -0.0 and a subnormal in an observation are stored, not refused", async () => {
     const experimentId = await t.experiment();
     const values = [1.7976931348623157e308, -0, 5e-324, NaN, -Infinity];
