@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { checkLabelsText, formatDatetimes, formatLabels, fromLabelsJson, labelFormatter, labelsFromText, labelsJson, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
+import { answerLabels, checkLabelsText, formatDatetimes, formatLabels, fromLabelsJson, labelFormatter, labelsBlockTexts, labelsFromText, labelsJson, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
 import { FormatError, type Labels } from "./matrix";
 import { anyLabels } from "./testing";
 
@@ -80,6 +80,52 @@ describe("formatLabels", () => {
     // one time of day among dates makes every date show its time
     const dates = { kind: "datetime" as const, values: ["2020-01-01T00:00:00", "2020-01-02T00:00:00", "2020-01-03T12:00:00.5"] };
     expect(labelFormatter(dates)(0, 1)).toEqual(["2020-01-01 00:00:00.000000"]);
+  });
+
+  test("an answer's blocks of stored labels are stretches of their text, written as formatLabels writes them, the text never parsed whole (generated labels, blocks in any order)", async () => {
+    const oddDates = fc
+      .array(fc.constantFrom("2020-01-01T00:00:00", "2020-01-01T00:00:00.25", "2020-01-01T00:00:00.", "x\\y", '"2020-01-01T00:00:00"', "12020-01-01T00:00:00.0000001"), { maxLength: 8 })
+      .map((values): Labels => ({ kind: "datetime", values }));
+    const blocks = (n: number) => fc.array(fc.tuple(fc.integer({ min: 0, max: n + 1 }), fc.integer({ min: 0, max: n + 1 })), { maxLength: 6 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(anyLabels(10), anyUtf16Labels, oddDates).chain((labels) => fc.tuple(fc.constant(labels), blocks(labels.values.length))),
+        async ([labels, ranges]) => {
+          const all = formatLabels(labels);
+          const text = labelsJson(labels);
+          // strings and dates: a text that is no JSON after the list, which only a reader of the list gets through
+          const strings = labels.kind === "string" || labels.kind === "datetime";
+          const broken = strings ? text.slice(0, -1) + ',"after":}' : text;
+          for (const lazy of [labelsFromText(broken, 0), fromLabelsJson({ kind: labels.kind, json: new TextEncoder().encode(broken) })]) {
+            const blockOf = await answerLabels(lazy);
+            for (const [a, b] of ranges) {
+              const [from, to] = [Math.min(a, b), Math.max(a, b)];
+              const block = blockOf(from, to);
+              if (strings) expect(Array.isArray(block)).toBe(false); // a stretch of the text
+              // through the structured clone a thread gets it by
+              expect(labelsBlockTexts(structuredClone(block))).toEqual(all.slice(from, to));
+            }
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    // a list that holds something but strings is parsed whole, and written as it reads
+    const mixed = labelsFromText('{"kind":"string","values":["a",1,"b"]}', 0);
+    expect(labelsBlockTexts((await answerLabels(mixed))(0, 3))).toEqual(["a", "1", "b"]);
+  });
+
+  test("an answer's form of stored datetimes is decided with pauses for other work (300k labels)", async () => {
+    const n = 300_000;
+    const values = Array.from({ length: n }, (_, i) => new Date(Date.UTC(2000, 0, 1) + i * 60_000).toISOString().slice(0, 19));
+    const labels: Labels = { kind: "datetime", values };
+    let turns = 0;
+    const counting = setInterval(() => turns++, 0);
+    const blockOf = await answerLabels(labelsFromText(labelsJson(labels)));
+    clearInterval(counting);
+    expect(turns).toBeGreaterThan(0); // others ran while the 300k values were read
+    expect(labelsBlockTexts(blockOf(n - 2, n))).toEqual(formatLabels(labels).slice(n - 2));
+    expect(labelsBlockTexts(blockOf(0, 1))).toEqual(["2000-01-01 00:00:00"]);
   });
 
   test("formats hundreds of thousands of datetimes with a time of day (a spread of them overflowed the stack: a CSV answer was a 500)", () => {

@@ -29,45 +29,164 @@ export function labelFormatter(labels: Labels): (from: number, to: number) => st
   }
 }
 
+/**
+ * A block of row labels as an answer hands it to the writer of the block (a text thread):
+ * their texts, or the stretch of a stored list of strings that holds them.
+ */
+export type LabelsBlock = string[] | StoredLabelsBlock;
+
+/** Values of a stored list, as the JSON text between its brackets, and the form of the datetimes they are (null: strings written as they are). */
+export interface StoredLabelsBlock {
+  json: string;
+  form: DatetimeForm | null;
+}
+
+/** The texts of a block of labels (on the thread that writes it). */
+export function labelsBlockTexts(block: LabelsBlock): string[] {
+  if (Array.isArray(block)) return block;
+  const values = JSON.parse(`[${block.json}]`) as string[];
+  const form = block.form;
+  return form ? values.map((v) => formatDatetime(v, form)) : values;
+}
+
+/**
+ * labelFormatter for an answer written a block at a time. Long stored string and datetime
+ * labels are never parsed here: each block is the stretch of their stored text that holds
+ * it, which the thread writing the block parses, and the form of datetimes is decided over
+ * the text with pauses for other requests. Parsing 4M dates whole for a CSV answer put
+ * 4M strings on the heap: with their formatting, collections held the main thread ~2 s.
+ */
+export async function answerLabels(labels: Labels): Promise<(from: number, to: number) => LabelsBlock> {
+  const json = jsonOfLabels.get(labels);
+  if (json === undefined || (labels.kind !== "string" && labels.kind !== "datetime")) return labelFormatter(labels);
+  const stored = new StoredStrings(typeof json === "string" ? json : json.toString("utf8"));
+  const form = labels.kind === "datetime" ? await stored.datetimeForm() : null;
+  let parsed: ((from: number, to: number) => string[]) | undefined;
+  // a text that holds something else than strings is parsed whole after all
+  return (from, to) => (stored.other ? null : stored.span(from, to, form)) ?? (parsed ??= labelFormatter(labels))(from, to);
+}
+
+/**
+ * A stored labels text ({"kind", "values": [strings]}) read one value after another,
+ * without making them: where each starts and ends in the text. `other` once it met
+ * anything but a string in the list.
+ */
+class StoredStrings {
+  /** where the next value (or the list's end) starts */
+  private at = 0;
+  /** values read so far */
+  private read = 0;
+  /** the first backslash at or after `at` (Infinity: none) */
+  private backslash = -1;
+  /** the value last read: the text from `start` to `end`, quotes included (escaped: it holds a backslash) */
+  private start = 0;
+  private end = 0;
+  private escaped = false;
+  other = false;
+
+  constructor(private readonly text: string) {
+    this.rewind();
+  }
+
+  private rewind(): void {
+    this.at = this.text.indexOf("[") + 1;
+    this.read = 0;
+    this.backslash = -1;
+  }
+
+  /** Reads the next value: false at the list's end, or (then `other` is set) at anything but a string. */
+  private step(): boolean {
+    const text = this.text;
+    let at = this.at;
+    for (let c = text.charCodeAt(at); c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = text.charCodeAt(++at));
+    const c = text.charCodeAt(at);
+    if (c === 0x5d /* ] */) return false;
+    let close = c === 0x22 /* " */ ? text.indexOf('"', at + 1) : -1;
+    if (close < 0) return !(this.other = true);
+    if (this.backslash < at) {
+      const b = text.indexOf("\\", at);
+      this.backslash = b < 0 ? Infinity : b;
+    }
+    this.escaped = this.backslash < close;
+    if (this.escaped) {
+      close = at + 1;
+      for (let ch = text.charCodeAt(close); ch !== 0x22; ch = text.charCodeAt(close)) {
+        if (Number.isNaN(ch)) return !(this.other = true);
+        close += ch === 0x5c ? 2 : 1;
+      }
+    }
+    [this.start, this.end] = [at, close + 1];
+    this.at = close + 1;
+    this.read++;
+    return true;
+  }
+
+  /** Values from..to - 1 (fewer at the list's end) as a stretch of the text; null when it holds something else. */
+  span(from: number, to: number, form: DatetimeForm | null): StoredLabelsBlock | null {
+    if (from < this.read) this.rewind();
+    while (this.read < from && this.step());
+    let first = -1;
+    while (this.read < to && this.step()) if (first < 0) first = this.start;
+    if (this.other) return null;
+    return { json: first < 0 ? "" : this.text.slice(first, this.end), form };
+  }
+
+  /** datetimeForm of all the values, read from the text with a pause after every PACED_VALUES; null when it holds something else. */
+  async datetimeForm(): Promise<DatetimeForm | null> {
+    this.rewind();
+    const form: DatetimeForm = { allMidnight: true, fracDigits: 0 };
+    for (let more = true; more; await new Promise(setImmediate)) {
+      for (let k = 0; k < PACED_VALUES && (more = this.step()); k++) {
+        const shape = this.escaped ? datetimeShape(JSON.parse(this.text.slice(this.start, this.end)) as string) : datetimeShape(this.text, this.start + 1, this.end - 1);
+        addDatetime(form, shape);
+      }
+    }
+    this.rewind();
+    return this.other ? null : form;
+  }
+}
+
+/** Stored datetimes read between pauses (~10 ms of work). */
+const PACED_VALUES = 1 << 16;
+
 /** pandas writes dates alone when every value is at midnight, else "YYYY-MM-DD HH:MM:SS[.f]". */
 export function formatDatetimes(values: string[]): string[] {
   const form = datetimeForm(values);
   return values.map((v) => formatDatetime(v, form));
 }
 
-const ISO_DATETIME = /^(\d{4,}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/;
-
 /** How pandas writes a set of datetimes: dates alone, or with the fraction digits the finest of them needs (0, 6 or 9). */
-interface DatetimeForm {
+export interface DatetimeForm {
   allMidnight: boolean;
   fracDigits: number;
 }
 
 function datetimeForm(values: readonly (string | number)[]): DatetimeForm {
-  let allMidnight = true;
-  let fracDigits = 0;
+  const form: DatetimeForm = { allMidnight: true, fracDigits: 0 };
   // a loop, not Math.max(...): a spread of 4M dates overflowed the stack (a 500)
-  for (const v of values) {
-    const shape = datetimeShape(String(v));
-    if (shape !== MIDNIGHT) allMidnight = false;
-    if (shape > 0) fracDigits = Math.max(fracDigits, shape <= 6 ? 6 : 9);
-  }
-  return { allMidnight, fracDigits };
+  for (const v of values) addDatetime(form, datetimeShape(String(v)));
+  return form;
+}
+
+/** Counts a value of this datetimeShape into the form of its set. */
+function addDatetime(form: DatetimeForm, shape: number): void {
+  if (shape !== MIDNIGHT) form.allMidnight = false;
+  if (shape > 0) form.fracDigits = Math.max(form.fracDigits, shape <= 6 ? 6 : 9);
 }
 
 const MIDNIGHT = -2;
 const DATE_TIME = "-00-00T00:00:00"; // after the year; 0 stands for any digit
 
 /**
- * What ISO_DATETIME finds in a text, without a match's allocations (a form is decided over
- * millions of labels): -1 when it does not match, MIDNIGHT for a time of 00:00:00 without
- * a fraction (or a fraction of zeros), else the fraction's digits without trailing zeros.
+ * How a text matches an ISO datetime, /^\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$/, without a
+ * match's allocations (a form is decided over millions of labels): -1 when it does not
+ * match, MIDNIGHT for a time of 00:00:00 without a fraction (or a fraction of zeros), else
+ * the fraction's digits without trailing zeros.
  */
-function datetimeShape(v: string): number {
-  const n = v.length;
-  let i = 0;
-  while (i < n && isDigit(v.charCodeAt(i))) i++;
-  if (i < 4 || n < i + DATE_TIME.length) return -1;
+function datetimeShape(v: string, start = 0, end = v.length): number {
+  let i = start;
+  while (i < end && isDigit(v.charCodeAt(i))) i++;
+  if (i - start < 4 || end < i + DATE_TIME.length) return -1;
   for (let k = 0; k < DATE_TIME.length; k++) {
     const c = v.charCodeAt(i + k);
     const want = DATE_TIME.charCodeAt(k);
@@ -75,12 +194,12 @@ function datetimeShape(v: string): number {
   }
   let frac = 0;
   const dot = i + DATE_TIME.length;
-  if (dot < n) {
-    if (v.charCodeAt(dot) !== 0x2e || dot + 1 === n) return -1;
-    let end = n;
-    for (let k = dot + 1; k < n; k++) if (!isDigit(v.charCodeAt(k))) return -1;
-    while (end > dot + 1 && v.charCodeAt(end - 1) === 0x30) end--;
-    frac = end - dot - 1;
+  if (dot < end) {
+    if (v.charCodeAt(dot) !== 0x2e || dot + 1 === end) return -1;
+    for (let k = dot + 1; k < end; k++) if (!isDigit(v.charCodeAt(k))) return -1;
+    let last = end;
+    while (last > dot + 1 && v.charCodeAt(last - 1) === 0x30) last--;
+    frac = last - dot - 1;
   }
   return frac === 0 && v.startsWith("00:00:00", i + 7) ? MIDNIGHT : frac;
 }
@@ -89,12 +208,13 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-function formatDatetime(v: string, { allMidnight, fracDigits }: DatetimeForm): string {
-  const p = ISO_DATETIME.exec(v);
-  if (!p) return v;
-  if (allMidnight) return p[1];
-  const frac = fracDigits ? "." + (p[3] ?? "").padEnd(fracDigits, "0").slice(0, fracDigits) : "";
-  return `${p[1]} ${p[2]}${frac}`;
+/** v.slice(start, end) as pandas writes it in a set of this form: itself when it is not an ISO datetime. */
+function formatDatetime(v: string, { allMidnight, fracDigits }: DatetimeForm, start = 0, end = v.length): string {
+  if (datetimeShape(v, start, end) === -1) return v.slice(start, end);
+  const t = v.indexOf("T", start); // date "YYYY-MM-DD" before it, time "HH:MM:SS" after, then maybe "." and digits
+  if (allMidnight) return v.slice(start, t);
+  const time = `${v.slice(start, t)} ${v.slice(t + 1, t + 9)}`;
+  return fracDigits ? `${time}.${v.slice(t + 10, end).padEnd(fracDigits, "0").slice(0, fracDigits)}` : time;
 }
 
 /** Infers the kind of labels read as text, as pandas infers an index column. */

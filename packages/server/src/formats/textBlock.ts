@@ -2,6 +2,7 @@
 // (textWorker.ts), and the main thread too when it has no threads.
 import { encodeCsv } from "./csv";
 import { encodeNestedJson } from "./json";
+import { labelsBlockTexts, type LabelsBlock } from "./labels";
 import type { Matrix } from "./matrix";
 
 export interface TextTask {
@@ -9,6 +10,8 @@ export interface TextTask {
   format: "csv" | "json";
   /** the block's rows, labelled as in the frame */
   matrix: Matrix;
+  /** its row labels, when they are not the matrix's index (a CSV answer's, made as blocks are sent) */
+  rowLabels?: LabelsBlock;
   /** the block holds the frame's first rows / its last rows */
   first: boolean;
   last: boolean;
@@ -25,7 +28,10 @@ export type TextResult = { id: number; bytes: Uint8Array } | { id: number; lengt
  * its "[" becomes " " unless it is first and its "]" becomes "," unless it is last.
  */
 export function encodeBlock(task: Omit<TextTask, "id">): Buffer {
-  if (task.format === "csv") return encodeCsv(task.matrix, { header: task.first, into: task.into });
+  if (task.format === "csv") {
+    const m = task.rowLabels ? { ...task.matrix, index: { kind: "string" as const, values: labelsBlockTexts(task.rowLabels) } } : task.matrix;
+    return encodeCsv(m, { header: task.first, into: task.into });
+  }
   const out = encodeNestedJson(task.matrix.data, task.matrix.shape, task.into);
   if (!task.first) out[0] = 0x20;
   if (!task.last) out[out.length - 1] = 0x2c;

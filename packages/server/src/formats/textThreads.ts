@@ -6,7 +6,7 @@
 import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
 import { encodeMatrix, encodeParquet, encodeParquetPieces, PARQUET_WHOLE_BYTES, type MatrixMediaType } from "./index";
-import { labelFormatter } from "./labels";
+import { answerLabels, type LabelsBlock } from "./labels";
 import { as2d, FormatError, rangeLabels, rowBlocksOf, type Labels, type Matrix, type RowBlocks } from "./matrix";
 import { MAX_FLOAT_TEXT } from "./floatText";
 import { npyHeader } from "./npyStream";
@@ -116,8 +116,8 @@ class TextThreads {
    * A block of a frame's rows as text, written into `into` when it fits. The block's values
    * are in shared memory, or in a buffer of their own, which moves to the thread.
    */
-  encodeBlock(format: TextTask["format"], block: Matrix, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
-    const task: TextTask = { id: this.nextId++, format, matrix: block, first, last, into };
+  encodeBlock(format: TextTask["format"], block: Matrix, rowLabels: LabelsBlock | undefined, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
+    const task: TextTask = { id: this.nextId++, format, matrix: block, rowLabels, first, last, into };
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.pump();
@@ -216,8 +216,8 @@ function partPool(): PartPool {
 }
 
 /** A block as text, on a thread or (without threads) in place, into the part's text buffer when it fits. */
-function encodeText(p: TextThreads | null, format: TextTask["format"], block: Matrix, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
-  return p ? p.encodeBlock(format, block, first, last, into) : Promise.resolve().then(() => encodeBlock({ format, matrix: block, first, last, into }));
+function encodeText(p: TextThreads | null, format: TextTask["format"], block: Matrix, rowLabels: LabelsBlock | undefined, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
+  return p ? p.encodeBlock(format, block, rowLabels, first, last, into) : Promise.resolve().then(() => encodeBlock({ format, matrix: block, rowLabels, first, last, into }));
 }
 
 /**
@@ -229,15 +229,19 @@ export function textBlocks(format: TextTask["format"], m: Matrix): AsyncIterable
   const { rows, cols } = as2d(m);
   const p = pool();
   if (!p || rows < 2 || rows * cols < MIN_VALUES) return null;
-  const rowLabels = format === "csv" ? labelFormatter(m.index ?? rangeLabels(rows)) : () => [];
-  return blocks(p, format, m, rowLabels, rows, Math.max(1, Math.floor(PART_VALUES / Math.max(cols, 1))));
+  return blocks(p, format, m, rows, Math.max(1, Math.floor(PART_VALUES / Math.max(cols, 1))));
 }
 
-/** A block's row labels as text (a CSV answer's), formatted as the block is sent. */
-type RowLabels = (from: number, to: number) => string[];
+/** A block's row labels (a CSV answer's; none for JSON), made as the block is sent. */
+type RowLabels = (from: number, to: number) => LabelsBlock | undefined;
 
-async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rowLabels: RowLabels, rows: number, step: number): AsyncGenerator<Piece> {
+function rowLabelsOf(format: TextTask["format"], index: Labels): Promise<RowLabels> {
+  return format === "csv" ? answerLabels(index) : Promise.resolve(() => undefined);
+}
+
+async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rows: number, step: number): AsyncGenerator<Piece> {
   const { cols } = as2d(m);
+  const rowLabels = await rowLabelsOf(format, m.index ?? rangeLabels(rows));
   const depth = answerDepth(p);
   const buffers = partPool();
   const inFlight = new TextsInFlight(buffers);
@@ -252,9 +256,9 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
           // a copy for the thread: into the part's shared memory when it fits, else one of its own that moves there
           data: values.length <= part.values.length ? copyInto(part.values, values) : values.slice(),
           columns: next === 0 ? m.columns ?? rangeLabels(cols) : null,
-          index: { kind: "string", values: rowLabels(next, to) },
+          index: null,
         };
-        inFlight.push(p.encodeBlock(format, block, next === 0, to === rows, part.text), part);
+        inFlight.push(p.encodeBlock(format, block, rowLabels(next, to), next === 0, to === rows, part.text), part);
         next = to;
       }
       yield await inFlight.shift();
@@ -330,7 +334,7 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
     }
   } else {
     const format = type === "text/csv" ? "csv" : "json";
-    const rowLabels: RowLabels = format === "csv" ? labelFormatter(frame.index) : () => [];
+    const rowLabels = await rowLabelsOf(format, frame.index);
     const p = pool();
     const inFlight = new TextsInFlight(buffers);
     const depth = answerDepth(p);
@@ -370,10 +374,11 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
           shape: [n, cols],
           data,
           columns: first ? frame.columns ?? rangeLabels(cols) : null,
-          index: { kind: "string", values: rowLabels(written, written + n) },
+          index: null,
         };
+        const labels = rowLabels(written, written + n);
         written += n;
-        const text = encodeText(p, format, block, first, written === rows, part.text);
+        const text = encodeText(p, format, block, labels, first, written === rows, part.text);
         text.then(release, release);
         inFlight.push(text, part);
         if (inFlight.length >= depth) yield await inFlight.shift();
