@@ -5,7 +5,7 @@
 // through the RFC 4180 record parser. Values go into blocks of whole rows.
 import { isAscii } from "node:buffer";
 import { fieldCount, parseCell, parseQuotedRecords, startsLikeNumber, tooLong } from "./csvCells";
-import { inferLabels } from "./labels";
+import { LabelTexts } from "./labels";
 import { FormatError, type Labels } from "./matrix";
 
 /** Values per block of rows, about (8 MiB). */
@@ -24,7 +24,7 @@ export interface StreamedCsv {
 export class CsvMatrixReader {
   private columns: string[] | null = null;
   private cols = 0;
-  private readonly index: string[] = [];
+  private readonly index = new LabelTexts();
   private rows = 0;
   private readonly blocks: Float64Array[] = [];
   private block = new Float64Array(0);
@@ -74,7 +74,7 @@ export class CsvMatrixReader {
       shape: [this.rows, this.cols],
       blocks,
       columns: { kind: "string", values: this.columns },
-      index: inferLabels(this.index),
+      index: this.index.labels(),
     };
   }
 
@@ -123,7 +123,7 @@ export class CsvMatrixReader {
     if (fields.length > cols + 1) throw tooLong(line, fields.length, cols);
     let at = this.rowStart(); // first: it may start a new block
     const data = this.block;
-    this.index.push(fields[0]);
+    this.index.add(fields[0]);
     for (let c = 0; c < cols; c++) data[at++] = parseCell(c + 1 < fields.length ? fields[c + 1] : "", line, this.columns[c]);
     this.rows++;
   }
@@ -148,7 +148,7 @@ export class CsvMatrixReader {
       const line = this.rows + 2;
       let comma = text.indexOf(",", pos);
       if (comma < 0 || comma > end) comma = end;
-      this.index.push(text.slice(pos, comma));
+      this.index.add(text.slice(pos, comma));
       let at = this.rowStart(); // first: it may start a new block
       const data = this.block;
       let c = 0;

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { answerLabels, checkLabelsText, formatDatetimes, formatLabels, fromLabelsJson, labelFormatter, labelsBlockTexts, labelsFromText, labelsJson, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
+import { answerLabels, checkLabelsText, inferLabels, LabelTexts, formatDatetimes, formatLabels, fromLabelsJson, labelFormatter, labelsBlockTexts, labelsFromText, labelsJson, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
 import { FormatError, type Labels } from "./matrix";
 import { anyLabels } from "./testing";
 
@@ -135,6 +135,32 @@ describe("formatLabels", () => {
     expect(texts.length).toBe(n);
     expect(texts[0]).toBe("2000-01-01 00:00:00.000000");
     expect(texts[n - 1]).toBe(values[n - 1].replace("T", " ") + "000");
+  });
+});
+
+describe("LabelTexts", () => {
+  test("labels read one text at a time, kept as JSON text a chunk at a time once not all numbers, are inferLabels' of them all (generated texts)", () => {
+    const text = fc.oneof(fc.string({ unit: "grapheme" }), fc.string({ unit: fc.constantFrom('"', "\\", "\n", "\u0001", "😀", "a") }), fc.integer().map(String), fc.double().map(String), fc.constantFrom(" 7", "+3", "1e400", "NaN", ""));
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 30 }), fc.integer({ min: 1, max: 8 }), (texts, chunk) => {
+        const read = new LabelTexts(chunk);
+        for (const t of texts) read.add(t);
+        const labels = read.labels();
+        const want = inferLabels(texts);
+        expect(labels.kind).toBe(want.kind);
+        expect(labels.values).toEqual(want.values);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("many labels that are not all numbers are held as their stored text (lazy), the text labelsJson makes", () => {
+    const texts = Array.from({ length: 300_000 }, (_, i) => (i === 250_000 ? "x" : String(i)));
+    const read = new LabelTexts();
+    for (const t of texts) read.add(t);
+    const labels = read.labels();
+    expect(storedJsonOf(labels)).toBe(labelsJson({ kind: "string", values: texts }));
+    expect(labels.values).toEqual(texts);
   });
 });
 

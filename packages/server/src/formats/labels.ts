@@ -219,14 +219,57 @@ function formatDatetime(v: string, { allMidnight, fracDigits }: DatetimeForm, st
 
 /** Infers the kind of labels read as text, as pandas infers an index column. */
 export function inferLabels(texts: string[]): Labels {
-  if (texts.length > 0 && texts.every((t) => /^[+-]?\d+$/.test(t.trim()) && Number.isSafeInteger(Number(t)))) {
-    return { kind: "int", values: texts.map(Number) };
-  }
-  if (texts.length > 0 && texts.every((t) => t.trim() !== "" && !Number.isNaN(Number(t.trim())))) {
-    return { kind: "float", values: texts.map(Number) };
-  }
+  if (texts.length > 0 && texts.every(isIntLabel)) return { kind: "int", values: texts.map(Number) };
+  if (texts.length > 0 && texts.every(isFloatLabel)) return { kind: "float", values: texts.map(Number) };
   return { kind: "string", values: texts };
 }
+
+/** A label text inferLabels reads as an integer. */
+export function isIntLabel(t: string): boolean {
+  return /^[+-]?\d+$/.test(t.trim()) && Number.isSafeInteger(Number(t));
+}
+
+/** A label text inferLabels reads as a number. */
+export function isFloatLabel(t: string): boolean {
+  return t.trim() !== "" && !Number.isNaN(Number(t.trim()));
+}
+
+/**
+ * Labels read as text one after another, inferred as inferLabels infers them all. Once
+ * they are many and not all numbers, they are kept as their stored JSON text, a chunk
+ * at a time: 4M dates of a CSV body held as 4M strings until stored, then written as
+ * one text, held the main thread ~1.7 s (most of it collecting the strings).
+ */
+export class LabelTexts {
+  /** the texts not yet in `json` */
+  private texts: string[] = [];
+  /** the JSON text of earlier texts, a chunk each (strings between commas, no brackets) */
+  private readonly json: string[] = [];
+  private ints = true;
+  private floats = true;
+
+  /** chunk: texts turned into JSON text at a time */
+  constructor(private readonly chunk = LABELS_CHUNK) {}
+
+  add(text: string): void {
+    const texts = this.texts;
+    texts.push(text);
+    if (this.ints && !isIntLabel(text)) this.ints = false;
+    if (this.floats && !this.ints && !isFloatLabel(text)) this.floats = false;
+    if (texts.length >= this.chunk && !this.ints && !this.floats) {
+      this.json.push(JSON.stringify(texts).slice(1, -1));
+      this.texts = [];
+    }
+  }
+
+  labels(): Labels {
+    if (this.json.length === 0) return inferLabels(this.texts);
+    if (this.texts.length > 0) this.json.push(JSON.stringify(this.texts).slice(1, -1));
+    return labelsFromText(`{"kind":"string","values":[${this.json.join(",")}]}`);
+  }
+}
+
+const LABELS_CHUNK = 1 << 16;
 
 /** Labels as the JSON list `/labels` answers: strings as they were, numbers as numbers. */
 export function labelValues(labels: Labels): (string | number)[] {
