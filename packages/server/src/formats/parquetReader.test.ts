@@ -10,7 +10,7 @@ import * as parquet from "parquet-wasm";
 import { formatLabels } from "./labels";
 import { rangeLabels, type Matrix } from "./matrix";
 import { arrowTable, frameOf, MAX_FRAME_VALUES, readParquet, writeParquet } from "./parquet";
-import { fileSource, readTable, Unsupported, type FooterCount } from "./parquetReader";
+import { fileSource, isoDatetimes, nanosToIso, readTable, Unsupported, type FooterCount } from "./parquetReader";
 import { anyMatrix, compactZeros, sameBits, withFileRows } from "./testing";
 
 const FIXTURES = path.join(__dirname, "..", "..", "test", "fixtures", "parquet");
@@ -265,5 +265,63 @@ describe("frameOf", () => {
     read.length = 0;
     expect(readTable(source, undefined, () => true)!.numRows).toBe(rows);
     expect(read.some((start) => start > 0 && start < footerStart)).toBe(true);
+  });
+});
+
+describe("isoDatetimes", () => {
+  /** nanosToIso's text of each, or the error it gives */
+  const expected = (raw: bigint[], nanosPer: bigint) =>
+    raw.map((v) => {
+      try {
+        return nanosToIso(v * nanosPer);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+  const got = (raw: BigInt64Array | Int32Array, nanosPer: bigint) =>
+    Array.from({ length: raw.length }, (_, i) => {
+      try {
+        return isoDatetimes(raw.subarray(i, i + 1) as BigInt64Array | Int32Array, nanosPer)[0];
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+
+  test("is nanosToIso of each value times its unit, for any int64 and any unit (generated; dates of years 0000-9999 most)", () => {
+    const second = 1_000_000_000n;
+    const years = 253_402_300_800n * second; // 9999-12-31 ends, in nanoseconds
+    const units = fc.constantFrom(1n, 1000n, 1_000_000n, second, 86_400n * second, 3n, 7n * second);
+    const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+    fc.assert(
+      fc.property(units, fc.array(fc.oneof(int64, fc.bigInt({ min: -62_167_219_200n * second, max: years }), fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n })), { maxLength: 12 }), (nanosPer, wanted) => {
+        const raw = wanted.map((v) => v / nanosPer).filter((v) => v >= -(2n ** 63n) && v < 2n ** 63n); // in the unit, as a file holds it
+        expect(got(BigInt64Array.from(raw), nanosPer)).toEqual(expected(raw, nanosPer));
+        // all at once (one date part made a day): the texts, or the first value's error
+        const want = expected(raw, nanosPer);
+        const whole = (() => {
+          try {
+            return isoDatetimes(BigInt64Array.from(raw), nanosPer);
+          } catch (error) {
+            return (error as Error).message;
+          }
+        })();
+        expect(whole).toEqual(want.find((w) => w.startsWith("timestamp")) ?? want);
+      }),
+      { numRuns: 3000 },
+    );
+    // int32 days (dates)
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 8 }), (days) => {
+        expect(got(Int32Array.from(days), 86_400n * second)).toEqual(expected(days.map(BigInt), 86_400n * second));
+      }),
+    );
+  });
+
+  test("consecutive times across days, with and without fractions of a second", () => {
+    const start = BigInt(Date.UTC(1999, 11, 31, 23, 59, 0)) * 1_000_000n;
+    for (const step of [1_000_000_000n, 1_500_000_000n, 86_399_999_999_999n, 1n, 333_333_333n]) {
+      const raw = BigInt64Array.from({ length: 500 }, (_, i) => start + BigInt(i) * step);
+      expect(isoDatetimes(raw, 1n)).toEqual(Array.from(raw, (v) => nanosToIso(v)));
+    }
   });
 });
