@@ -70,6 +70,12 @@ export function readTable(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VA
   }
 }
 
+/** The length its last 8 bytes give the footer of a Parquet file; -1 for a file too short to have one. */
+export function footerLength(file: Buffer | ParquetSource): number {
+  const source = Buffer.isBuffer(file) ? inMemory(file) : file;
+  return source.length < 12 ? -1 : source.range(source.length - 8, source.length - 4).readUInt32LE(0);
+}
+
 interface Leaf {
   name: string;
   type: number;

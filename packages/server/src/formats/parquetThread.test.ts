@@ -8,7 +8,7 @@ import * as parquet from "parquet-wasm";
 import { labelsJson, storedJsonOf } from "./labels";
 import { FormatError, TooManyValues } from "./matrix";
 import { readDirect, readParquet, writeParquet } from "./parquet";
-import { fileSource } from "./parquetReader";
+import { fileSource, footerLength } from "./parquetReader";
 import { ARROW_MAX_VALUES, decodeParquet, parquetThreadLives } from "./parquetThread";
 import { anyMatrix, compactZeros, recoded, repeatedLabel, sameBits, withFileRows } from "./testing";
 
@@ -61,6 +61,29 @@ describe("Parquet files read on a worker thread", () => {
     expect(m.data.every((v) => v === 0)).toBe(true);
     // read in place, the whole decode is one call: no turn of the event loop until it returns
     expect(turns).toBeGreaterThan(1);
+  });
+
+  test("a file of many columns (a long footer) is read on the thread, footer and all: the main thread goes on meanwhile, and the frame is the one read in place", async () => {
+    const cols = 30_000;
+    const dates = Array.from({ length: cols }, (_, i) => new Date(Date.UTC(2000, 0, 1) + i * 86_400_000).toISOString().slice(0, 19));
+    const m = { shape: [1, cols], data: Float64Array.from({ length: cols }, (_, i) => Math.sin(i) * 1e6), columns: { kind: "datetime" as const, values: dates }, index: { kind: "int" as const, values: [7] } };
+    const file = Buffer.from(writeParquet(m));
+    expect(footerLength(file)).toBeGreaterThan(2 << 20);
+    let turns = 0;
+    let done = false;
+    const spin = () => {
+      if (done) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const threaded = await decodeParquet(file);
+    done = true;
+    expect(turns).toBeGreaterThan(1); // read in place, footer and values are one call
+    const inPlace = readParquet(file);
+    expect(sameBits(threaded.data, inPlace.data)).toBe(true);
+    expect(threaded.columns).toEqual(inPlace.columns);
+    expect(threaded.index).toEqual(inPlace.index);
   });
 
   test("a large file on disk is read by the thread from the open file, the same as in place", async () => {
