@@ -154,6 +154,29 @@ describe("LabelTexts", () => {
     );
   });
 
+  test("labels kept as text are refused (FormatError) exactly when their stored text would be longer than the limit (generated texts)", () => {
+    const text = fc.oneof(fc.string({ unit: "grapheme" }), fc.string({ unit: fc.constantFrom('"', "\\", "\u0001", "a") }));
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 12 }), fc.integer({ min: -6, max: 6 }), (rest, delta) => {
+        const texts = ["x", ...rest]; // not numbers: every text is turned into JSON text as it comes (chunks of 1)
+        const length = labelsJson({ kind: "string", values: texts }).length;
+        const limit = Math.max(0, length + delta);
+        const read = new LabelTexts(1, limit);
+        let refused: unknown = null;
+        try {
+          for (const t of texts) read.add(t);
+          expect(storedJsonOf(read.labels())).toBeUndefined(); // short: parsed at once, its values are the texts
+        } catch (error) {
+          refused = error;
+        }
+        expect(refused !== null).toBe(length > limit);
+        if (refused) expect((refused as Error).message).toMatch(new RegExp(`^the row labels are more text than can be stored \\(over ${limit} characters as JSON by row \\d+\\)$`));
+        if (refused) expect(refused).toBeInstanceOf(FormatError);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   test("many labels that are not all numbers are held as their stored text (lazy), the text labelsJson makes", () => {
     const texts = Array.from({ length: 300_000 }, (_, i) => (i === 250_000 ? "x" : String(i)));
     const read = new LabelTexts();

@@ -245,30 +245,51 @@ export class LabelTexts {
   private texts: string[] = [];
   /** the JSON text of earlier texts, a chunk each (strings between commas, no brackets) */
   private readonly json: string[] = [];
+  /** characters in `json`, with a comma each */
+  private chars = 0;
+  private count = 0;
   private ints = true;
   private floats = true;
 
-  /** chunk: texts turned into JSON text at a time */
-  constructor(private readonly chunk = LABELS_CHUNK) {}
+  /** chunk: texts turned into JSON text at a time; limit: the longest stored text (FormatError past it) */
+  constructor(
+    private readonly chunk = LABELS_CHUNK,
+    private readonly limit = MAX_LABELS_TEXT,
+  ) {}
 
   add(text: string): void {
     const texts = this.texts;
     texts.push(text);
+    this.count++;
     if (this.ints && !isIntLabel(text)) this.ints = false;
     if (this.floats && !this.ints && !isFloatLabel(text)) this.floats = false;
-    if (texts.length >= this.chunk && !this.ints && !this.floats) {
-      this.json.push(JSON.stringify(texts).slice(1, -1));
-      this.texts = [];
-    }
+    if (texts.length >= this.chunk && !this.ints && !this.floats) this.flush();
   }
 
   labels(): Labels {
     if (this.json.length === 0) return inferLabels(this.texts);
-    if (this.texts.length > 0) this.json.push(JSON.stringify(this.texts).slice(1, -1));
-    return labelsFromText(`{"kind":"string","values":[${this.json.join(",")}]}`);
+    if (this.texts.length > 0) this.flush();
+    return labelsFromText(`${STRING_LABELS_HEAD}${this.json.join(",")}]}`);
+  }
+
+  /** The texts so far into `json`: refused (FormatError) once the whole would be longer than a stored text may be. */
+  private flush(): void {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(this.texts).slice(1, -1);
+    } catch (error) {
+      if (!isStringTooLong(error)) throw error;
+    }
+    this.chars += (text?.length ?? Infinity) + 1;
+    if (this.chars + STRING_LABELS_HEAD.length + 1 > this.limit) {
+      throw new FormatError(`the row labels are more text than can be stored (over ${this.limit} characters as JSON by row ${this.count})`);
+    }
+    this.json.push(text!);
+    this.texts = [];
   }
 }
 
+const STRING_LABELS_HEAD = '{"kind":"string","values":[';
 const LABELS_CHUNK = 1 << 16;
 
 /** Labels as the JSON list `/labels` answers: strings as they were, numbers as numbers. */

@@ -70,10 +70,14 @@ export function readTable(file: Buffer | ParquetSource, maxValues = MAX_FRAME_VA
   }
 }
 
-/** The length its last 8 bytes give the footer of a Parquet file; -1 for a file too short to have one. */
+/** The length of a Parquet file's footer, as its last 8 bytes give it; -1 for bytes that are not a Parquet file's (the reader says what is wrong). */
 export function footerLength(file: Buffer | ParquetSource): number {
   const source = Buffer.isBuffer(file) ? inMemory(file) : file;
-  return source.length < 12 ? -1 : source.range(source.length - 8, source.length - 4).readUInt32LE(0);
+  const n = source.length;
+  if (n < 12 || source.range(0, 4).toString("latin1") !== "PAR1") return -1;
+  const tail = source.range(n - 8, n);
+  const length = tail.readUInt32LE(0);
+  return tail.toString("latin1", 4) === "PAR1" && length <= n - 12 ? length : -1;
 }
 
 interface Leaf {

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import * as parquet from "parquet-wasm";
 import { labelsJson, storedJsonOf } from "./labels";
 import { FormatError, TooManyValues } from "./matrix";
-import { readDirect, readParquet, writeParquet } from "./parquet";
+import { NOT_PARQUET, readDirect, readParquet, writeParquet } from "./parquet";
 import { fileSource, footerLength } from "./parquetReader";
 import { ARROW_MAX_VALUES, decodeParquet, parquetThreadLives } from "./parquetThread";
 import { anyMatrix, compactZeros, recoded, repeatedLabel, sameBits, withFileRows } from "./testing";
@@ -84,6 +84,17 @@ describe("Parquet files read on a worker thread", () => {
     expect(sameBits(threaded.data, inPlace.data)).toBe(true);
     expect(threaded.columns).toEqual(inPlace.columns);
     expect(threaded.index).toEqual(inPlace.index);
+  });
+
+  test("bytes that are not a Parquet file are refused here, whatever their last bytes say a footer's length is", async () => {
+    const file = Buffer.from(writeParquet({ shape: [1, 2], data: Float64Array.from([1, 2]), columns: null, index: null }));
+    expect(footerLength(file)).toBe(file.readUInt32LE(file.length - 8));
+    const bogus = [Buffer.concat([Buffer.from("nope"), Buffer.alloc(16, 0xff)]), Buffer.concat([Buffer.from("PAR1"), Buffer.alloc(8, 0xff), Buffer.from("PAR1")]), Buffer.concat([file.subarray(0, -4), Buffer.from("PAR2")])];
+    for (const bytes of bogus) {
+      expect(footerLength(bytes)).toBe(-1);
+      await expect(decodeParquet(bytes)).rejects.toBeInstanceOf(FormatError);
+    }
+    await expect(decodeParquet(bogus[0])).rejects.toThrow(NOT_PARQUET);
   });
 
   test("a large file on disk is read by the thread from the open file, the same as in place", async () => {
