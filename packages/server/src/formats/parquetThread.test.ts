@@ -19,6 +19,21 @@ function withPandas(pandas: string): Buffer {
   return Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
 }
 
+/** The work's result, and how many turns the event loop took while it ran. */
+async function turnsWhile<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let done = false;
+  const spin = () => {
+    if (done) return;
+    turns++;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  const result = await work();
+  done = true;
+  return { result, turns };
+}
+
 describe("Parquet files read on a worker thread", () => {
   test("the thread runs the build's worker: build first (the root `pnpm test` does)", () => {
     expect(fs.existsSync(path.join(__dirname, "..", "..", "dist", "src", "formats", "parquetWorker.js"))).toBe(true);
@@ -47,16 +62,7 @@ describe("Parquet files read on a worker thread", () => {
 
   test.each(["ZSTD", "SNAPPY"] as const)("the main thread goes on while a large file decodes (%s: through Arrow, or directly)", async (codec) => {
     const file = compactZeros(2_000_000, 1, codec);
-    let turns = 0;
-    let done = false;
-    const spin = () => {
-      if (done) return;
-      turns++;
-      setImmediate(spin);
-    };
-    setImmediate(spin);
-    const m = await decodeParquet(file);
-    done = true;
+    const { result: m, turns } = await turnsWhile(() => decodeParquet(file));
     expect(m.shape).toEqual([2_000_000, 1]);
     expect(m.data.every((v) => v === 0)).toBe(true);
     // read in place, the whole decode is one call: no turn of the event loop until it returns
@@ -69,16 +75,7 @@ describe("Parquet files read on a worker thread", () => {
     const m = { shape: [1, cols], data: Float64Array.from({ length: cols }, (_, i) => Math.sin(i) * 1e6), columns: { kind: "datetime" as const, values: dates }, index: { kind: "int" as const, values: [7] } };
     const file = Buffer.from(writeParquet(m));
     expect(footerLength(file)).toBeGreaterThan(2 << 20);
-    let turns = 0;
-    let done = false;
-    const spin = () => {
-      if (done) return;
-      turns++;
-      setImmediate(spin);
-    };
-    setImmediate(spin);
-    const threaded = await decodeParquet(file);
-    done = true;
+    const { result: threaded, turns } = await turnsWhile(() => decodeParquet(file));
     expect(turns).toBeGreaterThan(1); // read in place, footer and values are one call
     const inPlace = readParquet(file);
     expect(sameBits(threaded.data, inPlace.data)).toBe(true);
