@@ -12,6 +12,8 @@ export interface TextTask {
   matrix: Matrix;
   /** its row labels, when they are not the matrix's index (a CSV answer's, made as blocks are sent) */
   rowLabels?: LabelsBlock;
+  /** the header's labels, when they are not the matrix's columns (long stored ones, as a stretch of their text) */
+  columnLabels?: LabelsBlock;
   /** the block holds the frame's first rows / its last rows */
   first: boolean;
   last: boolean;
@@ -29,7 +31,9 @@ export type TextResult = { id: number; bytes: Uint8Array } | { id: number; lengt
  */
 export function encodeBlock(task: Omit<TextTask, "id">): Buffer {
   if (task.format === "csv") {
-    const m = task.rowLabels ? { ...task.matrix, index: { kind: "string" as const, values: labelsBlockTexts(task.rowLabels) } } : task.matrix;
+    const m = { ...task.matrix };
+    if (task.rowLabels) m.index = { kind: "string", values: labelsBlockTexts(task.rowLabels) };
+    if (task.columnLabels) m.columns = { kind: "string", values: labelsBlockTexts(task.columnLabels) };
     return encodeCsv(m, { header: task.first, into: task.into });
   }
   const out = encodeNestedJson(task.matrix.data, task.matrix.shape, task.into);

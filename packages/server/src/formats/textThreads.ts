@@ -6,7 +6,7 @@
 import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
 import { encodeMatrix, encodeParquet, encodeParquetPieces, PARQUET_WHOLE_BYTES, type MatrixMediaType } from "./index";
-import { answerLabels, type LabelsBlock } from "./labels";
+import { answerLabels, storedJsonOf, type LabelsBlock } from "./labels";
 import { as2d, FormatError, rangeLabels, rowBlocksOf, type Labels, type Matrix, type RowBlocks } from "./matrix";
 import { MAX_FLOAT_TEXT } from "./floatText";
 import { npyHeader } from "./npyStream";
@@ -116,8 +116,8 @@ class TextThreads {
    * A block of a frame's rows as text, written into `into` when it fits. The block's values
    * are in shared memory, or in a buffer of their own, which moves to the thread.
    */
-  encodeBlock(format: TextTask["format"], block: Matrix, rowLabels: LabelsBlock | undefined, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
-    const task: TextTask = { id: this.nextId++, format, matrix: block, rowLabels, first, last, into };
+  encodeBlock(format: TextTask["format"], block: Matrix, labels: BlockLabels, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
+    const task: TextTask = { id: this.nextId++, format, matrix: block, rowLabels: labels.rows, columnLabels: labels.columns, first, last, into };
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.pump();
@@ -216,8 +216,10 @@ function partPool(): PartPool {
 }
 
 /** A block as text, on a thread or (without threads) in place, into the part's text buffer when it fits. */
-function encodeText(p: TextThreads | null, format: TextTask["format"], block: Matrix, rowLabels: LabelsBlock | undefined, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
-  return p ? p.encodeBlock(format, block, rowLabels, first, last, into) : Promise.resolve().then(() => encodeBlock({ format, matrix: block, rowLabels, first, last, into }));
+function encodeText(p: TextThreads | null, format: TextTask["format"], block: Matrix, labels: BlockLabels, first: boolean, last: boolean, into: Uint8Array): Promise<Buffer> {
+  return p
+    ? p.encodeBlock(format, block, labels, first, last, into)
+    : Promise.resolve().then(() => encodeBlock({ format, matrix: block, rowLabels: labels.rows, columnLabels: labels.columns, first, last, into }));
 }
 
 /**
@@ -228,8 +230,17 @@ function encodeText(p: TextThreads | null, format: TextTask["format"], block: Ma
 export function textBlocks(format: TextTask["format"], m: Matrix): AsyncIterable<Piece> | null {
   const { rows, cols } = as2d(m);
   const p = pool();
-  if (!p || rows < 2 || rows * cols < MIN_VALUES) return null;
+  // small frames and vectors are written in place; as CSV, not when they have long stored
+  // labels (over 1 MiB of text): one row of 1M dated columns held the main thread 1.1 s
+  const longLabels = format === "csv" && [m.columns, m.index].some((labels) => labels && storedJsonOf(labels));
+  if (!p || (!longLabels && (rows < 2 || rows * cols < MIN_VALUES))) return null;
   return blocks(p, format, m, rows, Math.max(1, Math.floor(PART_VALUES / Math.max(cols, 1))));
+}
+
+/** A CSV block's labels when the block's matrix does not carry them: its rows', and the header's (first block). */
+interface BlockLabels {
+  rows: LabelsBlock | undefined;
+  columns?: LabelsBlock;
 }
 
 /** A block's row labels (a CSV answer's; none for JSON), made as the block is sent. */
@@ -239,9 +250,20 @@ function rowLabelsOf(format: TextTask["format"], index: Labels): Promise<RowLabe
   return format === "csv" ? answerLabels(index) : Promise.resolve(() => undefined);
 }
 
+/**
+ * A CSV header's labels as a stretch of their stored text when they are long stored
+ * strings or dates (the thread writing the first block parses them), else undefined: the
+ * block carries them. A frame of one row and 1M dated columns held the main thread 1.7 s.
+ */
+async function storedHeader(columns: Labels | null): Promise<LabelsBlock | undefined> {
+  if (!columns || !storedJsonOf(columns) || (columns.kind !== "string" && columns.kind !== "datetime")) return undefined;
+  return (await answerLabels(columns))(0, Infinity);
+}
+
 async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rows: number, step: number): AsyncGenerator<Piece> {
   const { cols } = as2d(m);
   const rowLabels = await rowLabelsOf(format, m.index ?? rangeLabels(rows));
+  const header = format === "csv" ? await storedHeader(m.columns) : undefined;
   const depth = answerDepth(p);
   const buffers = partPool();
   const inFlight = new TextsInFlight(buffers);
@@ -255,10 +277,11 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
           shape: [to - next, cols],
           // a copy for the thread: into the part's shared memory when it fits, else one of its own that moves there
           data: values.length <= part.values.length ? copyInto(part.values, values) : values.slice(),
-          columns: next === 0 ? m.columns ?? rangeLabels(cols) : null,
+          columns: next === 0 && !header ? m.columns ?? rangeLabels(cols) : null,
           index: null,
         };
-        inFlight.push(p.encodeBlock(format, block, rowLabels(next, to), next === 0, to === rows, part.text), part);
+        const labels = { rows: rowLabels(next, to), columns: next === 0 ? header : undefined };
+        inFlight.push(p.encodeBlock(format, block, labels, next === 0, to === rows, part.text), part);
         next = to;
       }
       yield await inFlight.shift();
@@ -335,6 +358,7 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
   } else {
     const format = type === "text/csv" ? "csv" : "json";
     const rowLabels = await rowLabelsOf(format, frame.index);
+    const header = format === "csv" ? await storedHeader(frame.columns) : undefined;
     const p = pool();
     const inFlight = new TextsInFlight(buffers);
     const depth = answerDepth(p);
@@ -373,12 +397,12 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
         const block: Matrix = {
           shape: [n, cols],
           data,
-          columns: first ? frame.columns ?? rangeLabels(cols) : null,
+          columns: first && !header ? frame.columns ?? rangeLabels(cols) : null,
           index: null,
         };
         const labels = rowLabels(written, written + n);
         written += n;
-        const text = encodeText(p, format, block, labels, first, written === rows, part.text);
+        const text = encodeText(p, format, block, { rows: labels, columns: first ? header : undefined }, first, written === rows, part.text);
         text.then(release, release);
         inFlight.push(text, part);
         if (inFlight.length >= depth) yield await inFlight.shift();

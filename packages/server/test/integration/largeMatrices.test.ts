@@ -247,6 +247,30 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     }
   });
 
+  test("one row under 2^16 long stored column labels (over 1 MiB) is answered as CSV from their text on a thread: the whole-matrix writer's bytes (dates posted as Parquet; strings that need quotes posted as CSV)", async () => {
+    const cols = 1 << 16;
+    const data = Float64Array.from({ length: cols }, (_, c) => c + 0.5);
+    const dates: Matrix = {
+      shape: [1, cols],
+      data,
+      columns: { kind: "datetime", values: Array.from({ length: cols }, (_, c) => new Date(Date.UTC(2000, 0, 1) + c * 3_600_500).toISOString().slice(0, 23)) },
+      index: null,
+    };
+    const strings: Matrix = { ...dates, columns: { kind: "string", values: Array.from({ length: cols }, (_, c) => (c % 3 ? `column ${c} of a wide frame` : `a,"b" ${c}, quoted`)) } };
+    for (const [m, body, type] of [
+      [dates, Buffer.from(writeParquet(dates)), "application/x-parquet"],
+      [strings, encodeCsv(strings), "text/csv"],
+    ] as const) {
+      expect(labelsJson(m.columns!).length).toBeGreaterThan(1 << 20); // read back lazily
+      const { ensembleId } = await t.ensemble({ size: 1 });
+      const posted = await t.api.post(`${rec(ensembleId, "W")}/matrix`, { body, headers: { "content-type": type } });
+      expect(posted.status).toBe(200);
+      const csv = await t.api.get(rec(ensembleId, "W"), { headers: { accept: "text/csv" } });
+      expect(csv.status).toBe(200);
+      expect(csv.bytes.equals(encodeCsv(m))).toBe(true);
+    }
+  });
+
   test("a large table whose stored values fall short is cut off mid-answer, never answered whole with wrong values", async () => {
     const [rows, cols] = [40, columnsFor(40)];
     const data = values(rows * cols, 5).map((v) => (Number.isFinite(v) ? v : 1));
