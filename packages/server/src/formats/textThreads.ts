@@ -243,11 +243,12 @@ interface BlockLabels {
   columns?: LabelsBlock;
 }
 
-/** A block's row labels (a CSV answer's; none for JSON), made as the block is sent. */
-type RowLabels = (from: number, to: number) => LabelsBlock | undefined;
-
-function rowLabelsOf(format: TextTask["format"], index: Labels): Promise<RowLabels> {
-  return format === "csv" ? answerLabels(index) : Promise.resolve(() => undefined);
+/** The labels of a CSV answer's blocks of rows from..to - 1, made as each is sent; none for JSON. */
+async function blockLabelsOf(format: TextTask["format"], index: Labels, columns: Labels | null): Promise<(from: number, to: number) => BlockLabels> {
+  if (format !== "csv") return () => ({ rows: undefined });
+  const rows = await answerLabels(index);
+  const header = await storedHeader(columns);
+  return (from, to) => ({ rows: rows(from, to), columns: from === 0 ? header : undefined });
 }
 
 /**
@@ -262,8 +263,7 @@ async function storedHeader(columns: Labels | null): Promise<LabelsBlock | undef
 
 async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, rows: number, step: number): AsyncGenerator<Piece> {
   const { cols } = as2d(m);
-  const rowLabels = await rowLabelsOf(format, m.index ?? rangeLabels(rows));
-  const header = format === "csv" ? await storedHeader(m.columns) : undefined;
+  const labelsOf = await blockLabelsOf(format, m.index ?? rangeLabels(rows), m.columns);
   const depth = answerDepth(p);
   const buffers = partPool();
   const inFlight = new TextsInFlight(buffers);
@@ -273,14 +273,14 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
         const to = Math.min(rows, next + step);
         const part = buffers.take();
         const values = m.data.subarray(next * cols, to * cols);
+        const labels = labelsOf(next, to);
         const block: Matrix = {
           shape: [to - next, cols],
           // a copy for the thread: into the part's shared memory when it fits, else one of its own that moves there
           data: values.length <= part.values.length ? copyInto(part.values, values) : values.slice(),
-          columns: next === 0 && !header ? m.columns ?? rangeLabels(cols) : null,
+          columns: next === 0 && !labels.columns ? m.columns ?? rangeLabels(cols) : null,
           index: null,
         };
-        const labels = { rows: rowLabels(next, to), columns: next === 0 ? header : undefined };
         inFlight.push(p.encodeBlock(format, block, labels, next === 0, to === rows, part.text), part);
         next = to;
       }
@@ -357,8 +357,7 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
     }
   } else {
     const format = type === "text/csv" ? "csv" : "json";
-    const rowLabels = await rowLabelsOf(format, frame.index);
-    const header = format === "csv" ? await storedHeader(frame.columns) : undefined;
+    const labelsOf = await blockLabelsOf(format, frame.index, frame.columns);
     const p = pool();
     const inFlight = new TextsInFlight(buffers);
     const depth = answerDepth(p);
@@ -394,15 +393,15 @@ export async function* encodeRowFrame(type: RowFrameType, frame: RowFrame): Asyn
         const data = next.value;
         const n = data.length / cols;
         const first = written === 0;
+        const labels = labelsOf(written, written + n);
         const block: Matrix = {
           shape: [n, cols],
           data,
-          columns: first && !header ? frame.columns ?? rangeLabels(cols) : null,
+          columns: first && !labels.columns ? frame.columns ?? rangeLabels(cols) : null,
           index: null,
         };
-        const labels = rowLabels(written, written + n);
         written += n;
-        const text = encodeText(p, format, block, { rows: labels, columns: first ? header : undefined }, first, written === rows, part.text);
+        const text = encodeText(p, format, block, labels, first, written === rows, part.text);
         text.then(release, release);
         inFlight.push(text, part);
         if (inFlight.length >= depth) yield await inFlight.shift();
