@@ -8,7 +8,7 @@ import type { StoredMatrix } from "../store/db/matrices";
 import type { Piece } from "../formats/piece";
 import type { RowFrame } from "../formats/textThreads";
 import type { DeferredMatrixRecord } from "../store/db/records";
-import { labelValues } from "../formats/labels";
+import { labelValuePieces, labelValues } from "../formats/labels";
 import type { FileRow } from "../store/db/records";
 import type { Deps } from "./context";
 import { requireTable, rowStack, selectColumn, selectRow, stackRows, withRealizationIndex } from "./frames";
@@ -120,10 +120,12 @@ export class RecordDataService {
     return { kind: "matrix", matrix: await this.matrices.load(stored), parquet };
   }
 
-  async labels(ensembleId: string, name: string): Promise<(string | number)[]> {
+  /** The column labels of the name's first record: a list, or the pieces of its JSON text when they are long (labelValuePieces). */
+  async labels(ensembleId: string, name: string): Promise<(string | number)[] | AsyncIterable<string>> {
     const found = await this.deps.repos.records.columnLabels(ensembleId, name);
     if (!found) throw Errors.notFound("Record not found");
-    return found.labels ? labelValues(found.labels) : [];
+    if (!found.labels) return [];
+    return labelValuePieces(found.labels) ?? labelValues(found.labels);
   }
 
   /** The ensemble's parameters in parameter_names order, with their column labels. */

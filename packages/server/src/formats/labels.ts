@@ -59,11 +59,44 @@ export function labelsBlockTexts(block: LabelsBlock): string[] {
 export async function answerLabels(labels: Labels): Promise<(from: number, to: number) => LabelsBlock> {
   const json = jsonOfLabels.get(labels);
   if (json === undefined || (labels.kind !== "string" && labels.kind !== "datetime")) return labelFormatter(labels);
-  const stored = new StoredStrings(typeof json === "string" ? json : json.toString("utf8"));
+  const stored = new StoredStrings(textOf(json));
   const form = labels.kind === "datetime" ? await stored.datetimeForm() : null;
   let parsed: ((from: number, to: number) => string[]) | undefined;
   // a text that holds something else than strings is parsed whole after all
   return (from, to) => (stored.other ? null : stored.span(from, to, form)) ?? (parsed ??= labelFormatter(labels))(from, to);
+}
+
+/**
+ * The JSON list `/labels` answers (labelValues' values, as JSON.stringify writes them), a
+ * piece of `chunk` values at a time, for labels kept as a long stored text of strings or
+ * datetimes; null for any other labels (answered whole). The text is never parsed whole:
+ * 1M dated columns parsed, formatted and written as one list held the main thread 0.9 s.
+ */
+export function labelValuePieces(labels: Labels, chunk = LABEL_PIECE_VALUES): AsyncIterable<string> | null {
+  const json = jsonOfLabels.get(labels);
+  if (json === undefined || (labels.kind !== "string" && labels.kind !== "datetime")) return null;
+  return (async function* () {
+    const stored = new StoredStrings(textOf(json));
+    const form = labels.kind === "datetime" ? await stored.datetimeForm() : null;
+    let whole: (string | number)[] | undefined;
+    for (let from = 0; ; from += chunk) {
+      // a text that holds something else than strings is parsed whole after all
+      const block = stored.other ? null : stored.span(from, from + chunk, form);
+      const values = block ? labelsBlockTexts(block) : (whole ??= labelValues(labels)).slice(from, from + chunk);
+      if (values.length === 0) {
+        yield from ? "]" : "[]";
+        return;
+      }
+      yield `${from ? "," : "["}${JSON.stringify(values).slice(1, -1)}`;
+    }
+  })();
+}
+
+/** Values of a piece of a `/labels` answer: 8192 dates are ~4 ms of work here (65,536 held the main thread 120-170 ms on a busy 2-core machine). */
+const LABEL_PIECE_VALUES = 1 << 13;
+
+function textOf(json: Buffer | string): string {
+  return typeof json === "string" ? json : json.toString("utf8");
 }
 
 /**
@@ -420,7 +453,7 @@ function lazyLabels(kind: LabelKind, json: Buffer | string): Labels {
   const labels: Labels = {
     kind,
     get values() {
-      return (values ??= (parseJson(typeof json === "string" ? json : json.toString("utf8")) as Labels).values);
+      return (values ??= (parseJson(textOf(json)) as Labels).values);
     },
   };
   jsonOfLabels.set(labels, json);

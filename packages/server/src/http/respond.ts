@@ -169,6 +169,17 @@ export async function sendRecordData(req: Request, data: RecordData, type: Matri
   await writeAll(res, data.content);
 }
 
+/** A JSON answer of pieces of text (as res.json would send their whole, its length known only at the end). */
+export async function sendJsonPieces(req: Request, texts: AsyncIterable<string>): Promise<void> {
+  const res = req.res!;
+  const pieces = (async function* () {
+    for await (const text of texts) yield { bytes: Buffer.from(text), done: () => undefined };
+  })();
+  const first = await pieces.next(); // before the status: the text may be unreadable
+  res.status(200).setHeader("Content-Type", "application/json; charset=utf-8");
+  await writePieces(res, first, pieces);
+}
+
 /** All the pieces written out (writePieces), and the answer ended. */
 async function writeAll(res: Response, content: AsyncIterable<Piece>): Promise<void> {
   const pieces = content[Symbol.asyncIterator]();

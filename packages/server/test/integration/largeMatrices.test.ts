@@ -247,7 +247,7 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
     }
   });
 
-  test("one row under 2^16 long stored column labels (over 1 MiB) is answered as CSV from their text on a thread: the whole-matrix writer's bytes (dates posted as Parquet; strings that need quotes posted as CSV)", async () => {
+  test("one row under 2^16 long stored column labels (over 1 MiB) is answered as CSV from their text on a thread: the whole-matrix writer's bytes (dates posted as Parquet; strings that need quotes posted as CSV); /labels answers them a piece at a time", async () => {
     const cols = 1 << 16;
     const data = Float64Array.from({ length: cols }, (_, c) => c + 0.5);
     const dates: Matrix = {
@@ -268,6 +268,13 @@ describe.each(BACKENDS)("large matrices on %s", (backend) => {
       const csv = await t.api.get(rec(ensembleId, "W"), { headers: { accept: "text/csv" } });
       expect(csv.status).toBe(200);
       expect(csv.bytes.equals(encodeCsv(m))).toBe(true);
+      const labels = await t.api.get(`${rec(ensembleId, "W")}/labels`);
+      expect(labels.status).toBe(200);
+      expect(labels.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      expect(labels.headers.get("content-length")).toBeNull(); // pieces, not one list
+      // dates as pandas writes them (milliseconds: 6 fraction digits), strings as they were
+      const want = m.columns!.kind === "datetime" ? m.columns!.values.map((d) => `${String(d).replace("T", " ")}000`) : m.columns!.values;
+      expect(labels.bytes.toString("utf8")).toBe(JSON.stringify(want));
     }
   });
 

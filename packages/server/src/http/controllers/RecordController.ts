@@ -9,7 +9,7 @@ import type { RecordOut } from "../../domain/records";
 import { matrixMediaType } from "../../formats";
 import { LIMIT_VARIABLES } from "../../config";
 import { declaredLength, limitedBody } from "../bodies";
-import { acceptedType, sendMatrix, sendNull, sendRecordData } from "../respond";
+import { acceptedType, sendJsonPieces, sendMatrix, sendNull, sendRecordData } from "../respond";
 import type { ErrorBody, Int, UUID, Userdata, ValidationErrorBody } from "../types";
 import { uploadedFile } from "../upload";
 
@@ -142,8 +142,11 @@ export class RecordController extends Controller {
   /** Column labels of the record's matrix; [] when it has none. */
   @Get("ensembles/{ensemble_id}/records/{name}/labels")
   @OperationId("getRecordLabels")
-  public async labels(@Path() ensemble_id: UUID, @Path() name: string): Promise<(string | number)[]> {
-    return this.services.recordData.labels(ensemble_id, name);
+  public async labels(@Path() ensemble_id: UUID, @Path() name: string, @Request() req: ExpressRequest): Promise<(string | number)[]> {
+    const labels = await this.services.recordData.labels(ensemble_id, name);
+    if (Array.isArray(labels)) return labels;
+    await sendJsonPieces(req, labels); // long stored labels: written a piece at a time
+    return undefined as never; // answered
   }
 
   @Get("ensembles/{ensemble_id}/records/{name}/userdata")

@@ -2,6 +2,7 @@
 // records, ensemble-wide (realization -1) or per realization, each holding a
 // matrix or a file.
 import type { Labels } from "../../formats/matrix";
+import { labelsFromText } from "../../formats/labels";
 import type { Columns } from "./copyOut";
 import {
   LabelTexts,
@@ -332,7 +333,8 @@ export class RecordRepository {
               ORDER BY r.realization LIMIT 1`,
       values: [uuid("ensemble_id", ensembleId), name],
     });
-    return row && { labels: fromJsonText<Labels | null>(row.column_labels) };
+    // a long text is parsed only if asked (labelsFromText): /labels answers it a piece at a time
+    return row && { labels: row.column_labels === null ? null : labelsFromText(row.column_labels) };
   }
 
   /** Column labels of each name's first record, for names that have one. */
