@@ -92,6 +92,21 @@ export function labelValuePieces(labels: Labels, chunk = LABEL_PIECE_VALUES): As
   })();
 }
 
+/**
+ * Values from..to - 1 of labels: for labels kept as a long stored text of strings, read
+ * from the stretch of the text that holds them (never parsed whole; asked for in order, a
+ * text is read once), else a slice of their values.
+ */
+export function labelSlices(labels: Labels): (from: number, to: number) => (string | number)[] {
+  const json = jsonOfLabels.get(labels);
+  const stored = json === undefined || (labels.kind !== "string" && labels.kind !== "datetime") ? null : new StoredStrings(textOf(json));
+  return (from, to) => {
+    // a text that holds something else than strings is parsed whole after all
+    const block = stored && !stored.other ? stored.span(from, to, null) : null;
+    return block ? labelsBlockTexts(block) : labels.values.slice(from, to);
+  };
+}
+
 /** Values of a piece of a `/labels` answer: 8192 dates are ~4 ms of work here (65,536 held the main thread 120-170 ms on a busy 2-core machine). */
 const LABEL_PIECE_VALUES = 1 << 13;
 

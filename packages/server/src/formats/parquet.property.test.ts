@@ -9,7 +9,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import * as parquet from "parquet-wasm";
-import { formatLabels } from "./labels";
+import { formatLabels, labelsFromText, labelsJson } from "./labels";
 import { as2d, rangeLabels, rowBlocksOf, type Labels, type Matrix } from "./matrix";
 import { FormatError } from "./matrix";
 import { isoToNanos, nanosToIso, parquetPieces, readParquet, writeParquet } from "./parquet";
@@ -213,6 +213,25 @@ describe("Parquet writer and reader, property-based", () => {
     const back = readParquet(Buffer.concat(pieces));
     expect(back.shape).toEqual([1, cols]);
     expect(back.data).toEqual(m.data);
+  });
+
+  test("a wide frame comes in pieces of at most 8192 columns whatever their bytes, its long stored labels read a stretch at a time, never parsed whole", () => {
+    // one row of 100000 dated columns: the names of a million were made at once, and each
+    // piece of their pages or footer entries was ~30,000 columns (100-180 ms of the event loop)
+    const cols = 100_000;
+    const dates: Labels = { kind: "datetime", values: Array.from({ length: cols }, (_, c) => new Date(Date.UTC(2000, 0, 1) + c * 3_600_500).toISOString().slice(0, 23)) };
+    const strings: Labels = { kind: "string", values: dates.values.map((d, c) => `${d} "${c}"`) };
+    for (const columns of [dates, strings]) {
+      const m: Matrix = { shape: [1, cols], data: new Float64Array(cols).map((_, i) => i / 3), columns, index: null };
+      const text = labelsJson(columns);
+      // a text that is no JSON after its list: parsing it whole throws
+      const stored = labelsFromText(text.slice(0, -1) + ',"after":}', 0);
+      const pieces = [...parquetPieces(rowBlocksOf({ ...m, columns: stored }), 1 << 20)].map((p) => Buffer.from(p.bytes));
+      // the values' pages, the schema and the column chunks: a piece at least every 8192 columns of each
+      expect(pieces.length).toBeGreaterThanOrEqual(3 * Math.ceil(cols / 8192));
+      expect(Buffer.concat(pieces).equals(writeParquet(m))).toBe(true);
+      expect(writeParquet({ ...m, columns: stored }).equals(writeParquet(m))).toBe(true);
+    }
   });
 
   test("a tall frame's index comes a page at a time: no piece holds more than a page of its labels", () => {

@@ -6,7 +6,7 @@
 // this writes the bytes directly. The file structure is parquet.thrift's, in Thrift's
 // compact protocol: https://github.com/apache/parquet-format
 import { endianness } from "node:os";
-import { formatLabels } from "./labels";
+import { labelFormatter, labelSlices } from "./labels";
 import type { Piece } from "./piece";
 import { FormatError, rangeLabels, rowBlocksOf, type LabelKind, type Labels, type Matrix, type RowBlocks } from "./matrix";
 
@@ -53,7 +53,7 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
   }
   const columns = table.columns ?? rangeLabels(cols);
   const index = table.index ?? rangeLabels(rows);
-  const names = columns.kind === "datetime" ? columns.values.map((v) => String(v).replace("T", " ")) : formatLabels(columns);
+  const nameOf = fieldNames(columns);
   const indexColumn = encodeIndex(index);
 
   const pages = cols * Math.ceil(rows / PAGE_VALUES);
@@ -61,8 +61,11 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
   // the footer), or for a piece and one page more (a piece is handed on after any page: a
   // buffer sized for a whole column of 4M rows held 32 MB, three of them kept)
   const piece = pieceBytes + Math.min(rows, PAGE_VALUES) * 8 + 40 + 4096;
-  const whole = () =>
-    rows * cols * 8 + indexColumn.byteLength(0, rows) + pages * 40 + cols * 160 + 4 * names.reduce((a, name) => a + Buffer.byteLength(name, "utf8"), 0) + 4096;
+  const whole = () => {
+    let nameBytes = 0;
+    for (let c = 0; c < cols; c++) nameBytes += Buffer.byteLength(nameOf(c), "utf8");
+    return rows * cols * 8 + indexColumn.byteLength(0, rows) + pages * 40 + cols * 160 + 4 * nameBytes + 4096;
+  };
   const out = new ByteWriter(pieceBytes === Infinity ? whole() : Math.min(piece, rows * cols * 8 + 4096));
   out.raw(MAGIC);
   const chunks: ColumnChunk[] = [];
@@ -80,9 +83,11 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
       values = (from, to) => out.float64s(strip, k * rows + from, to - from);
     } else values = (from, to) => gather(out, table, c, from, to);
     const valueBytes = (from: number, to: number) => (to - from) * 8;
-    chunks.push(rows <= PAGE_VALUES ? writeOnePage(out, names[c], Type.DOUBLE, rows, valueBytes, values) : yield* writeColumn(out, names[c], Type.DOUBLE, rows, valueBytes, values, pieceBytes));
-    if (out.held >= pieceBytes) yield out.take();
+    const name = nameOf(c);
+    chunks.push(rows <= PAGE_VALUES ? writeOnePage(out, name, Type.DOUBLE, rows, valueBytes, values) : yield* writeColumn(out, name, Type.DOUBLE, rows, valueBytes, values, pieceBytes));
+    if (out.held >= pieceBytes || pause(c, pieceBytes)) yield out.take();
   }
+  const names = chunks.map((chunk) => chunk.name);
   // the index's values made a page at a time: 4M dates made at once held the event loop for seconds
   const indexChunk = yield* writeColumn(out, INDEX_FIELD, indexColumn.type, rows, indexColumn.byteLength, (from, to) => indexColumn.write(out, from, to), pieceBytes);
   chunks.push({ ...indexChunk, isIndex: true });
@@ -95,6 +100,38 @@ export function* parquetPieces(table: RowBlocks, pieceBytes: number): Generator<
 }
 
 const MAGIC = Buffer.from("PAR1");
+
+/**
+ * Columns of a wide frame made between pieces, whatever their bytes: a piece of a million
+ * one-value columns' pages or footer entries is ~30,000 of them, which held the event loop
+ * 100-180 ms.
+ */
+const COLUMN_RUN = 1 << 13;
+
+/** Whether a piece is handed on after column c (of an answer made a piece at a time) for its count alone. */
+function pause(c: number, pieceBytes: number): boolean {
+  return pieceBytes !== Infinity && c % COLUMN_RUN === COLUMN_RUN - 1;
+}
+
+/**
+ * The Parquet field names of column labels, c after c (pandas' str of each: datetimes with
+ * a space), made a run of COLUMN_RUN at a time: long stored labels are read a stretch of
+ * their text at a time (labelSlices), never parsed whole (a million dates and their names
+ * made at once held the event loop 0.6 s).
+ */
+function fieldNames(columns: Labels): (c: number) => string {
+  const slice = columns.kind === "datetime" || columns.kind === "string" ? labelSlices(columns) : null;
+  const format = columns.kind === "datetime" ? (v: string | number) => String(v).replace("T", " ") : String;
+  const run = slice ? (from: number, to: number) => slice(from, to).map(format) : labelFormatter(columns);
+  let [from, names] = [0, [] as string[]];
+  return (c) => {
+    if (c < from || c >= from + names.length) {
+      from = c - (c % COLUMN_RUN);
+      names = run(from, from + COLUMN_RUN);
+    }
+    return names[c - from];
+  };
+}
 
 /** Rows from .. to - 1 of column c, read straight from the blocks. */
 function gather(out: ByteWriter, table: RowBlocks, c: number, from: number, to: number): void {
@@ -341,21 +378,21 @@ function* writeFileMetaData(
     w.binary(4, "schema");
     w.i32(5, file.chunks.length);
   });
-  for (const chunk of file.chunks) {
+  for (const [c, chunk] of file.chunks.entries()) {
     w.struct(null, () => {
       w.i32(1, chunk.type);
       w.i32(3, OPTIONAL);
       w.binary(4, chunk.name);
       if (chunk.isIndex) logicalType(w, file.index.kind, file.index.micros);
     });
-    if (out.held >= pieceBytes) yield out.take();
+    if (out.held >= pieceBytes || pause(c, pieceBytes)) yield out.take();
   }
   w.i64(3, file.rows);
   const total = file.chunks.reduce((a, c) => a + c.size, 0);
   w.listStart(4, STRUCT, 1);
   w.structStart(null);
   w.listStart(1, STRUCT, file.chunks.length);
-  for (const chunk of file.chunks) {
+  for (const [c, chunk] of file.chunks.entries()) {
     w.struct(null, () => {
       w.i64(2, chunk.start);
       w.struct(3, () => {
@@ -372,7 +409,7 @@ function* writeFileMetaData(
         w.i64(9, chunk.start);
       });
     });
-    if (out.held >= pieceBytes) {
+    if (out.held >= pieceBytes || pause(c, pieceBytes)) {
       pandas.more();
       yield out.take();
     }
@@ -391,7 +428,7 @@ function* writeFileMetaData(
 }
 
 /** Column entries of the pandas metadata made per more() call: a run small enough to make in one go. */
-const PANDAS_RUN = 1 << 15;
+const PANDAS_RUN = COLUMN_RUN;
 
 /**
  * The pandas metadata's JSON text (as JSON.stringify writes pandasMeta), made a run of
