@@ -3,6 +3,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { encodeCsv } from "./csv";
 import { encodeNestedJson } from "./json";
+import { writeParquet } from "./parquetWriter";
 import type { Labels, Matrix } from "./matrix";
 import { encodeMatrixStream, textBlocks, type Piece } from "./textThreads";
 
@@ -102,9 +103,36 @@ describe("CSV and JSON answers written on worker threads", () => {
     const small = encodeMatrixStream("text/csv", m);
     expect(Buffer.isBuffer(small) && small.equals(encodeCsv(m))).toBe(true);
     expect(textBlocks("json", m)).toBeNull();
-    const v: Matrix = { shape: [2_000_000], data: new Float64Array(2_000_000).fill(0.1), columns: null, index: null };
+    const v: Matrix = { shape: [60_000], data: new Float64Array(60_000).fill(0.1), columns: null, index: null };
     expect(Buffer.isBuffer(encodeMatrixStream("text/csv", v))).toBe(true);
     expect(() => encodeMatrixStream("text/csv", { shape: [100, 100, 200], data: new Float64Array(2e6), columns: null, index: null })).toThrow("no table form");
+  });
+
+  test("CSV of wide frames (over 65,536 columns) is written on a thread however few its rows: none (the header alone), one, a vector", async () => {
+    // 0 x 1M values (a 128-byte NPY body) had its header of a million labels written in place: 0.3-0.45 s of the event loop
+    const wide = 70_000;
+    const frames: Matrix[] = [
+      { shape: [0, wide], data: new Float64Array(0), columns: null, index: null },
+      { shape: [0, wide], data: new Float64Array(0), columns: { kind: "string", values: Array.from({ length: wide }, (_, c) => `a,"${c}"`) }, index: { kind: "string", values: [] } },
+      { shape: [1, wide], data: new Float64Array(wide).map((_, c) => c / 7), columns: null, index: { kind: "datetime", values: ["2020-01-01T00:00:00"] } },
+      { shape: [wide], data: new Float64Array(wide).map((_, c) => -c / 3), columns: null, index: null },
+    ];
+    for (const m of frames) {
+      const pieces = encodeMatrixStream("text/csv", m);
+      expect(Buffer.isBuffer(pieces)).toBe(false);
+      expect(Buffer.concat(await collect(pieces as AsyncIterable<Piece>)).equals(encodeCsv(m))).toBe(true);
+    }
+  });
+
+  test("Parquet of frames of over 8192 columns is made a piece at a time however few its values; ERT's 1 x 2000 whole", async () => {
+    // 0 x 1M values answered as Parquet whole (172 MB, ~170 bytes of footer a column) held the event loop 1.7-1.9 s
+    for (const [rows, cols, whole] of [[0, 10_000, false], [1, 10_000, false], [1, 2000, true]] as const) {
+      const m: Matrix = { shape: [rows, cols], data: new Float64Array(rows * cols).map((_, c) => c / 3), columns: null, index: null };
+      const answer = encodeMatrixStream("application/x-parquet", m);
+      expect(Buffer.isBuffer(answer)).toBe(whole);
+      const bytes = Buffer.isBuffer(answer) ? answer : Buffer.concat(await collect(answer));
+      expect(bytes.equals(writeParquet(m))).toBe(true);
+    }
   });
 
   test("many answers at once, more than threads: each gets its own bytes", async () => {

@@ -5,7 +5,7 @@
 // out block by block: it is never whole in memory.
 import { Worker } from "node:worker_threads";
 import { textThreadCount } from "../config";
-import { encodeMatrix, encodeParquet, encodeParquetPieces, PARQUET_WHOLE_BYTES, type MatrixMediaType } from "./index";
+import { encodeMatrix, encodeParquet, encodeParquetPieces, PARQUET_WHOLE_BYTES, PARQUET_WHOLE_COLUMNS, type MatrixMediaType } from "./index";
 import { answerLabels, storedJsonOf, type LabelsBlock } from "./labels";
 import { as2d, FormatError, rangeLabels, rowBlocksOf, type Labels, type Matrix, type RowBlocks } from "./matrix";
 import { MAX_FLOAT_TEXT } from "./floatText";
@@ -18,6 +18,8 @@ export type { Piece } from "./piece";
 
 /** Frames with fewer values are written in place: a round trip to the threads costs more. */
 const MIN_VALUES = 1 << 20;
+/** CSV frames of more columns than this are written on the threads, however few their values. */
+const WIDE_COLUMNS = 1 << 16;
 /** Values per block or part: about 2.4 MB of text, so that the blocks of many answers in flight hold little. */
 const PART_VALUES = 1 << 17;
 /** Room for a part's text: the longest cells, row ends and labels (text that needs more gets a buffer of its own). */
@@ -231,8 +233,9 @@ export function textBlocks(format: TextTask["format"], m: Matrix): AsyncIterable
   const { rows, cols } = as2d(m);
   const p = pool();
   // small frames and vectors are written in place; as CSV, not when they have long stored
-  // labels (over 1 MiB of text): one row of 1M dated columns held the main thread 1.1 s
-  const longLabels = format === "csv" && [m.columns, m.index].some((labels) => labels && storedJsonOf(labels));
+  // labels (over 1 MiB of text): one row of 1M dated columns held the main thread 1.1 s;
+  // nor when they are wide: the header of 0 x 1M values (a 128-byte NPY body) 0.3-0.45 s
+  const longLabels = format === "csv" && ([m.columns, m.index].some((labels) => labels && storedJsonOf(labels)) || cols > WIDE_COLUMNS);
   if (!p || (!longLabels && (rows < 2 || rows * cols < MIN_VALUES))) return null;
   return blocks(p, format, m, rows, Math.max(1, Math.floor(PART_VALUES / Math.max(cols, 1))));
 }
@@ -268,8 +271,9 @@ async function* blocks(p: TextThreads, format: TextTask["format"], m: Matrix, ro
   const buffers = partPool();
   const inFlight = new TextsInFlight(buffers);
   try {
-    for (let next = 0; next < rows || inFlight.length > 0; ) {
-      while (next < rows && inFlight.length < depth) {
+    // (a frame of no rows is one block: its header)
+    for (let next = 0, first = true; next < rows || first || inFlight.length > 0; ) {
+      for (; (next < rows || first) && inFlight.length < depth; first = false) {
         const to = Math.min(rows, next + step);
         const part = buffers.take();
         const values = m.data.subarray(next * cols, to * cols);
@@ -465,7 +469,8 @@ async function* asPieces(pieces: Iterable<Piece>): AsyncGenerator<Piece> {
 
 /** The frame as Parquet: whole when small, else a piece at a time. */
 export function encodeParquetStream(table: RowBlocks): Buffer | AsyncIterable<Piece> {
-  return table.rows * table.cols * 8 > PARQUET_WHOLE_BYTES ? asPieces(encodeParquetPieces(table)) : encodeParquet(table);
+  const whole = table.rows * table.cols * 8 <= PARQUET_WHOLE_BYTES && table.cols <= PARQUET_WHOLE_COLUMNS;
+  return whole ? encodeParquet(table) : asPieces(encodeParquetPieces(table));
 }
 
 /**
