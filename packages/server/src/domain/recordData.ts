@@ -65,9 +65,7 @@ export class RecordDataService {
     if (!found) throw Errors.notFound("Record not found");
     if (found.type === "file") {
       // a realization's own file, else the ensemble-wide one
-      const file =
-        found.records.find((r) => r.realization === (realizationIndex ?? ENSEMBLE_WIDE)) ??
-        found.records.find((r) => r.realization === ENSEMBLE_WIDE);
+      const file = found.records.find((r) => r.realization === realizationIndex) ?? found.records.find((r) => r.realization === ENSEMBLE_WIDE);
       if (!file) throw Errors.notFound("Record not found");
       return this.fileData(file.file);
     }
@@ -87,7 +85,8 @@ export class RecordDataService {
         matrix = stackRows(frames);
       }
     } else {
-      const own = records.find((r) => r.realization === realizationIndex);
+      // (a realization's own: never the ensemble-wide record, stored at -1)
+      const own = records.find((r) => r.realization === realizationIndex && r.realization !== ENSEMBLE_WIDE);
       const wide = records.find((r) => r.realization === ENSEMBLE_WIDE);
       if (own) matrix = withRealizationIndex(await this.matrices.load(own.matrix), realizationIndex);
       else if (wide) {

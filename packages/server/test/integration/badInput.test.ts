@@ -756,8 +756,9 @@ const CASES: Case[] = [
     status: 404,
     check: domain(/the ensemble-wide matrix has no row 2/),
   },
-  // indices past the database's 32-bit integers, past 2^53 and past int8: no record is there (404, as the original), not a database range error
-  ...["2147483648", "9007199254740993", "100000000000000000000"].flatMap((index): Case[] =>
+  // indices past the database's 32-bit integers, past 2^53 and past int8: no record is there (404, as the original), not a database range error;
+  // nor at a negative index: -1, where the ensemble-wide record is stored, read it whole as a realization's own
+  ...["2147483648", "9007199254740993", "100000000000000000000", "-1", "-5"].flatMap((index): Case[] =>
     [
       ["the ensemble-wide matrix", (c: Ctx) => `/ensembles/${c.ensembleId}/records/WIDE?realization_index=${index}`],
       ["a per-realization record", (c: Ctx) => `/ensembles/${c.ensembleId}/records/R?realization_index=${index}`],
@@ -772,10 +773,10 @@ const CASES: Case[] = [
       check:
         what === "misfits"
           ? plain("Item not found")
-          : domain(what === "the ensemble-wide matrix" ? /the ensemble-wide matrix has no row \d{10}/ : /^Record not found/),
+          : domain(what === "the ensemble-wide matrix" ? new RegExp(`the ensemble-wide matrix has no row ${index.startsWith("-") ? `${index}$` : "\\d{10}"}`) : /^Record not found/),
     })),
   ),
-  ...["2147483648", "9007199254740993"].map(
+  ...["2147483648", "9007199254740993", "-1"].map(
     (index): Case => ({
       what: `link: an observation to a record at realization_index ${index}`,
       method: "POST",

@@ -29,10 +29,14 @@ export const ENSEMBLE_WIDE = -1;
  * has no record: it is asked as an index no record has (records are at ENSEMBLE_WIDE or at
  * an active realization, never below) rather than refused by PostgreSQL as out of range,
  * so a read answers 404 there as at any other absent realization (as the original does).
+ * So is any negative index: -1 asked as itself read the ensemble-wide record as its own.
  */
 export function realizationParam(index: number): number {
-  return index >= -(2 ** 31) && index < 2 ** 31 ? index : ENSEMBLE_WIDE - 1;
+  return index >= 0 && index < 2 ** 31 ? index : NO_REALIZATION;
 }
+
+/** An index no record has. */
+const NO_REALIZATION = ENSEMBLE_WIDE - 1;
 
 export type RecordClass = "parameter" | "response" | "other";
 export type RecordType = "matrix" | "file";
@@ -243,7 +247,7 @@ export class RecordRepository {
               WHERE ri.ensemble_id = $1 AND ri.name = $2 AND r.realization IN ($3, ${ENSEMBLE_WIDE})`,
       values: [uuid("ensemble_id", ensembleId), name, realization === undefined ? ENSEMBLE_WIDE : realizationParam(realization)],
     });
-    const wanted = realization ?? ENSEMBLE_WIDE;
+    const wanted = realization === undefined ? ENSEMBLE_WIDE : realizationParam(realization);
     const row =
       rows.find((r) => r.realization === wanted) ??
       (realization !== undefined ? rows.find((r) => r.realization === ENSEMBLE_WIDE && r.record_type === "matrix") : undefined);
