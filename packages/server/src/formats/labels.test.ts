@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { answerLabels, checkLabelsText, inferLabels, LabelTexts, formatDatetimes, formatLabels, fromLabelsJson, labelFormatter, labelsBlockTexts, labelsFromText, labelsJson, labelValuePieces, MAX_LABELS_TEXT, storedJsonOf, toLabelsJson } from "./labels";
+import { stringifyJson } from "./json";
 import { FormatError, type Labels } from "./matrix";
 import { anyLabels } from "./testing";
 
@@ -80,6 +81,12 @@ describe("formatLabels", () => {
     // one time of day among dates makes every date show its time
     const dates = { kind: "datetime" as const, values: ["2020-01-01T00:00:00", "2020-01-02T00:00:00", "2020-01-03T12:00:00.5"] };
     expect(labelFormatter(dates)(0, 1)).toEqual(["2020-01-01 00:00:00.000000"]);
+  });
+
+  test("a missing string label (null) is an empty cell, as pandas writes None, in place and from a stored text", async () => {
+    const labels = { kind: "string", values: ["r1", null, "null"] } as unknown as Labels;
+    expect(formatLabels(labels)).toEqual(["r1", "", "null"]);
+    expect(labelsBlockTexts((await answerLabels(labelsFromText(stringifyJson(labels), 0)))(0, 3))).toEqual(["r1", "", "null"]);
   });
 
   test("an answer's blocks of stored labels are stretches of their text, written as formatLabels writes them, the text never parsed whole (generated labels, blocks in any order)", async () => {

@@ -17,7 +17,8 @@ export function labelFormatter(labels: Labels): (from: number, to: number) => st
   const values = labels.values;
   switch (labels.kind) {
     case "string":
-      return (from, to) => values.slice(from, to).map(String);
+      // a missing label (null, from a Parquet file's index) as pandas writes it: an empty cell
+      return (from, to) => values.slice(from, to).map((v) => (v === null ? "" : String(v)));
     case "int":
       return (from, to) => values.slice(from, to).map((v) => String(v));
     case "float":

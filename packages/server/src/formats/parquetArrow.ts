@@ -101,6 +101,7 @@ function labelsFromColumn(column: arrow.Vector, field: string): Labels {
   }
   if (arrow.DataType.isInt(type)) return { kind: "int", values: values.map((v) => Number(v)) };
   if (arrow.DataType.isFloat(type)) return { kind: "float", values: values.map((v) => Number(v)) };
-  return { kind: "string", values: values.map((v) => String(v)) };
+  // a missing label is null (pandas' None), not the text "null"
+  return { kind: "string", values: values.map((v) => (v === null ? (null as unknown as string) : String(v))) };
 }
 

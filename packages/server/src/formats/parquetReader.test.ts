@@ -7,6 +7,7 @@ import path from "node:path";
 import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import * as parquet from "parquet-wasm";
+import { encodeCsv } from "./csv";
 import { formatLabels } from "./labels";
 import { rangeLabels, type Matrix } from "./matrix";
 import { arrowTable, frameOf, MAX_FRAME_VALUES, readParquet, writeParquet } from "./parquet";
@@ -172,6 +173,27 @@ describe("Parquet read directly", () => {
       { numRuns: 150 },
     );
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a missing string row label (pandas' None) is null, with or without a dictionary: an empty cell in CSV, an empty text in our Parquet", () => {
+    const pandas = JSON.stringify({
+      index_columns: ["__index_level_0__"],
+      column_indexes: [],
+      columns: [
+        { name: "a", field_name: "a", pandas_type: "float64", numpy_type: "float64", metadata: null },
+        { name: null, field_name: "__index_level_0__", pandas_type: "unicode", numpy_type: "object", metadata: null },
+      ],
+    });
+    const table = new arrow.Table({ a: arrow.vectorFromArray([1, 2, 3], new arrow.Float64()), __index_level_0__: arrow.vectorFromArray(["r1", null, "null"], new arrow.Utf8()) });
+    for (const dictionary of [false, true]) {
+      const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).setDictionaryEnabled(dictionary).setKeyValueMetadata(new Map([["pandas", pandas]])).build();
+      const file = Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
+      // (an index with missing values is Arrow's to read)
+      const m = readParquet(file);
+      expect(m.index!.values).toEqual(["r1", null, "null"]);
+      expect(encodeCsv(m).toString()).toBe(",a\nr1,1.0\n,2.0\nnull,3.0\n");
+      expect(readParquet(writeParquet(m)).index!.values).toEqual(["r1", "", "null"]);
+    }
   });
 
   test("a file cut short (no PAR1 at its end) is refused at once, not left to Arrow", () => {

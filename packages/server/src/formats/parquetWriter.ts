@@ -197,14 +197,15 @@ function encodeIndex(labels: Labels): IndexColumn {
       return {
         type: Type.BYTE_ARRAY,
         kind: "string",
+        // a missing label (null) is written as an empty text: every value of the column is present
         byteLength: (from, to) => {
           let n = 0;
-          for (let i = from; i < to; i++) n += 4 + Buffer.byteLength(String(values[i]), "utf8");
+          for (let i = from; i < to; i++) n += 4 + Buffer.byteLength(labelText(values[i]), "utf8");
           return n;
         },
         write: (out, from, to) => {
           for (let i = from; i < to; i++) {
-            const text = String(values[i]);
+            const text = labelText(values[i]);
             out.u32(Buffer.byteLength(text, "utf8"));
             out.utf8(text);
           }
@@ -236,6 +237,10 @@ function encodeIndex(labels: Labels): IndexColumn {
       return fixed(Type.INT64, (out, from, to) => out.raw(new Uint8Array(all.buffer, from * 8, (to - from) * 8)), true);
     }
   }
+}
+
+function labelText(v: string | number | null): string {
+  return v === null ? "" : String(v);
 }
 
 /**
