@@ -87,6 +87,12 @@ describe.each(BACKENDS)("GraphQL on %s", (backend) => {
     const more = await gql("mutation($e: ID!) {createEnsemble(experimentId: $e, size: 2, activeRealizations: [1]) {id activeRealizations experiment {id}}}", { e: created.id });
     expect(more.json.data.createEnsemble).toMatchObject({ activeRealizations: [1], experiment: { id: created.id } });
     expect((await t.api.get(`/experiments/${created.id}`)).json.ensemble_ids).toHaveLength(2);
+    // a null in a list the schema lets hold one: refused, naming it, and nothing made (it was dropped with no word)
+    for (const [list, name] of [["parameterNames: [\"p\", null]", "parameterNames[1]"], ["activeRealizations: [null, 1]", "activeRealizations[0]"]]) {
+      const refused = await gql(`mutation($e: ID!) {createEnsemble(experimentId: $e, size: 2, ${list}) {id}}`, { e: created.id });
+      expect(refused.json.errors[0]).toMatchObject({ message: `${name} is null: the list may hold no nulls`, extensions: { status: 422 } });
+    }
+    expect((await t.api.get(`/experiments/${created.id}`)).json.ensemble_ids).toHaveLength(2);
     await t.api.delete(`/experiments/${created.id}`);
   });
 

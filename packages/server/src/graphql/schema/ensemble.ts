@@ -1,4 +1,5 @@
 import { ENSEMBLE_WIDE } from "../../domain/records";
+import { Errors } from "../../errors";
 import { builder, uuidArg, type Context } from "../builder";
 
 interface EnsembleArgs {
@@ -11,15 +12,20 @@ interface EnsembleArgs {
 export async function createEnsemble(ctx: Context, query: object, experimentId: string, args: EnsembleArgs) {
   const created = await ctx.services.ensembles.create(experimentId, {
     size: args.size,
-    parameter_names: present(args.parameterNames),
-    active_realizations: present(args.activeRealizations),
+    parameter_names: present("parameterNames", args.parameterNames),
+    active_realizations: present("activeRealizations", args.activeRealizations),
   });
   return ctx.prisma.ensemble.findUniqueOrThrow({ ...query, where: { id: created.id } });
 }
 
-/** A list argument whose items may be null, without the nulls. */
-function present<T>(list: (T | null | undefined)[] | null | undefined): T[] {
-  return (list ?? []).filter((item): item is T => item !== null && item !== undefined);
+/**
+ * A list argument whose items the schema lets be null (as the original's): refused (422)
+ * when one is, naming it. Dropping nulls made [null, "x"] the names ["x"], with no word.
+ */
+function present<T>(name: string, list: (T | null | undefined)[] | null | undefined): T[] {
+  const at = (list ?? []).findIndex((item) => item === null || item === undefined);
+  if (at >= 0) throw Errors.unprocessable(`${name}[${at}] is null: the list may hold no nulls`);
+  return (list ?? []) as T[];
 }
 
 export const Ensemble = builder.prismaObject("Ensemble", {
