@@ -38,5 +38,7 @@ describe("computeMisfits", () => {
 
   test("a label the response lacks is an error", () => {
     expect(() => computeMisfits([{ realization: 0, matrix: response([1, 2, 3, 4]) }], { ...obs, xAxis: ["C", "Q", "H"] }, false)).toThrow(/'Q'/);
+    // an x_axis value that is an object or a list is named by its JSON text
+    expect(() => computeMisfits([{ realization: 0, matrix: response([1, 2, 3, 4]) }], { ...obs, xAxis: ["C", { a: [1] }, "H"] }, false)).toThrow(`label '{"a":[1]}' of the observation`);
   });
 });

@@ -19,10 +19,10 @@ export interface ResponseRow {
   matrix: Matrix;
 }
 
-/** The key a label or an x_axis value is matched by. */
+/** The key a label or an x_axis value is matched by (an object or a list of x_axis: its JSON text, not "[object Object]"). */
 export function matchKey(value: unknown): string {
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : pyFloat(value);
-  return String(value);
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
 
 function xAxisLabels(xAxis: unknown[]): Labels {
