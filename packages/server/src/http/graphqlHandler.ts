@@ -1,10 +1,9 @@
 // The GraphQL handler proper: graphql-http over the Pothos schema, with query limits.
 // Loaded at the first /gql request (see graphql.ts): the library and the schema built
 // from the models took ~150 ms of every server start.
-import type { Response as ExpressResponse, RequestHandler } from "express";
+import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from "express";
 import { GraphQLError, type ExecutionResult, type ValidationContext } from "graphql";
-import type { Response as GraphqlResponse } from "graphql-http";
-import { createHandler } from "graphql-http/lib/use/express";
+import { createHandler, type Request as GraphqlRequest, type Response as GraphqlResponse } from "graphql-http";
 import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
@@ -14,9 +13,15 @@ import { schema } from "../graphql";
 import type { Prisma } from "../store/db/connect";
 import { asAppError } from "./errors";
 
-/** Answers are written by our JSON writer; a resolver's error is masked (see masked). */
+type Context = { res: ExpressResponse };
+
+/**
+ * Answers are written by our JSON writer; a resolver's error is masked (see masked). Every
+ * answer is JSON with errors saying what is wrong: graphql-http answers a body that is not
+ * JSON with a bare 415, and some refusals without a Content-Type.
+ */
 export function createGraphqlHandler(services: Services, prisma: Prisma): RequestHandler {
-  return createHandler({
+  const handle = createHandler<ExpressRequest, Context, { prisma: Prisma; services: Services }>({
     schema,
     validationRules: LIMITS,
     context: () => ({ prisma, services }),
@@ -24,9 +29,39 @@ export function createGraphqlHandler(services: Services, prisma: Prisma): Reques
       const res = req.context.res;
       const body: ExecutionResult = { ...result };
       if (result.errors) body.errors = result.errors.map((error) => masked(error, res));
-      return [stringifyJson(body), { status: 200, statusText: "OK", headers: { "content-type": "application/json; charset=utf-8" } }];
+      return [stringifyJson(body), { status: 200, statusText: "OK", headers: JSON_TYPE }];
     },
   });
+  return (req, res, next) => {
+    handle(graphqlRequest(req, res)).then(([body, init]) => {
+      const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) Object.assign(headers, JSON_TYPE);
+      const message = init.status === 415 ? `${init.statusText}: a GraphQL request is a JSON body (Content-Type: application/json)` : init.statusText;
+      res.writeHead(init.status, init.statusText, headers).end(body || stringifyJson({ errors: [{ message }] }));
+    }, next);
+  };
+}
+
+const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
+
+/** The request as graphql-http reads it (as its express adapter makes it): a body parseBodies read, else the stream's text. */
+function graphqlRequest(req: ExpressRequest, res: ExpressResponse): GraphqlRequest<ExpressRequest, Context> {
+  return {
+    url: req.url,
+    method: req.method,
+    headers: req.headers,
+    body: () => {
+      if (req.body) return req.body as string | Record<string, unknown>;
+      return new Promise<string>((resolve) => {
+        let body = "";
+        req.setEncoding("utf-8");
+        req.on("data", (chunk: string) => (body += chunk));
+        req.on("end", () => resolve(body));
+      });
+    },
+    raw: req,
+    context: { res },
+  };
 }
 
 /**

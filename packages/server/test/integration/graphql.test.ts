@@ -193,11 +193,16 @@ describe.each(BACKENDS)("GraphQL cost on %s", (backend) => {
       const answer = (await res.json()) as { errors: { message: string }[] };
       expect(answer.errors[0].message).toMatch(message);
     }
-    // another type is graphql-http's to refuse, empty or not
-    for (const body of ["", "{}"]) {
-      const res = await fetch(`${t.api.base}/gql`, { method: "POST", body, headers: { "content-type": "text/plain", token: "gql-token" }, signal: AbortSignal.timeout(5000) });
-      expect([body, res.status]).toEqual([body, 415]);
+    // another type is graphql-http's to refuse, empty or not: with JSON errors saying why (it was a bare 415)
+    for (const [body, type] of [["", "text/plain"], ["{}", "text/plain"], ["{experiments {id}}", "application/graphql"], ["query=x", "application/x-www-form-urlencoded"]]) {
+      const res = await fetch(`${t.api.base}/gql`, { method: "POST", body, headers: { "content-type": type, token: "gql-token" }, signal: AbortSignal.timeout(5000) });
+      expect([body, res.status, res.headers.get("content-type")]).toEqual([body, 415, "application/json; charset=utf-8"]);
+      expect(await res.json()).toEqual({ errors: [{ message: "Unsupported Media Type: a GraphQL request is a JSON body (Content-Type: application/json)" }] });
     }
+    // a mutation by GET: 405 and its errors as JSON (they came with no Content-Type)
+    const get = await fetch(`${t.api.base}/gql?query=${encodeURIComponent('mutation {createExperiment(name: "x") {id}}')}`, { headers: { token: "gql-token", accept: "application/json" } });
+    expect([get.status, get.headers.get("content-type")]).toEqual([405, "application/json; charset=utf-8"]);
+    expect(((await get.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/mutation/i);
     expect((await t.api.post("/gql", { json: { query: "{experiments {id}}" } })).status).toBe(200);
   });
 
