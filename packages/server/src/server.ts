@@ -1,8 +1,9 @@
 // Starts and stops a listening server: database, app, discovery file, signals.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import type { Server } from "node:http";
+import { maxHeaderSize, STATUS_CODES, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import path from "node:path";
 import type { Config } from "./config";
 import { openBlobStore, type BlobStore } from "./store/blob";
@@ -67,7 +68,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
     await db.close();
     throw error;
   });
-  keepConnections(server);
+  prepareServer(server);
   const { sweeper, deps } = app.locals.services;
   sweeper.start(SWEEP_INTERVAL_MS);
   deps.repos.upkeep.start(UPKEEP_INTERVAL_MS);
@@ -121,8 +122,32 @@ async function answers(url: string): Promise<boolean> {
  * Idle keep-alive connections stay open a minute (Node's default is 5 s): clients that
  * pause between requests (ERT between realizations, a bench building a body) reuse them
  * instead of racing the server's close. Longer than a load balancer's usual 60 s.
+ * Requests Node's parser refuses are answered as every other error, with a JSON detail.
  */
-export function keepConnections(server: Server): void {
+export function prepareServer(server: Server): void {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  server.on("clientError", answerClientError);
 }
+
+/**
+ * Node's own answers to requests its parser refuses have no body: a 70,000-character
+ * record name got a bare 431. The same statuses as Node's (431, 413, 408, else 400), with
+ * a detail, unless the connection is gone or an answer has begun on it.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || answering?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, detail] = CLIENT_ERRORS[error.code ?? ""] ?? [400, "Bad Request: the request is not valid HTTP"];
+  const body = JSON.stringify({ detail });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, `Request Header Fields Too Large: the request line and headers are over ${maxHeaderSize} bytes (a record name, say, too long for a URL)`],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "Content Too Large: chunk extensions are too long"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout: the request did not arrive in time"],
+};

@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app";
 import type { Services } from "../../src/domain";
-import { keepConnections } from "../../src/server";
+import { prepareServer } from "../../src/server";
 import type { Limits } from "../../src/config";
 import { openBlobStore, type BlobStore } from "../../src/store/blob";
 import { openDatabase, type Database } from "../../src/store/db/connect";
@@ -63,7 +63,7 @@ export async function startTestServer(backend: Backend, options: { token?: strin
     services = app.locals.services;
     server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
-      keepConnections(s);
+      prepareServer(s);
     });
   } catch (error) {
     await db.close();

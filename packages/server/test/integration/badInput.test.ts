@@ -787,6 +787,23 @@ const CASES: Case[] = [
       check: (reply) => expect(JSON.stringify(reply.json.detail)).toMatch(/not found/i),
     }),
   ),
+  // requests Node's parser refuses: its statuses, with a detail (Node's own answers had no body)
+  {
+    what: "path: a record name too long for a request line (70,000 characters)",
+    method: "GET",
+    path: (c) => `/ensembles/${c.ensembleId}/records/${"n".repeat(70_000)}`,
+    status: 431,
+    check: plain(/^Request Header Fields Too Large: the request line and headers are over 16384 bytes/),
+  },
+  {
+    what: "headers: both a Content-Length and chunked",
+    method: "POST",
+    path: (c) => `/ensembles/${c.ensembleId}/records/NEW/matrix`,
+    headers: { ...JSON_TYPE, "transfer-encoding": "chunked" },
+    body: "[1, 2]",
+    status: 400,
+    check: plain("Bad Request: the request is not valid HTTP"),
+  },
   {
     what: "read: a 3-D matrix as CSV",
     method: "GET",
