@@ -158,7 +158,7 @@ function streamsParquet(req: Request): boolean {
 }
 
 /** The body's Content-Encoding, lower case ("identity" when there is none). */
-function encodingOf(req: Request): string {
+export function encodingOf(req: Request): string {
   return (req.header("content-encoding") ?? "identity").trim().toLowerCase();
 }
 

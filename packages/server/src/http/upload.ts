@@ -4,6 +4,7 @@ import multer from "multer";
 import type { Services } from "../domain";
 import type { UploadedFile } from "../domain/records";
 import { Errors } from "../errors";
+import { encodingOf } from "./bodies";
 
 class BlobStorage implements multer.StorageEngine {
   _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void) {
@@ -33,10 +34,16 @@ function malformedMultipart(error: unknown): unknown {
 
 export const upload = multer({ storage: new BlobStorage(), defParamCharset: "utf8", limits: { files: 1 } });
 // The generated routes take their middleware from upload.fields: its parse errors become 422s there.
+// A multipart body is read as sent: one with a Content-Encoding is refused (415), not read as
+// malformed multipart (a gzip body was a 422 that named the multipart).
 const fields = upload.fields.bind(upload);
 upload.fields = (specs) => {
   const middleware = fields(specs);
-  return (req, res, next) => middleware(req, res, (error?: unknown) => next(error === undefined ? undefined : malformedMultipart(error)));
+  return (req, res, next) => {
+    const encoding = encodingOf(req);
+    if (encoding !== "identity") return next(Errors.http(415, `Unsupported Content-Encoding '${encoding}' for a multipart upload: send it unencoded`));
+    middleware(req, res, (error?: unknown) => next(error === undefined ? undefined : malformedMultipart(error)));
+  };
 };
 
 /** The stored upload; a request without the `file` field is a 422 like any missing field. */

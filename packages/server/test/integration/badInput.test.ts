@@ -3,6 +3,7 @@
 // experiment, its ensembles, records, observations, updates and userdata read as
 // before, and the database holds no new row for them.
 import { randomUUID } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import * as arrow from "apache-arrow";
 import {
   f8,
@@ -495,6 +496,18 @@ const CASES: Case[] = [
     body: "abc",
     status: 422,
     check: invalid(["body", "file"], /malformed multipart body: Multipart: Boundary not found/),
+  },
+  {
+    what: "file: a gzipped multipart body (read as sent: refused, not called malformed)",
+    method: "POST",
+    path: (c) => `/ensembles/${c.ensembleId}/records/f/file`,
+    headers: { "content-encoding": "gzip" },
+    body: async () => {
+      const { body, contentType } = await form([["file", new Blob(["x"]), "x.txt"]])();
+      return { body: gzipSync(body), contentType };
+    },
+    status: 415,
+    check: plain("Unsupported Content-Encoding 'gzip' for a multipart upload: send it unencoded"),
   },
   {
     what: "file: multipart cut off",
