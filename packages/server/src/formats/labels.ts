@@ -24,8 +24,9 @@ export function labelFormatter(labels: Labels): (from: number, to: number) => st
     case "float":
       return (from, to) => values.slice(from, to).map((v) => pyFloat(Number(v)));
     case "datetime": {
+      // a missing one (null, pandas' NaT) is an empty cell, as pandas writes it
       const form = datetimeForm(values);
-      return (from, to) => values.slice(from, to).map((v) => formatDatetime(String(v), form));
+      return (from, to) => values.slice(from, to).map((v) => (v === null ? "" : formatDatetime(String(v), form)));
     }
   }
 }
@@ -213,7 +214,7 @@ export interface DatetimeForm {
 function datetimeForm(values: readonly (string | number)[]): DatetimeForm {
   const form: DatetimeForm = { allMidnight: true, fracDigits: 0 };
   // a loop, not Math.max(...): a spread of 4M dates overflowed the stack (a 500)
-  for (const v of values) addDatetime(form, datetimeShape(String(v)));
+  for (const v of values) if (v !== null) addDatetime(form, datetimeShape(String(v)));
   return form;
 }
 

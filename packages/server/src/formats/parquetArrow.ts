@@ -89,15 +89,16 @@ function cell(column: arrow.Vector, row: number, field: string): unknown {
 
 function labelsFromColumn(column: arrow.Vector, field: string): Labels {
   const type = column.type;
+  // a missing datetime (pandas' NaT) is null: its slot holds any value (it read as another row's date)
   if (arrow.DataType.isTimestamp(type)) {
     const perUnit = [1_000_000_000n, 1_000_000n, 1_000n, 1n][type.unit];
     const raw = column.toArray() as BigInt64Array;
-    return { kind: "datetime", values: Array.from(raw, (v) => nanosToIso(BigInt(v) * perUnit)) };
+    return { kind: "datetime", values: Array.from(raw, (v, i) => (column.isValid(i) ? nanosToIso(BigInt(v) * perUnit) : (null as unknown as string))) };
   }
   const values: unknown[] = [];
   for (let i = 0; i < column.length; i++) values.push(cell(column, i, field));
   if (arrow.DataType.isDate(type)) {
-    return { kind: "datetime", values: values.map((v) => nanosToIso(BigInt(Number(v)) * 1_000_000n)) };
+    return { kind: "datetime", values: values.map((v) => (v === null ? (null as unknown as string) : nanosToIso(BigInt(Number(v)) * 1_000_000n))) };
   }
   if (arrow.DataType.isInt(type)) return { kind: "int", values: values.map((v) => Number(v)) };
   if (arrow.DataType.isFloat(type)) return { kind: "float", values: values.map((v) => Number(v)) };

@@ -754,13 +754,25 @@ export function isoDatetimes(raw: BigInt64Array | Int32Array, nanosPer: bigint):
   const out = new Array<string>(raw.length);
   const clock = raw instanceof BigInt64Array && LITTLE_ENDIAN && nanosPer <= NANOS_PER_SECOND && NANOS_PER_SECOND % nanosPer === 0n ? new IsoClock(nanosPer) : null;
   if (!clock) {
-    for (let i = 0; i < raw.length; i++) out[i] = nanosToIso(BigInt(raw[i]) * nanosPer);
+    for (let i = 0; i < raw.length; i++) out[i] = isoOrNaT(raw[i], nanosPer);
     return out;
   }
   const halves = new Int32Array(raw.buffer, raw.byteOffset, raw.length * 2);
-  for (let i = 0; i < raw.length; i++) out[i] = clock.iso(halves[2 * i + 1], halves[2 * i] >>> 0) ?? nanosToIso(BigInt(raw[i]) * nanosPer);
+  for (let i = 0; i < raw.length; i++) {
+    const [hi, lo] = [halves[2 * i + 1], halves[2 * i] >>> 0];
+    out[i] = (hi === NAT_HI && lo === 0 ? null : clock.iso(hi, lo)) ?? isoOrNaT(raw[i], nanosPer);
+  }
   return out;
 }
+
+/** nanosToIso of an int64 time, but the smallest int64 (numpy's NaT, as this server writes a missing datetime) is null. */
+function isoOrNaT(v: bigint | number, nanosPer: bigint): string {
+  return typeof v === "bigint" && v === NAT ? (null as unknown as string) : nanosToIso(BigInt(v) * nanosPer);
+}
+
+/** The int64 numpy's datetime64 reads as NaT (pandas reads it so from a Parquet file too), and its high 32 bits. */
+export const NAT = -(2n ** 63n);
+const NAT_HI = -0x80000000;
 
 const NANOS_PER_SECOND = 1_000_000_000n;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -8,6 +8,7 @@
 import { endianness } from "node:os";
 import { labelFormatter, labelSlices } from "./labels";
 import type { Piece } from "./piece";
+import { NAT } from "./parquetReader";
 import { FormatError, rangeLabels, rowBlocksOf, type LabelKind, type Labels, type Matrix, type RowBlocks } from "./matrix";
 
 export const INDEX_FIELD = "__index_level_0__";
@@ -221,16 +222,19 @@ function encodeIndex(labels: Labels): IndexColumn {
       // every label read, or surely readable, before anything is written (a refusal then
       // would cut off an answer already begun); an int64 array wraps what it cannot hold: a
       // date in the year 3000 came back as 1830
+      // (a missing one, null, is written as numpy's NaT, which pandas reads as such)
       let micros = false;
       for (let i = 0; i < values.length && !micros; i++) {
+        if (values[i] === null) continue;
         const text = String(values[i]);
         micros = !surelyNanos(text) && outsideInt64(isoToNanos(text));
       }
-      if (!micros) return fixed(Type.INT64, (out, from, to) => out.raw(int64s(from, to, (v) => isoToNanos(String(v)))));
+      if (!micros) return fixed(Type.INT64, (out, from, to) => out.raw(int64s(from, to, (v) => (v === null ? NAT : isoToNanos(String(v))))));
       // a rare frame: its microseconds made at once (every label read first, so the first one
       // that is no datetime is named before any that is out of range)
-      const nanos = values.map((v) => isoToNanos(String(v)));
+      const nanos = values.map((v) => (v === null ? null : isoToNanos(String(v))));
       const all = BigInt64Array.from(nanos, (v, i) => {
+        if (v === null) return NAT;
         if (v % 1000n !== 0n || outsideInt64(v / 1000n)) throw new FormatError(`the datetime label '${values[i]}' cannot be written to parquet`);
         return v / 1000n;
       });
