@@ -12,7 +12,7 @@ import { formatLabels } from "./labels";
 import { rangeLabels, type Matrix } from "./matrix";
 import { arrowTable, frameOf, MAX_FRAME_VALUES, readParquet, writeParquet } from "./parquet";
 import { fileSource, isoDatetimes, nanosToIso, readTable, Unsupported, type FooterCount } from "./parquetReader";
-import { anyMatrix, compactZeros, sameBits, withFileRows } from "./testing";
+import { anyMatrix, compactZeros, indexedBy, sameBits, withFileRows } from "./testing";
 
 const FIXTURES = path.join(__dirname, "..", "..", "test", "fixtures", "parquet");
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, "expected.json"), "utf8")) as Record<
@@ -176,20 +176,9 @@ describe("Parquet read directly", () => {
   });
 
   test("a missing string row label (pandas' None) is null, with or without a dictionary: an empty cell in CSV, an empty text in our Parquet", () => {
-    const pandas = JSON.stringify({
-      index_columns: ["__index_level_0__"],
-      column_indexes: [],
-      columns: [
-        { name: "a", field_name: "a", pandas_type: "float64", numpy_type: "float64", metadata: null },
-        { name: null, field_name: "__index_level_0__", pandas_type: "unicode", numpy_type: "object", metadata: null },
-      ],
-    });
-    const table = new arrow.Table({ a: arrow.vectorFromArray([1, 2, 3], new arrow.Float64()), __index_level_0__: arrow.vectorFromArray(["r1", null, "null"], new arrow.Utf8()) });
     for (const dictionary of [false, true]) {
-      const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).setDictionaryEnabled(dictionary).setKeyValueMetadata(new Map([["pandas", pandas]])).build();
-      const file = Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
       // (an index with missing values is Arrow's to read)
-      const m = readParquet(file);
+      const m = readParquet(indexedBy(arrow.vectorFromArray(["r1", null, "null"], new arrow.Utf8()), "unicode", "object", dictionary));
       expect(m.index!.values).toEqual(["r1", null, "null"]);
       expect(encodeCsv(m).toString()).toBe(",a\nr1,1.0\n,2.0\nnull,3.0\n");
       expect(readParquet(writeParquet(m)).index!.values).toEqual(["r1", "", "null"]);
@@ -197,19 +186,8 @@ describe("Parquet read directly", () => {
   });
 
   test("a missing datetime row label (pandas' NaT) is null (it read as another row's date): an empty cell in CSV, numpy's NaT in our Parquet, read back as null", () => {
-    const pandas = JSON.stringify({
-      index_columns: ["__index_level_0__"],
-      column_indexes: [],
-      columns: [
-        { name: "a", field_name: "a", pandas_type: "float64", numpy_type: "float64", metadata: null },
-        { name: null, field_name: "__index_level_0__", pandas_type: "datetime", numpy_type: "datetime64[ns]", metadata: null },
-      ],
-    });
     const dates = [new Date(Date.UTC(2020, 0, 1)), null, new Date(Date.UTC(2020, 0, 3, 12))];
-    const table = new arrow.Table({ a: arrow.vectorFromArray([1, 2, 3], new arrow.Float64()), __index_level_0__: arrow.vectorFromArray(dates, new arrow.TimestampNanosecond()) });
-    const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).setKeyValueMetadata(new Map([["pandas", pandas]])).build();
-    const file = Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
-    const m = readParquet(file);
+    const m = readParquet(indexedBy(arrow.vectorFromArray(dates, new arrow.TimestampNanosecond()), "datetime", "datetime64[ns]"));
     expect(m.index).toEqual({ kind: "datetime", values: ["2020-01-01T00:00:00", null, "2020-01-03T12:00:00"] });
     // the form of the others is theirs alone: a NaT does not make every date show a time (nor the opposite)
     expect(encodeCsv(m).toString()).toBe(",a\n2020-01-01 00:00:00,1.0\n,2.0\n2020-01-03 12:00:00,3.0\n");

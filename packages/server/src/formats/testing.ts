@@ -84,18 +84,38 @@ export function compactZeros(rows: number, cols: number, codec: "SNAPPY" | "ZSTD
   return dictionaryEncoded(arrow.tableFromArrays(Object.fromEntries(names.map((name) => [name, new Float64Array(rows)]))), pandas, codec);
 }
 
-/** The table as parquet-wasm writes it, dictionary encoded, with the codec and pandas metadata given. */
-function dictionaryEncoded(table: import("apache-arrow").Table, pandas: string, codec: "SNAPPY" | "ZSTD"): Buffer {
+/** The table as parquet-wasm writes it, dictionary encoded (or not), with the codec and pandas metadata given. */
+function dictionaryEncoded(table: import("apache-arrow").Table, pandas: string, codec: "SNAPPY" | "ZSTD", dictionary = true): Buffer {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const arrow = require("apache-arrow") as typeof import("apache-arrow");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const parquet = require("parquet-wasm") as typeof import("parquet-wasm");
   const properties = new parquet.WriterPropertiesBuilder()
     .setCompression(parquet.Compression[codec])
-    .setDictionaryEnabled(true)
+    .setDictionaryEnabled(dictionary)
     .setKeyValueMetadata(new Map([["pandas", pandas]]))
     .build();
   return Buffer.from(parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), properties));
+}
+
+/** pandas metadata of float64 columns and one index column of the pandas and numpy types given. */
+function indexedMeta(columns: string[], index: string, pandasType: string, numpyType: string): string {
+  return JSON.stringify({
+    index_columns: [index],
+    column_indexes: [],
+    columns: [
+      ...columns.map((name) => ({ name, field_name: name, pandas_type: "float64", numpy_type: "float64", metadata: null })),
+      { name: null, field_name: index, pandas_type: pandasType, numpy_type: numpyType, metadata: null },
+    ],
+  });
+}
+
+/** A frame of one float64 column "a" (1, 2, ...) indexed by the vector given, as pyarrow writes pandas' (SNAPPY, a dictionary or not). */
+export function indexedBy(index: import("apache-arrow").Vector, pandasType: string, numpyType: string, dictionary = false): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const arrow = require("apache-arrow") as typeof import("apache-arrow");
+  const a = arrow.vectorFromArray(Array.from({ length: index.length }, (_, i) => i + 1), new arrow.Float64());
+  return dictionaryEncoded(new arrow.Table({ a, __index_level_0__: index }), indexedMeta(["a"], "__index_level_0__", pandasType, numpyType), "SNAPPY", dictionary);
 }
 
 /**
@@ -147,13 +167,5 @@ export function repeatedLabel(rows: number, length: number, codec: "SNAPPY" | "Z
   const dictionary = arrow.vectorFromArray(["x".repeat(length)], new arrow.Utf8());
   const idx = arrow.makeVector(arrow.makeData({ type, length: rows, nullCount: 0, data: new Int32Array(rows), dictionary }));
   const table = new arrow.Table({ idx, c0: arrow.makeVector(new Float64Array(rows)) });
-  const pandas = JSON.stringify({
-    index_columns: ["idx"],
-    column_indexes: [],
-    columns: [
-      { name: "c0", field_name: "c0", pandas_type: "float64", numpy_type: "float64", metadata: null },
-      { name: null, field_name: "idx", pandas_type: "unicode", numpy_type: "object", metadata: null },
-    ],
-  });
-  return dictionaryEncoded(table, pandas, codec);
+  return dictionaryEncoded(table, indexedMeta(["c0"], "idx", "unicode", "object"), codec);
 }
