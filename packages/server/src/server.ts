@@ -143,7 +143,8 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   }
   const [status, detail] = CLIENT_ERRORS[error.code ?? ""] ?? [400, "Bad Request: the request is not valid HTTP"];
   const body = JSON.stringify({ detail });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  // closed once written, as Node closes it: ended only, the socket waited for the client's end (FIN-WAIT-2 up to the headers timeout)
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }
 
 const CLIENT_ERRORS: Record<string, [number, string]> = {

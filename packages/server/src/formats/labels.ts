@@ -1,7 +1,12 @@
 // Label values as pandas prints them (CSV cells, parquet field names).
-import { parseJson, stringifyJson } from "./json";
+import { encodeJson, parseJson, stringifyJson } from "./json";
 import { FormatError, type LabelKind, type Labels } from "./matrix";
 import { pyFloat } from "./pyfloat";
+
+/** A label as text; a missing one (null, from a Parquet file's index) as pandas writes it: empty. */
+export function labelText(v: string | number | null): string {
+  return v === null ? "" : String(v);
+}
 
 /** Formats labels the way DataFrame.to_csv writes an index or header. */
 export function formatLabels(labels: Labels): string[] {
@@ -17,8 +22,7 @@ export function labelFormatter(labels: Labels): (from: number, to: number) => st
   const values = labels.values;
   switch (labels.kind) {
     case "string":
-      // a missing label (null, from a Parquet file's index) as pandas writes it: an empty cell
-      return (from, to) => values.slice(from, to).map((v) => (v === null ? "" : String(v)));
+      return (from, to) => values.slice(from, to).map(labelText);
     case "int":
       return (from, to) => values.slice(from, to).map((v) => String(v));
     case "float":
@@ -59,37 +63,33 @@ export function labelsBlockTexts(block: LabelsBlock): string[] {
  * 4M strings on the heap: with their formatting, collections held the main thread ~2 s.
  */
 export async function answerLabels(labels: Labels): Promise<(from: number, to: number) => LabelsBlock> {
-  const json = jsonOfLabels.get(labels);
-  if (json === undefined || (labels.kind !== "string" && labels.kind !== "datetime")) return labelFormatter(labels);
-  const stored = new StoredStrings(textOf(json));
+  const stored = storedStrings(labels);
+  if (!stored) return labelFormatter(labels);
   const form = labels.kind === "datetime" ? await stored.datetimeForm() : null;
   let parsed: ((from: number, to: number) => string[]) | undefined;
-  // a text that holds something else than strings is parsed whole after all
-  return (from, to) => (stored.other ? null : stored.span(from, to, form)) ?? (parsed ??= labelFormatter(labels))(from, to);
+  return (from, to) => stored.span(from, to, form) ?? (parsed ??= labelFormatter(labels))(from, to);
 }
 
 /**
- * The JSON list `/labels` answers (labelValues' values, as JSON.stringify writes them), a
- * piece of `chunk` values at a time, for labels kept as a long stored text of strings or
- * datetimes; null for any other labels (answered whole). The text is never parsed whole:
- * 1M dated columns parsed, formatted and written as one list held the main thread 0.9 s.
+ * The JSON list `/labels` answers (labelValues, as encodeJson writes the whole), a piece of
+ * `chunk` values at a time, for labels kept as a long stored text of strings or datetimes;
+ * null for any other labels (answered whole). The text is never parsed whole: 1M dated
+ * columns parsed, formatted and written as one list held the main thread 0.9-2.4 s.
  */
 export function labelValuePieces(labels: Labels, chunk = LABEL_PIECE_VALUES): AsyncIterable<string> | null {
-  const json = jsonOfLabels.get(labels);
-  if (json === undefined || (labels.kind !== "string" && labels.kind !== "datetime")) return null;
+  const stored = storedStrings(labels);
+  if (!stored) return null;
   return (async function* () {
-    const stored = new StoredStrings(textOf(json));
     const form = labels.kind === "datetime" ? await stored.datetimeForm() : null;
     let whole: (string | number)[] | undefined;
     for (let from = 0; ; from += chunk) {
-      // a text that holds something else than strings is parsed whole after all
-      const block = stored.other ? null : stored.span(from, from + chunk, form);
+      const block = stored.span(from, from + chunk, form);
       const values = block ? labelsBlockTexts(block) : (whole ??= labelValues(labels)).slice(from, from + chunk);
       if (values.length === 0) {
         yield from ? "]" : "[]";
         return;
       }
-      yield `${from ? "," : "["}${JSON.stringify(values).slice(1, -1)}`;
+      yield `${from ? "," : "["}${encodeJson(values).toString("utf8").slice(1, -1)}`;
     }
   })();
 }
@@ -100,13 +100,21 @@ export function labelValuePieces(labels: Labels, chunk = LABEL_PIECE_VALUES): As
  * text is read once), else a slice of their values.
  */
 export function labelSlices(labels: Labels): (from: number, to: number) => (string | number)[] {
-  const json = jsonOfLabels.get(labels);
-  const stored = json === undefined || (labels.kind !== "string" && labels.kind !== "datetime") ? null : new StoredStrings(textOf(json));
+  const stored = storedStrings(labels);
   return (from, to) => {
-    // a text that holds something else than strings is parsed whole after all
-    const block = stored && !stored.other ? stored.span(from, to, null) : null;
+    const block = stored?.span(from, to, null);
     return block ? labelsBlockTexts(block) : labels.values.slice(from, to);
   };
+}
+
+/**
+ * The stored text of labels kept as a long text of strings or datetimes, to be read a
+ * stretch at a time (StoredStrings.span); null for any other labels. A stretch is null
+ * when the text holds something else than strings: its reader parses the labels whole then.
+ */
+function storedStrings(labels: Labels): StoredStrings | null {
+  const json = jsonOfLabels.get(labels);
+  return json === undefined || (labels.kind !== "string" && labels.kind !== "datetime") ? null : new StoredStrings(textOf(json));
 }
 
 /** Values of a piece of a `/labels` answer: 8192 dates are ~4 ms of work here (65,536 held the main thread 120-170 ms on a busy 2-core machine). */

@@ -6,7 +6,7 @@
 // this writes the bytes directly. The file structure is parquet.thrift's, in Thrift's
 // compact protocol: https://github.com/apache/parquet-format
 import { endianness } from "node:os";
-import { labelFormatter, labelSlices } from "./labels";
+import { labelFormatter, labelSlices, labelText } from "./labels";
 import type { Piece } from "./piece";
 import { NAT } from "./parquetReader";
 import { FormatError, rangeLabels, rowBlocksOf, type LabelKind, type Labels, type Matrix, type RowBlocks } from "./matrix";
@@ -241,10 +241,6 @@ function encodeIndex(labels: Labels): IndexColumn {
       return fixed(Type.INT64, (out, from, to) => out.raw(new Uint8Array(all.buffer, from * 8, (to - from) * 8)), true);
     }
   }
-}
-
-function labelText(v: string | number | null): string {
-  return v === null ? "" : String(v);
 }
 
 /**

@@ -33,12 +33,14 @@ export function createGraphqlHandler(services: Services, prisma: Prisma): Reques
     },
   });
   return (req, res, next) => {
-    handle(graphqlRequest(req, res)).then(([body, init]) => {
-      const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) Object.assign(headers, JSON_TYPE);
-      const message = init.status === 415 ? `${init.statusText}: a GraphQL request is a JSON body (Content-Type: application/json)` : init.statusText;
-      res.writeHead(init.status, init.statusText, headers).end(body || stringifyJson({ errors: [{ message }] }));
-    }, next);
+    handle(graphqlRequest(req, res))
+      .then(([body, init]) => {
+        const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) Object.assign(headers, JSON_TYPE);
+        const message = init.status === 415 ? `${init.statusText}: a GraphQL request is a JSON body (Content-Type: application/json)` : init.statusText;
+        res.writeHead(init.status, init.statusText, headers).end(body || stringifyJson({ errors: [{ message }] }));
+      })
+      .catch(next);
   };
 }
 

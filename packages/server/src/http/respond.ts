@@ -169,14 +169,14 @@ export async function sendRecordData(req: Request, data: RecordData, type: Matri
   await writeAll(res, data.content);
 }
 
-/** A JSON answer of pieces of text (as res.json would send their whole, its length known only at the end). */
+/** A JSON answer of pieces of text, labelled as res.json labels their whole (see pythonJson), its length known only at the end. */
 export async function sendJsonPieces(req: Request, texts: AsyncIterable<string>): Promise<void> {
   const res = req.res!;
   const pieces = (async function* () {
     for await (const text of texts) yield { bytes: Buffer.from(text), done: () => undefined };
   })();
   const first = await pieces.next(); // before the status: the text may be unreadable
-  res.status(200).setHeader("Content-Type", "application/json; charset=utf-8");
+  res.status(200).setHeader("Content-Type", "application/json");
   await writePieces(res, first, pieces);
 }
 

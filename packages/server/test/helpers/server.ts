@@ -38,6 +38,8 @@ export interface TestServer {
   experiment(name?: string, priors?: Record<string, unknown>): Promise<string>;
   /** creates an experiment and an ensemble in it, returns the ensemble id (and the experiment's) */
   ensemble(body?: Record<string, unknown>): Promise<{ experimentId: string; ensembleId: string }>;
+  /** how many connections the server holds open */
+  connections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startTestServer(backend: Backend, options: { token?: strin
   };
 
   return {
+    connections: () => new Promise((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n)))),
     backend,
     api,
     db,

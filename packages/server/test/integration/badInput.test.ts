@@ -3,6 +3,7 @@
 // experiment, its ensembles, records, observations, updates and userdata read as
 // before, and the database holds no new row for them.
 import { randomUUID } from "node:crypto";
+import net from "node:net";
 import { gzipSync } from "node:zlib";
 import * as arrow from "apache-arrow";
 import {
@@ -988,6 +989,23 @@ describe.each(BACKENDS)("bad input on %s", (backend) => {
     x.check(reply, c);
     // nothing stored: everything reads as before the first case
     expect(await state()).toEqual(baseline);
+  });
+
+  test("a request Node's parser refuses is answered and its connection closed by the server, not left half-open", async () => {
+    const url = new URL(t.api.base);
+    const before = await t.connections(); // the client's idle keep-alive ones
+    // a client that never ends its side (ended only, the server held such connections until its headers timeout: 66 s)
+    const socket = net.connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: true });
+    let answer = "";
+    socket.on("data", (chunk) => (answer += chunk));
+    const answered = new Promise<void>((resolve) => socket.on("end", () => resolve()));
+    socket.write("GET /healthcheck HTTP/1.1\r\nBad Header\r\n\r\n");
+    await answered;
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*\r\n\r\n\{"detail":"Bad Request: the request is not valid HTTP"\}$/);
+    const deadline = Date.now() + 2000;
+    while ((await t.connections()) > before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await t.connections()).toBeLessThanOrEqual(before);
+    socket.destroy();
   });
 
   test(`${CASES.length} distinct bad inputs`, () => {
