@@ -790,6 +790,16 @@ const CASES: Case[] = [
           : domain(what === "the ensemble-wide matrix" ? new RegExp(`the ensemble-wide matrix has no row ${index.startsWith("-") ? `${index}$` : "\\d{10}"}`) : /^Record not found/),
     })),
   ),
+  // an ensemble-wide file is no realization's record (a matrix is, a row of it each): -1 read it as its own
+  ...["-1", "5"].map(
+    (index): Case => ({
+      what: `read: an ensemble-wide file's userdata at realization_index ${index}`,
+      method: "GET",
+      path: (c) => `/ensembles/${c.ensembleId}/records/FILE/userdata?realization_index=${index}`,
+      status: 404,
+      check: domain(/^Record not found/),
+    }),
+  ),
   ...["2147483648", "9007199254740993", "-1"].map(
     (index): Case => ({
       what: `link: an observation to a record at realization_index ${index}`,
