@@ -100,8 +100,10 @@ function labelsFromColumn(column: arrow.Vector, field: string): Labels {
   if (arrow.DataType.isDate(type)) {
     return { kind: "datetime", values: values.map((v) => (v === null ? (null as unknown as string) : nanosToIso(BigInt(Number(v)) * 1_000_000n))) };
   }
-  if (arrow.DataType.isInt(type)) return { kind: "int", values: values.map((v) => Number(v)) };
-  if (arrow.DataType.isFloat(type)) return { kind: "float", values: values.map((v) => Number(v)) };
+  // a missing number is NaN (it read as 0): pandas makes an int index with one a float index
+  const numbers = values.map((v) => (v === null ? NaN : Number(v)));
+  if (arrow.DataType.isInt(type)) return { kind: column.nullCount > 0 ? "float" : "int", values: numbers };
+  if (arrow.DataType.isFloat(type)) return { kind: "float", values: numbers };
   // a missing label is null (pandas' None), not the text "null"
   return { kind: "string", values: values.map((v) => (v === null ? (null as unknown as string) : String(v))) };
 }

@@ -185,6 +185,18 @@ describe("Parquet read directly", () => {
     }
   });
 
+  test("a missing number row label is NaN (it read as 0), an int index with one a float index as in pandas", () => {
+    const cases = [
+      { index: arrow.vectorFromArray([1.5, null, 2.5], new arrow.Float64()), type: "float64", values: [1.5, NaN, 2.5] },
+      { index: arrow.vectorFromArray([1n, null, 3n], new arrow.Int64()), type: "int64", values: [1, NaN, 3] },
+    ];
+    for (const { index, type, values } of cases) {
+      const m = readParquet(indexedBy(index, type, type));
+      expect(m.index).toEqual({ kind: "float", values });
+      expect(readParquet(writeParquet(m)).index).toEqual(m.index);
+    }
+  });
+
   test("a missing datetime row label (pandas' NaT) is null (it read as another row's date): an empty cell in CSV, numpy's NaT in our Parquet, read back as null", () => {
     const dates = [new Date(Date.UTC(2020, 0, 1)), null, new Date(Date.UTC(2020, 0, 3, 12))];
     const m = readParquet(indexedBy(arrow.vectorFromArray(dates, new arrow.TimestampNanosecond()), "datetime", "datetime64[ns]"));
