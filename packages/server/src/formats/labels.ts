@@ -181,6 +181,7 @@ class StoredStrings {
 
   /** Values from..to - 1 (fewer at the list's end) as a stretch of the text; null when it holds something else. */
   span(from: number, to: number, form: DatetimeForm | null): StoredLabelsBlock | null {
+    if (this.other) return null; // known: not read again for every block
     if (from < this.read) this.rewind();
     while (this.read < from && this.step());
     let first = -1;
